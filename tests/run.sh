@@ -1,0 +1,21 @@
+#!/bin/sh
+# Runs every test program in $B/tests (cmocka), then prints one summary line.
+# Tests that need ../shared (models, goldens, tokenizer vectors) skip cleanly when it is absent.
+B=${B:-build}
+# cmocka's group summary: "[  PASSED  ] N test(s)." (skipped ones not included)
+count() { printf '%s\n' "$2" | grep -o "\[  $1 *\] [0-9]* test" | tail -1 | grep -o '[0-9]*' || echo 0; }
+pass=0 fail=0 skip=0 bad=""
+for t in "$B"/tests/test_*; do
+	case "$t" in *.o|*.d) continue;; esac
+	[ -x "$t" ] || continue
+	out=$("$t" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	p=$(count PASSED "$out"); f=$(count FAILED "$out"); s=$(count SKIPPED "$out")
+	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + s))
+	if [ $rc -ne 0 ] && [ "${f:-0}" -eq 0 ]; then
+		fail=$((fail + 1)); bad="$bad $t(exit $rc)"
+	fi
+done
+[ -n "$bad" ] && echo "crashed or exited non-zero:$bad"
+echo "$pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ]

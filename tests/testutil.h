@@ -1,0 +1,27 @@
+/*
+ * testutil.h - what the test programs share.
+ * Tests that need ../shared (models, goldens, tokenizer vectors) find it through
+ * shared_path(); when it is absent they call skip() so the suite passes without it.
+ * LLAMBO_SHARED overrides the location (default ../shared, from the repository root).
+ */
+#ifndef LB_TESTUTIL_H
+#define LB_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+/* Fills buf with the path of rel inside the shared folder; 0 if that file exists, else -1. */
+int shared_path(char *buf, size_t n, const char *rel);
+/* shared_path, or skip() the current test when the file is absent. */
+#define SHARED_OR_SKIP(buf, rel) do { if(shared_path(buf, sizeof buf, rel) < 0) { \
+	print_message("skipping: %s not found (set LLAMBO_SHARED)\n", rel); skip(); } } while(0)
+
+/* Reads a whole file into malloc'd memory (NUL-terminated); NULL if it cannot. */
+char *read_file(const char *path, size_t *len);
+/* A fresh temporary path for the test to write (in $TMPDIR or /tmp). */
+void tmp_path(char *buf, size_t n, const char *name);
+
+#endif
