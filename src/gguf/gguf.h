@@ -61,6 +61,7 @@ typedef struct GGUFFile {
 	uint8_t *base;	/* whole file */
 	size_t size;
 	int mapped;	/* 1: base is the file's mapping; 0: our copy */
+	int borrowed;	/* 1: base belongs to the caller (gguf_parse); gguf_close leaves it */
 	uint32_t version;
 	uint32_t alignment;
 	size_t n_kv;
