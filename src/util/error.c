@@ -23,14 +23,19 @@ lb_err(const char *fmt, ...)
 int
 lb_errprefix(const char *fmt, ...)
 {
-	char old[ERRMAX], pre[ERRMAX];
+	char old[ERRMAX];
 	va_list ap;
+	int n;
 
 	memcpy(old, errbuf, sizeof old);
 	va_start(ap, fmt);
-	vsnprintf(pre, sizeof pre, fmt, ap);
+	n = vsnprintf(errbuf, sizeof errbuf, fmt, ap);
 	va_end(ap);
-	snprintf(errbuf, sizeof errbuf, "%s: %s", pre, old);
+	if(n >= 0 && (size_t)n < sizeof errbuf - 2){
+		memcpy(errbuf + n, ": ", 2);
+		strncpy(errbuf + n + 2, old, sizeof errbuf - n - 3);
+		errbuf[sizeof errbuf - 1] = 0;
+	}
 	return -1;
 }
 

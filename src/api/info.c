@@ -1,0 +1,117 @@
+/* info.c - a model described as JSON, for get_model_info and models/N/info. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../quant/quant.h"
+#include "../util/error.h"
+#include "registry.h"
+
+typedef struct Buf {
+	char *s;
+	size_t len, cap;
+	int failed;
+} Buf;
+
+static void
+put(Buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if(b->failed)
+		return;
+	for(;;){
+		va_start(ap, fmt);
+		n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+		va_end(ap);
+		if(n < 0){
+			b->failed = 1;
+			return;
+		}
+		if((size_t)n < b->cap - b->len){
+			b->len += (size_t)n;
+			return;
+		}
+		char *s = realloc(b->s, b->cap * 2 + (size_t)n);
+		if(s == NULL){
+			b->failed = 1;
+			return;
+		}
+		b->s = s;
+		b->cap = b->cap * 2 + (size_t)n;
+	}
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; other bytes as they are. */
+static void
+put_str(Buf *b, const char *key, const char *s, size_t n)
+{
+	size_t i;
+
+	put(b, "\"%s\":\"", key);
+	for(i = 0; i < n; i++){
+		unsigned char c = (unsigned char)s[i];
+		if(c == '"' || c == '\\')
+			put(b, "\\%c", c);
+		else if(c < 0x20)
+			put(b, "\\u%04x", c);
+		else
+			put(b, "%c", c);
+	}
+	put(b, "\",");
+}
+
+static void
+describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const char *path)
+{
+	const HParams *hp = &m->hp;
+
+	put(b, "{\"id\":%d,", id);
+	put_str(b, "architecture", m->arch, strlen(m->arch));
+	put_str(b, "name", m->name, strlen(m->name));
+	put_str(b, "file", path, strlen(path));
+	put_str(b, "quantization", model_ftype_name(m), strlen(model_ftype_name(m)));
+	put(b, "\"parameters\":%llu,\"size_bytes\":%zu,", (unsigned long long)m->n_params, m->weight_bytes);
+	put(b, "\"context_length\":%d,\"embedding_length\":%d,\"block_count\":%d,", hp->n_ctx_train, hp->n_embd, hp->n_layer);
+	put(b, "\"head_count\":%d,\"head_count_kv\":%d,\"head_dim\":%d,\"feed_forward_length\":%d,",
+		hp->n_head, hp->n_head_kv, hp->head_dim, hp->n_ff);
+	put(b, "\"rope_freq_base\":%g,\"rope_freq_scale\":%g,\"rms_norm_eps\":%g,\"tied_output\":%s,",
+		hp->rope_base, hp->rope_freq_scale, hp->norm_eps, m->output == m->tok_embd ? "true" : "false");
+	put(b, "\"vocab_size\":%d,\"tokenizer\":\"%s\",", hp->n_vocab, vocab_kind(m->vocab) == VOCAB_SPM ? "llama" : "gpt2");
+	put_str(b, "pre_tokenizer", vocab_pre_name(m->vocab), strlen(vocab_pre_name(m->vocab)));
+	put(b, "\"bos\":%d,\"eos\":%d,", vocab_bos(m->vocab), vocab_eos(m->vocab));
+	put(b, "\"gguf_version\":%u,\"mmap\":%s,", m->file.version, use_mmap && m->file.mapped ? "true" : "false");
+	put(b, "\"backend\":\"cpu\",\"simd\":\"%s\",\"n_gpu_layers\":%d,", quant_simd() ? "avx2" : "none", n_gpu_layers);
+	if(n_gpu_layers > 0)
+		put(b, "\"note\":\"this build has no GPU backend: %d layers requested on the GPU run on the CPU\",", n_gpu_layers);
+	b->len--;	/* the last comma */
+	put(b, "}");
+}
+
+char *
+llambo_get_model_info(int id)
+{
+	Buf b = { 0 };
+	Model *m;
+	char path[1024];
+	int use_mmap, ngl;
+
+	if(reg_load_options(id, &use_mmap, &ngl, path, sizeof path) < 0)
+		return NULL;
+	m = reg_hold(id);
+	if(m == NULL)
+		return NULL;
+	b.cap = 1024;
+	b.s = malloc(b.cap);
+	b.failed = b.s == NULL;
+	describe(&b, id, m, use_mmap, ngl, path);
+	reg_release(id);
+	if(b.failed){
+		free(b.s);
+		lb_err("out of memory");
+		return NULL;
+	}
+	return b.s;
+}

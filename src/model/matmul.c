@@ -1,0 +1,123 @@
+/* matmul.c - matrix times a batch of vectors, split over the pool's threads by blocks of rows. */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "../quant/quant.h"
+#include "matmul.h"
+
+enum {
+	ROWBLOCK = 16,	/* weight rows per unit of work: they stay in L1 across the token block */
+	TOKBLOCK = 64,	/* activation rows reused per weight block: they stay in L2 */
+};
+
+typedef struct Job {
+	MatEnv *e;
+	const GGUFTensor *w;
+	const QuantType *wt;
+	Act *a;
+	float *y;
+	int rows;
+	size_t wrow;	/* bytes of a weight row */
+	size_t arow;	/* bytes of a converted activation row */
+	atomic_int next;	/* next row block to take */
+} Job;
+
+void
+act_set(Act *a, const float *x, int n, int k, uint8_t *q)
+{
+	a->x = x;
+	a->n = n;
+	a->k = k;
+	a->q = q;
+	a->qtype = ~0u;
+}
+
+static void
+convert_task(void *arg, int ith, int nth)
+{
+	Job *j = arg;
+	Act *a = j->a;
+	const QuantType *vt = quant_type(j->wt->vec_dot_type);
+	int t;
+
+	for(t = ith; t < a->n; t += nth)
+		vt->from_float(a->x + (size_t)t * a->k, a->q + (size_t)t * j->arow, a->k);
+}
+
+/* One block of weight rows against every activation row, the fast way. */
+static void
+block_fast(Job *j, int r0, int r1)
+{
+	const uint8_t *wbase = j->w->data;
+	const uint8_t *abase;
+	Act *a = j->a;
+	size_t astride;
+	int t0, t1, t, r;
+
+	if(j->wt->vec_dot_type == 0){	/* F32 weights: the activations as they are */
+		abase = (const uint8_t *)a->x;
+		astride = (size_t)a->k * sizeof(float);
+	}else{
+		abase = a->q;
+		astride = j->arow;
+	}
+	for(t0 = 0; t0 < a->n; t0 = t1){
+		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
+		for(r = r0; r < r1; r++){
+			const uint8_t *wr = wbase + (size_t)r * j->wrow;
+			for(t = t0; t < t1; t++)
+				j->wt->vec_dot(a->k, &j->y[(size_t)t * j->rows + r], wr, abase + (size_t)t * astride);
+		}
+	}
+}
+
+/* The same, decoding each weight row to floats first. */
+static void
+block_exact(Job *j, int r0, int r1, float *wf)
+{
+	const QuantType *f32 = quant_type(0);
+	Act *a = j->a;
+	int t, r;
+
+	for(r = r0; r < r1; r++){
+		j->wt->to_float((const uint8_t *)j->w->data + (size_t)r * j->wrow, wf, a->k);
+		for(t = 0; t < a->n; t++)
+			f32->vec_dot(a->k, &j->y[(size_t)t * j->rows + r], wf, a->x + (size_t)t * a->k);
+	}
+}
+
+static void
+mul_task(void *arg, int ith, int nth)
+{
+	Job *j = arg;
+	int b, nblocks = (j->rows + ROWBLOCK - 1) / ROWBLOCK;
+
+	while((b = atomic_fetch_add(&j->next, 1)) < nblocks){
+		int r0 = b * ROWBLOCK, r1 = r0 + ROWBLOCK < j->rows ? r0 + ROWBLOCK : j->rows;
+		if(j->e->exact)
+			block_exact(j, r0, r1, j->e->wscratch + (size_t)ith * j->e->maxk);
+		else
+			block_fast(j, r0, r1);
+	}
+}
+
+void
+matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
+{
+	Job j;
+
+	j.e = e;
+	j.w = w;
+	j.wt = quant_type(w->type);
+	j.a = a;
+	j.y = y;
+	j.rows = (int)w->ne[1];
+	j.wrow = quant_row_size(w->type, a->k);
+	j.arow = quant_row_size(j.wt->vec_dot_type, a->k);
+	atomic_init(&j.next, 0);
+	if(!e->exact && j.wt->vec_dot_type != 0 && a->qtype != j.wt->vec_dot_type){
+		pool_run(e->pool, convert_task, &j, a->n > 1 ? e->nth : 1);
+		a->qtype = j.wt->vec_dot_type;
+	}
+	pool_run(e->pool, mul_task, &j, e->nth);
+}
