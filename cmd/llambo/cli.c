@@ -1,0 +1,177 @@
+/* cli.c - flags and helpers shared by the subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+_Noreturn void
+cli_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "llambo: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(1);
+}
+
+double
+cli_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+long
+cli_peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_maxrss;
+}
+
+static int
+num(const char *flag, const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double d;
+
+	if(v == NULL)
+		cli_die("%s needs a value", flag);
+	d = strtod(v, &end);
+	if(end == v || *end != 0 || !(d >= lo && d <= hi))
+		cli_die("%s: bad value '%s' (expected %g..%g)", flag, v, lo, hi);
+	*out = d;
+	return 0;
+}
+
+void
+cli_parse(Opts *o, int argc, char **argv, const char *usage)
+{
+	int i, nstop = 0;
+	double d;
+
+	memset(o, 0, sizeof *o);
+	llambo_default_params(&o->sp);
+	o->n_predict = -1;
+	o->n_prompt = -1;
+	o->use_mmap = 1;
+	o->reps = 5;
+	o->rest = malloc(sizeof(char *) * (size_t)(argc + 1));
+	for(i = 0; i < argc; i++){
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define FLAG(s) (strcmp(a, s) == 0)
+		if(FLAG("-h") || FLAG("--help")){
+			fputs(usage, stdout);
+			exit(0);
+		}else if(FLAG("-m") || FLAG("--model")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->model = v; i++;
+		}else if(FLAG("-p") || FLAG("--prompt")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->prompt = v; i++;
+		}else if(FLAG("-o") || FLAG("--output")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->out = v; i++;
+		}else if(FLAG("--ids")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->ids = v; i++;
+		}else if(FLAG("-n") || FLAG("--n-predict")){
+			num(a, v, 0, 1 << 24, &d); o->n_predict = (int)d; i++;
+		}else if(FLAG("-t") || FLAG("--threads")){
+			num(a, v, 1, 64, &d); o->threads = (int)d; i++;
+		}else if(FLAG("-c") || FLAG("--ctx-size")){
+			num(a, v, 0, 1 << 24, &d); o->n_ctx = (int)d; i++;
+		}else if(FLAG("-r") || FLAG("--repetitions")){
+			num(a, v, 1, 1000, &d); o->reps = (int)d; i++;
+		}else if(FLAG("-ngl") || FLAG("--n-gpu-layers")){
+			num(a, v, 0, 100000, &d); o->n_gpu_layers = (int)d; i++;
+		}else if(FLAG("--gen")){
+			num(a, v, 0, 1 << 20, &d); o->n_gen = (int)d; i++;
+		}else if(FLAG("--temp")){
+			num(a, v, 0, 1e6, &d); o->sp.temperature = (float)d; i++;
+		}else if(FLAG("--seed") || FLAG("-s")){
+			num(a, v, 0, 18446744073709551615.0, &d); o->sp.seed = (uint64_t)strtoull(v, NULL, 10); i++;
+		}else if(FLAG("--top-k")){
+			num(a, v, 0, 1 << 30, &d); o->sp.top_k = (int)d; i++;
+		}else if(FLAG("--top-p")){
+			num(a, v, 0, 1, &d); o->sp.top_p = (float)d; i++;
+		}else if(FLAG("--min-p")){
+			num(a, v, 0, 1, &d); o->sp.min_p = (float)d; i++;
+		}else if(FLAG("--repeat-penalty")){
+			num(a, v, 0, 100, &d); o->sp.repeat_penalty = (float)d; i++;
+		}else if(FLAG("--repeat-last-n")){
+			num(a, v, 0, 1 << 20, &d); o->sp.repeat_last_n = (int)d; i++;
+		}else if(FLAG("--stop")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			if(nstop == 16) cli_die("at most 16 stop strings");
+			o->stops[nstop++] = v; i++;
+		}else if(FLAG("--no-mmap")){
+			o->use_mmap = 0;
+		}else if(FLAG("--exact")){
+			o->exact = 1;
+		}else if(FLAG("-v") || FLAG("--verbose")){
+			o->verbose = 1;
+		}else if(a[0] == '-' && a[1] != 0){
+			fprintf(stderr, "llambo: unknown flag %s\n%s", a, usage);
+			exit(2);
+		}else
+			o->rest[o->nrest++] = argv[i];
+#undef FLAG
+	}
+	o->sp.stop = o->stops;
+	o->sp.n_stop = nstop;
+	o->sp.n_threads = o->threads;
+	o->sp.n_ctx = o->n_ctx;
+}
+
+const char *
+cli_default_model(void)
+{
+	static char path[1024];
+	const char *env = getenv("LLAMBO_MODEL");
+	SynthSpec s;
+	struct stat st;
+
+	if(env != NULL && env[0] != 0)
+		return env;
+	if(stat("../shared/models/aidreams260K.gguf", &st) == 0)
+		return "../shared/models/aidreams260K.gguf";
+	snprintf(path, sizeof path, "%s/llambo-default-model.gguf", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if(stat(path, &st) == 0)
+		return path;
+	fprintf(stderr, "llambo: no -m given and no ../shared/models: writing a small synthetic model to %s\n", path);
+	synth_defaults(&s);
+	if(synth_write(&s, path) < 0)
+		cli_die("cannot write the default model: %s", llambo_last_error());
+	return path;
+}
+
+int
+cli_load(Opts *o)
+{
+	double t0 = cli_now_ms();
+	int id;
+
+	if(o->model == NULL)
+		o->model = cli_default_model();
+	if(o->verbose)
+		fprintf(stderr, "llambo: loading %s...\n", o->model);
+	id = llambo_load_model(o->model, o->use_mmap, o->n_gpu_layers);
+	if(id < 0)
+		cli_die("%s: %s", o->model, llambo_last_error());
+	if(o->verbose)
+		fprintf(stderr, "llambo: loaded in %.1f ms\n", cli_now_ms() - t0);
+	return id;
+}

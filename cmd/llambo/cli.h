@@ -1,0 +1,47 @@
+/* cli.h - what the llambo subcommands share: flags in llama.cpp's habits, and the default model. */
+#ifndef LLAMBO_CLI_H
+#define LLAMBO_CLI_H
+
+#include <stdint.h>
+
+#include "llambo.h"
+#include "../../src/model/synth.h"
+
+typedef struct Opts {
+	const char *model;	/* -m */
+	const char *prompt;	/* -p */
+	const char *out;	/* -o */
+	int n_predict;	/* -n */
+	int n_prompt;	/* bench: -p as a number */
+	int threads;	/* -t */
+	int n_ctx;	/* -c */
+	int reps;	/* -r */
+	int use_mmap;	/* --no-mmap clears it */
+	int n_gpu_layers;	/* -ngl */
+	int exact;	/* --exact: the reference (dequantize + float) path */
+	int verbose;
+	llambo_params sp;	/* --temp --seed --top-k --top-p --min-p --repeat-penalty --stop */
+	const char *stops[16];
+	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
+	int n_gen;	/* logits: --gen N greedy steps after the prompt, rows appended */
+	char **rest;	/* arguments after the subcommand that are not flags */
+	int nrest;
+} Opts;
+
+/* Parses argv (after the subcommand); exits with a usage message on a bad flag. */
+void cli_parse(Opts *o, int argc, char **argv, const char *usage);
+/* Loads o->model (or the default); exits non-zero with the reason on failure. */
+int cli_load(Opts *o);
+/* The default model: $LLAMBO_MODEL, ../shared's aidreams260K, or a synthetic one written on first use. */
+const char *cli_default_model(void);
+double cli_now_ms(void);
+long cli_peak_rss_kb(void);
+_Noreturn void cli_die(const char *fmt, ...);
+
+int cmd_run(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_logits(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+#endif

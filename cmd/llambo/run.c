@@ -1,0 +1,48 @@
+/* run.c - llambo run: the generated text on standard output as it comes, statistics on standard error. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+
+static const char usage[] =
+	"usage: llambo run [-m MODEL] -p PROMPT [-n N] [--temp T] [--seed S] [-t THREADS] [-c CTX]\n"
+	"                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--stop STR]... [--no-mmap]\n";
+
+static int
+emit(const char *piece, size_t len, void *arg)
+{
+	fwrite(piece, 1, len, stdout);
+	fflush(stdout);
+	return 0;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	Opts o;
+	llambo_stats st;
+	char *text;
+	int id;
+
+	cli_parse(&o, argc, argv, usage);
+	if(o.prompt == NULL && o.nrest > 0)
+		o.prompt = o.rest[0];
+	if(o.prompt == NULL){
+		fputs(usage, stderr);
+		return 2;
+	}
+	if(o.n_predict >= 0)
+		o.sp.max_tokens = o.n_predict;
+	id = cli_load(&o);
+	o.sp.on_token = emit;
+	text = llambo_generate(id, o.prompt, &o.sp, &st);
+	if(text == NULL)
+		cli_die("%s", llambo_last_error());
+	llambo_free(text);
+	fputc('\n', stdout);
+	fprintf(stderr, "\nllambo: prompt %d tokens in %.1f ms (%.2f t/s); generated %d tokens in %.1f ms (%.2f t/s)\n",
+		st.n_prompt, st.prompt_ms, st.prompt_ms > 0 ? st.n_prompt * 1e3 / st.prompt_ms : 0,
+		st.n_gen, st.gen_ms, st.gen_ms > 0 ? st.n_gen * 1e3 / st.gen_ms : 0);
+	llambo_free_model(id);
+	return 0;
+}
