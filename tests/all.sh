@@ -1,0 +1,35 @@
+#!/bin/sh
+# The whole test suite, as CI runs it: installs what it needs, then builds and runs
+# the tests three ways (optimised, AddressSanitizer+UBSan, -m32), then the Inferno
+# tests (which say plainly that they skip when INFERNO_ROOT is absent).
+# Ends with one line: "N passed, N failed, N skipped".
+cd "$(dirname "$0")/.." || exit 1
+sh scripts/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+total_p=0 total_f=0 total_s=0
+run() {	# run LABEL MAKEFLAGS...
+	label=$1; shift
+	echo "=== $label"
+	if ! make -j2 "$@" all >/tmp/llambo-build-$$.log 2>&1; then
+		cat /tmp/llambo-build-$$.log
+		echo "$label: build failed"
+		total_f=$((total_f + 1))
+		return
+	fi
+	out=$(make --no-print-directory "$@" test 2>&1)
+	printf '%s\n' "$out" | grep -v '^\[ *\(RUN\|OK\) *\]'
+	line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed' | tail -1)
+	[ -n "$line" ] || { total_f=$((total_f + 1)); return; }
+	set -- $line
+	total_p=$((total_p + $1)); total_f=$((total_f + $3)); total_s=$((total_s + $5))
+}
+run "optimised build"
+run "AddressSanitizer + UndefinedBehaviorSanitizer" SAN=1
+run "32-bit build (-m32)" M32=1
+if [ -x tests/inferno.sh ]; then
+	echo "=== Inferno"
+	if sh tests/inferno.sh; then total_p=$((total_p + 1)); else total_f=$((total_f + 1)); fi
+fi
+rm -f /tmp/llambo-build-$$.log
+echo "all suites: $total_p passed, $total_f failed, $total_s skipped"
+echo "$total_p passed, $total_f failed, $total_s skipped"
+[ "$total_f" -eq 0 ]
