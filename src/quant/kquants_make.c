@@ -2,11 +2,12 @@
  * kquants_make.c - reference quantizers for the K-quant weight types, so the
  * project can write synthetic models of every type.
  *
- * They follow the shape of ggml's quantize_row_*_K_ref without being bit-exact
- * with it: each sub-block gets a least-squares scale (and min) chosen among a
- * few candidate grids, the sub-block scales are then quantized against the
- * super-block's fp16 factor, and every weight is requantized with the scale it
- * will actually be decoded with.
+ * They follow ggml's quantize_row_*_K_ref step by step, in the same float
+ * operations, and give the same bytes (checked against ggml on varied data):
+ * each sub-block gets a weighted least-squares scale (and min) chosen among a
+ * few candidate grids, the sub-block scales are quantized against the
+ * super-block's fp16 factor, and every weight is requantized with the scale
+ * it will be decoded with.
  */
 #include <math.h>
 #include <string.h>
@@ -107,40 +108,120 @@ fit_scale_min(int n, int nmax, const float *x, const float *w, uint8_t *L,
 	return scale;
 }
 
-/*
- * x ≈ scale*L with L in -nmax..nmax-1, weighted by x².  Tries the grids
- * iscale = -(nmax + i/10)/max, i in -steps..steps (max the element of largest
- * magnitude, so it lands on -nmax), keeping the best least-squares fit.
- * Returns scale (negative when max is positive).
- */
+/* The element of largest magnitude (the first, on ties). */
 static float
-fit_scale(int n, int nmax, const float *x, int steps)
+largest(int n, const float *x)
 {
-	float amax = 0, max = 0, best = 0, scale = 0, iscale, sxl, sl2, w;
-	int i, k, l;
+	float amax = 0, max = 0;
+	int i;
 
 	for(i = 0; i < n; i++)
 		if(fabsf(x[i]) > amax){
 			amax = fabsf(x[i]);
 			max = x[i];
 		}
-	if(amax < EPS)
+	return max;
+}
+
+/* Σ w x l and Σ w l² with w = x², for the quants of x at iscale; the quants + nmax into L if L. */
+static void
+sym_sums(int n, int nmax, const float *x, float iscale, uint8_t *L, float *sxl, float *sl2)
+{
+	float w;
+	int i, l;
+
+	*sxl = *sl2 = 0;
+	for(i = 0; i < n; i++){
+		l = clamp(nearest(iscale*x[i]), -nmax, nmax-1);
+		if(L != NULL)
+			L[i] = l + nmax;
+		w = x[i]*x[i];
+		*sxl += w*x[i]*l;
+		*sl2 += w*l*l;
+	}
+}
+
+/*
+ * x ≈ scale*L with L in -nmax..nmax-1 (stored + nmax), weighted by x²: the
+ * best least-squares fit over the grids iscale = -(nmax + k/10)/max, k in
+ * -9..9 (max the element of largest magnitude, so it lands on -nmax), as
+ * ggml's make_qx_quants.  Returns scale.
+ */
+static float
+fit_scale(int n, int nmax, const float *x, uint8_t *L)
+{
+	float max = largest(n, x), scale, best, sxl, sl2;
+	int k;
+
+	if(fabsf(max) < EPS){
+		memset(L, 0, n);
 		return 0;
-	for(k = -steps; k <= steps; k++){
-		iscale = -(nmax + 0.1f*k)/max;
-		sxl = sl2 = 0;
-		for(i = 0; i < n; i++){
-			l = clamp(nearest(iscale*x[i]), -nmax, nmax-1);
-			w = x[i]*x[i];
-			sxl += w*x[i]*l;
-			sl2 += w*l*l;
-		}
+	}
+	sym_sums(n, nmax, x, -nmax/max, L, &sxl, &sl2);
+	scale = sl2 != 0 ? sxl/sl2 : 0;
+	best = scale*sxl;
+	for(k = -9; k <= 9; k++){
+		if(k == 0)
+			continue;
+		sym_sums(n, nmax, x, -(nmax + 0.1f*k)/max, NULL, &sxl, &sl2);
 		if(sl2 > 0 && sxl*sxl > best*sl2){
-			best = sxl*sxl/sl2;
+			sym_sums(n, nmax, x, -(nmax + 0.1f*k)/max, L, &sxl, &sl2);
 			scale = sxl/sl2;
+			best = scale*sxl;
 		}
 	}
 	return scale;
+}
+
+/*
+ * The same for Q3_K, as ggml's make_q3_quants: from the grid -nmax/max,
+ * up to five passes move single quants to their least-squares value while
+ * that improves the fit.  Returns scale.
+ */
+static float
+fit_scale_q3(int n, int nmax, const float *x, uint8_t *L)
+{
+	float max = largest(n, x), sxl, sl2, slx, s2, w;
+	int8_t q[SUB_MAX];
+	int i, pass, changed, l;
+
+	if(fabsf(max) < EPS){
+		memset(L, 0, n);
+		return 0;
+	}
+	sxl = sl2 = 0;
+	for(i = 0; i < n; i++){
+		q[i] = (int8_t)clamp(nearest(-nmax/max*x[i]), -nmax, nmax-1);
+		w = x[i]*x[i];
+		sxl += w*x[i]*q[i];
+		sl2 += w*q[i]*q[i];
+	}
+	for(pass = 0; pass < 5; pass++){
+		changed = 0;
+		for(i = 0; i < n; i++){
+			w = x[i]*x[i];
+			slx = sxl - w*x[i]*q[i];
+			if(!(slx > 0))
+				continue;
+			s2 = sl2 - w*q[i]*q[i];
+			l = clamp(nearest(x[i]*s2/slx), -nmax, nmax-1);
+			if(l == q[i])
+				continue;
+			slx += w*x[i]*l;
+			s2 += w*l*l;
+			if(s2 > 0 && slx*slx*sl2 > sxl*sxl*s2){
+				q[i] = (int8_t)l;
+				sxl = slx;
+				sl2 = s2;
+				changed++;
+			}
+		}
+		if(!changed)
+			break;
+	}
+	for(i = 0; i < n; i++)
+		L[i] = q[i] + nmax;
+	return sl2 > 0 ? sxl/sl2 : 0;
 }
 
 /* 2-bit quants of 256 in 64 bytes: bits 2s..2s+1 of byte 32h+l hold quant 128h+32s+l. */
@@ -204,8 +285,10 @@ requant(int n, int nmax, const float *x, float d, int sc, uint8_t *L)
 	float ds = d*sc;
 	int i;
 
+	if(ds == 0)
+		return;
 	for(i = 0; i < n; i++)
-		L[i] = ds == 0 ? nmax : clamp(nearest(x[i]/ds), -nmax, nmax-1) + nmax;
+		L[i] = clamp(nearest(x[i]/ds), -nmax, nmax-1) + nmax;
 }
 
 void
@@ -245,12 +328,9 @@ q_from_float_q3_K(const float *x, void *vy, int64_t n)
 	int j, q;
 
 	for(i = 0; i < n/QK_K; i++, x += QK_K){
-		max = 0;
-		for(j = 0; j < QK_K/16; j++){
-			scales[j] = fit_scale(16, 4, x + 16*j, 9);
-			if(fabsf(scales[j]) > fabsf(max))
-				max = scales[j];
-		}
+		for(j = 0; j < QK_K/16; j++)
+			scales[j] = fit_scale_q3(16, 4, x + 16*j, L + 16*j);
+		max = largest(QK_K/16, scales);
 		/* 6-bit signed scales, the largest at -32 */
 		memset(y[i].scales, 0, sizeof y[i].scales);
 		iscale = max != 0 ? -32.f/max : 0;
@@ -346,12 +426,9 @@ q_from_float_q6_K(const float *x, void *vy, int64_t n)
 	int j, l;
 
 	for(i = 0; i < n/QK_K; i++, x += QK_K){
-		max = 0;
-		for(j = 0; j < QK_K/16; j++){
-			scales[j] = fit_scale(16, 32, x + 16*j, 9);
-			if(fabsf(scales[j]) > fabsf(max))
-				max = scales[j];
-		}
+		for(j = 0; j < QK_K/16; j++)
+			scales[j] = fit_scale(16, 32, x + 16*j, L + 16*j);
+		max = largest(QK_K/16, scales);
 		memset(&y[i], 0, sizeof y[i]);
 		if(fabsf(max) < EPS)
 			continue;
