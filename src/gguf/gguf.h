@@ -96,7 +96,11 @@ float gguf_arr_f32(const GGUFKV *kv, uint64_t i);
 int32_t gguf_arr_i32(const GGUFKV *kv, uint64_t i);
 const char *gguf_type_name(uint32_t type);
 
-/* Writing (synthetic models, test files). */
+/*
+ * Writing (synthetic models, test files).  The adders record the first mistake
+ * (bad key, duplicate, bad shape...) and gguf_write_file reports it; a writer
+ * made with an alignment other than 0 or 32 starts with its general.alignment key.
+ */
 typedef struct GGUFWriter GGUFWriter;
 GGUFWriter *gguf_writer_new(uint32_t alignment);
 void gguf_writer_free(GGUFWriter *w);
@@ -110,7 +114,7 @@ void gguf_w_raw(GGUFWriter *w, const char *key, uint32_t type, const void *bytes
 void gguf_w_arr_str(GGUFWriter *w, const char *key, const char *const *v, size_t n);
 void gguf_w_arr_f32(GGUFWriter *w, const char *key, const float *v, size_t n);
 void gguf_w_arr_i32(GGUFWriter *w, const char *key, const int32_t *v, size_t n);
-/* Adds a tensor; data (its nbytes for type and shape) is not copied: keep it until gguf_write_file. */
+/* Adds a tensor; data (its nbytes for type and shape) is not copied: keep it until gguf_write_file. NULL data: zeros. */
 void gguf_w_tensor(GGUFWriter *w, const char *name, uint32_t type, int n_dims, const int64_t *ne, const void *data);
 /* Writes the file: header, kvs, tensor infos, padded data; -1 with lb_err on failure. */
 int gguf_write_file(GGUFWriter *w, const char *path);
