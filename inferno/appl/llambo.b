@@ -18,7 +18,7 @@ OPTKEYS: con "max_tokens temperature top_k top_p min_p repeat_penalty repeat_las
 
 init(m: string): string
 {
-	sys = load Sys Sys->PATH;
+	sysinit();
 	mnt = m;
 	if(m == nil){
 		llambo_c = load Llambo_c Llambo_c->PATH;
@@ -30,6 +30,13 @@ init(m: string): string
 	if(ok < 0)
 		return sys->sprint("no $Llambo_c in this emu and no Llambo Styx server at %s: %r", mnt);
 	return nil;
+}
+
+# Request's functions work without init
+sysinit()
+{
+	if(sys == nil)
+		sys = load Sys Sys->PATH;
 }
 
 backend(): string
@@ -46,6 +53,7 @@ Request.new(model: int, prompt: string): ref Request
 
 Request.opttext(r: self ref Request): string
 {
+	sysinit();
 	s := sys->sprint("max_tokens=%d|temperature=%g", r.max_tokens, r.temperature);
 	for(l := r.opts; l != nil; l = tl l){
 		(k, v) := hd l;
@@ -56,6 +64,7 @@ Request.opttext(r: self ref Request): string
 
 Request.text(r: self ref Request): string
 {
+	sysinit();
 	s := sys->sprint("%s|%d|%g", r.prompt, r.max_tokens, r.temperature);
 	for(l := r.opts; l != nil; l = tl l){
 		(k, v) := hd l;
@@ -66,6 +75,7 @@ Request.text(r: self ref Request): string
 
 Request.parse(model: int, s: string): (ref Request, string)
 {
+	sysinit();
 	if(len s > 0 && s[len s - 1] == '\n')
 		s = s[0:len s - 1];
 	f := split(s, '|');
