@@ -240,10 +240,10 @@ read_type(GGUFCur *c, GGUFTensor *t)
 		return lb_err("row of %lld elements is not a multiple of the %s block size %d",
 			(long long)t->ne[0], q->name, q->blck);
 	rows = (uint64_t)t->ne[1] * (uint64_t)t->ne[2] * (uint64_t)t->ne[3];	/* read_shape: no overflow */
-	if(__builtin_mul_overflow((uint64_t)(t->ne[0] / q->blck), (uint64_t)q->size, &row) ||
+	if(__builtin_mul_overflow((uint64_t)(t->ne[0] / q->blck), (uint64_t)q->size, &row) || row > SIZE_MAX ||
 	   __builtin_mul_overflow(row, rows, &nbytes) || nbytes > SIZE_MAX)
 		return lb_err("size in bytes overflows");
-	if(quant_row_size(t->type, t->ne[0]) != row)
+	if(quant_row_size(t->type, t->ne[0]) != row)	/* the quant table disagrees with itself */
 		return lb_err("row size mismatch for type %s", q->name);
 	t->nbytes = (size_t)nbytes;
 	return 0;
