@@ -78,4 +78,29 @@ void gguf_free_tables(GGUFFile *f);
 /* Name of ggml tensor type id t ("Q4_K", ...), or NULL if ggml has no such id. */
 const char *gguf_ggml_type_name(uint32_t t);
 
+/* The writer's state (gguf_write.c builds it, gguf_wfile.c writes it out). */
+typedef struct WKV {
+	char *key;
+	uint32_t type;
+	uint8_t *val;	/* the GGUF encoding of the value */
+	size_t len;
+} WKV;
+
+typedef struct WTensor {
+	char name[GGUF_MAX_NAME];
+	uint32_t type, n_dims;
+	int64_t ne[GGUF_MAX_DIMS];
+	const void *data;	/* NULL: zeros */
+	size_t nbytes;
+} WTensor;
+
+struct GGUFWriter {
+	uint32_t alignment;
+	WKV *kv;
+	size_t n_kv;
+	WTensor *t;
+	size_t n_t;
+	char err[256];	/* the first mistake; empty if none */
+};
+
 #endif
