@@ -7,7 +7,9 @@
  * signed Q8_K bytes into int16 pairs without overflow; _mm256_madd_epi16 with
  * the sub-block scales widens to int32; each super-block's int32 sums become
  * floats once, scaled by d.  Integer sums are exact, so the results differ
- * from the plain C ones only in float summation order.
+ * from the plain C ones only in float summation order; the float operations
+ * are ggml's, in its order (for Q2_K, Q3_K, Q4_K and Q6_K its AVX2 results
+ * were reproduced bit for bit).
  * Only 32-bit lanes are extracted, so the file builds with -m32 too.
  */
 #include <immintrin.h>
@@ -176,20 +178,19 @@ q23_rows(int n, float *s, const uint8_t *x, size_t bsize, int three, const void 
 		const block_q3_K *b3 = (const block_q3_K *)x;
 		const uint8_t *qs = three ? b3->qs : b2->qs;
 		const float dx = half_to_float(three ? b3->d : b2->d);
-		const __m128i packed = _mm_loadu_si128((const __m128i *)b2->scales);	/* Q2_K only */
+		const __m128i packed = _mm_loadu_si128((const __m128i *)b2->scales);	/* Q2_K: min << 4 | scale */
 		const __m128i sc = three ? q3_scales(b3->scales) : _mm_and_si128(packed, _mm_set1_epi8(0xF));
+		const __m256i mn = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
 		const __m256i nohigh = three ? _mm256_xor_si256(load32(b3->hmask), _mm256_set1_epi8(-1)) : _mm256_setzero_si256();
 
 		UNROLL
 		for(r = 0; r < nr; r++){
-			sumi[r] = _mm256_setzero_si256();
-			if(!three){
-				const block_q8_K *yb = yblock(y, stride, r, i);
-				const __m256i mn = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
+			const block_q8_K *yb = yblock(y, stride, r, i);
 
+			sumi[r] = _mm256_setzero_si256();
+			if(!three)
 				acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(-yb->d * half_to_float(b2->dmin)),
 					_mm256_cvtepi32_ps(_mm256_madd_epi16(mn, load32(yb->bsums))), acc[r]);
-			}
 		}
 		UNROLL
 		for(h = 0; h < 2; h++){
