@@ -13,6 +13,8 @@ ARCH =
 ifeq ($(M32),1)
 B = build32
 ARCH = -m32 -msse2 -mfpmath=sse
+# Debian's libpcre2-dev:i386, installed or unpacked by scripts/deps.sh into .deps/i386
+PCRE32 = $(firstword $(wildcard .deps/i386/usr/lib/i386-linux-gnu/libpcre2-8.a /usr/lib/i386-linux-gnu/libpcre2-8.a))
 endif
 ifeq ($(SAN),1)
 B := $(B)-san
@@ -21,7 +23,8 @@ ARCH += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-f
 endif
 CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(WARN) $(ARCH) -Iinclude $(CFLAGS)
 SIMD = -mavx2 -mfma -mf16c
-LIBS = -lpcre2-8 -lm -pthread
+PCRELIB = $(if $(PCRE32),$(PCRE32),-lpcre2-8)
+LIBS = $(PCRELIB) -lm -pthread
 LDFLAGS_ALL = $(ARCH) $(LDFLAGS)
 
 LIBSRC = $(filter-out src/styx/%,$(wildcard src/*/*.c))

@@ -4,12 +4,28 @@
 #   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386
 set -e
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+arch=$(dpkg --print-architecture)
 need=""
-for p in gcc make libpcre2-dev libcmocka-dev gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386; do
+for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch gcc-multilib libcmocka-dev:i386; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
-[ -z "$need" ] && exit 0
-echo "installing:$need"
-dpkg --print-foreign-architectures | grep -qx i386 || $SUDO dpkg --add-architecture i386
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need
+if [ -n "$need" ]; then
+	echo "installing:$need"
+	dpkg --print-foreign-architectures | grep -qx i386 || $SUDO dpkg --add-architecture i386
+	$SUDO apt-get update -qq || echo "apt-get update reported errors; trying with the indexes it has"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need
+fi
+
+# PCRE2 for -m32.  libpcre2-dev:i386 cannot always be installed beside the amd64 one (a
+# security update of the amd64 package and no matching i386 build make apt refuse), so when
+# it is not installed we unpack Debian's i386 package into .deps/i386 and link its static
+# library from there (the Makefile looks there for M32=1).
+here=$(cd "$(dirname "$0")/.." && pwd)
+if ! dpkg -s libpcre2-dev:i386 >/dev/null 2>&1 && [ ! -f "$here/.deps/i386/usr/lib/i386-linux-gnu/libpcre2-8.a" ]; then
+	tmp=$(mktemp -d)
+	(cd "$tmp" && chmod 777 . && apt-get download libpcre2-dev:i386 libpcre2-8-0:i386) || { rm -rf "$tmp"; exit 1; }
+	mkdir -p "$here/.deps/i386"
+	for d in "$tmp"/*.deb; do dpkg -x "$d" "$here/.deps/i386"; done
+	rm -rf "$tmp"
+	echo "unpacked libpcre2-dev:i386 into .deps/i386"
+fi

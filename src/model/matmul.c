@@ -2,6 +2,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "../quant/gemm.h"
 #include "../quant/quant.h"
 #include "matmul.h"
 
@@ -14,6 +15,7 @@ typedef struct Job {
 	MatEnv *e;
 	const GGUFTensor *w;
 	const QuantType *wt;
+	lb_vec_dot_x4_fn dot4;	/* one weight row with four activation rows, or NULL */
 	Act *a;
 	float *y;
 	int rows;
@@ -65,7 +67,17 @@ block_fast(Job *j, int r0, int r1)
 		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
 		for(r = r0; r < r1; r++){
 			const uint8_t *wr = wbase + (size_t)r * j->wrow;
-			for(t = t0; t < t1; t++)
+			t = t0;
+			if(j->dot4 != NULL)
+				for(; t + 4 <= t1; t += 4){
+					float s4[4];
+					j->dot4(a->k, s4, wr, abase + (size_t)t * astride, astride);
+					j->y[(size_t)t * j->rows + r] = s4[0];
+					j->y[(size_t)(t + 1) * j->rows + r] = s4[1];
+					j->y[(size_t)(t + 2) * j->rows + r] = s4[2];
+					j->y[(size_t)(t + 3) * j->rows + r] = s4[3];
+				}
+			for(; t < t1; t++)
 				j->wt->vec_dot(a->k, &j->y[(size_t)t * j->rows + r], wr, abase + (size_t)t * astride);
 		}
 	}
@@ -109,6 +121,7 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.e = e;
 	j.w = w;
 	j.wt = quant_type(w->type);
+	j.dot4 = quant_vec_dot_x4(w->type);
 	j.a = a;
 	j.y = y;
 	j.rows = (int)w->ne[1];

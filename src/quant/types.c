@@ -1,6 +1,9 @@
 /* types.c - the table of tensor types, and the choice between plain C and AVX2 kernels. */
 #include <pthread.h>
 #include <string.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "blocks.h"
 #include "kernels.h"
@@ -35,14 +38,32 @@ static int have_simd;	/* the CPU has AVX2+FMA+F16C and simd[] is filled */
 static int use_simd = 1;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
+/* AVX2, FMA and F16C, and an OS that saves the YMM registers (cpuid and xgetbv, so gcc and clang agree) */
+static int
+cpu_has_avx2(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned a, b, c, d, lo, hi;
+
+	if(!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	if(!(c & bit_FMA) || !(c & bit_F16C) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	if((lo & 6) != 6)
+		return 0;
+	if(!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & bit_AVX2) != 0;
+#else
+	return 0;
+#endif
+}
+
 static void
 init(void)
 {
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_cpu_init();
-	have_simd = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-		__builtin_cpu_supports("f16c");
-#endif
+	have_simd = cpu_has_avx2();
 	memcpy(simd, plain, sizeof simd);
 	if(have_simd){
 		quant_avx2_float(simd);

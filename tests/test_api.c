@@ -1,0 +1,404 @@
+/*
+ * test_api.c - the public API on a synthetic model (written by the test, so no ../shared
+ * needed): ids, errors, generation parameters, streaming, stop strings, threads, and
+ * the engine's consistency (batch = token by token, mmap = read, every tensor type runs).
+ */
+#include <pthread.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/model/synth.h"
+#include "llambo.h"
+#include "testutil.h"
+
+static char model_path[512];
+
+static int
+setup(void **state)
+{
+	SynthSpec s;
+
+	tmp_path(model_path, sizeof model_path, "api.gguf");
+	synth_defaults(&s);
+	s.n_vocab = 400;
+	if(synth_write(&s, model_path) < 0){
+		fprintf(stderr, "synth_write: %s\n", llambo_last_error());
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	unlink(model_path);
+	return 0;
+}
+
+static void
+test_load_errors(void **state)
+{
+	char bad[512];
+	FILE *f;
+
+	assert_int_equal(llambo_load_model("/nonexistent/model.gguf", 1, 0), -1);
+	assert_non_null(strstr(llambo_last_error(), "no such file"));
+	tmp_path(bad, sizeof bad, "notgguf");
+	f = fopen(bad, "w");
+	fputs("this is not a model file, just some text that is long enough", f);
+	fclose(f);
+	assert_int_equal(llambo_load_model(bad, 1, 0), -1);
+	assert_non_null(strstr(llambo_last_error(), "not a GGUF file"));
+	unlink(bad);
+	assert_int_equal(llambo_load_model(NULL, 1, 0), -1);
+	assert_int_equal(llambo_free_model(12345), -1);
+	assert_non_null(strstr(llambo_last_error(), "no such model"));
+}
+
+static void
+test_ids(void **state)
+{
+	int a = llambo_load_model(model_path, 1, 0), b = llambo_load_model(model_path, 0, 0), c;
+	llambo_ctx *ctx;
+
+	assert_int_equal(a, 0);	/* the seed's examples expect the first load to be model 0 */
+	assert_int_equal(b, 1);
+	ctx = llambo_ctx_new(a, 16, 1);	/* holds model 0 */
+	assert_non_null(ctx);
+	assert_int_equal(llambo_free_model(a), 0);
+	assert_int_equal(llambo_free_model(a), -1);	/* gone for callers at once */
+	c = llambo_load_model(model_path, 1, 0);
+	assert_int_equal(c, 2);	/* but 0 is not reused while the context holds it */
+	int32_t t = 5;
+	float *lg = malloc(sizeof(float) * 400);
+	assert_int_equal(llambo_ctx_eval(ctx, &t, 1, LLAMBO_LOGITS_LAST, lg), 0);	/* still usable */
+	free(lg);
+	llambo_ctx_free(ctx);
+	c = llambo_free_model(c);
+	assert_int_equal(llambo_load_model(model_path, 1, 0), 0);	/* now 0 is free again */
+	assert_int_equal(llambo_free_model(0), 0);
+	assert_int_equal(llambo_free_model(b), 0);
+}
+
+static void
+test_reserve(void **state)
+{
+	int id = llambo_reserve_id();
+	llambo_status st;
+	char *s;
+
+	assert_true(id >= 0);
+	assert_int_equal(llambo_model_status(id, &st), 0);
+	assert_int_equal(st.state, LLAMBO_EMPTY);
+	s = llambo_infer(id, "hi", 4, 0);
+	assert_string_equal(s, "");
+	llambo_free(s);
+	assert_int_equal(llambo_load_into(id, "/nonexistent", 1, 0), -1);
+	assert_non_null(strstr(llambo_last_error(), "load failed"));
+	assert_int_equal(llambo_load_into(id, model_path, 1, 0), 0);
+	assert_int_equal(llambo_model_status(id, &st), 0);
+	assert_int_equal(st.state, LLAMBO_READY);
+	assert_string_equal(st.path, model_path);
+	assert_int_equal(llambo_load_into(id, model_path, 1, 0), -1);	/* already loaded */
+	assert_int_equal(llambo_free_model(id), 0);
+}
+
+static void
+test_bad_params(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0);
+	llambo_params p;
+	char *s;
+
+	s = llambo_infer(id, "hello", 4, NAN);
+	assert_string_equal(s, "");
+	assert_non_null(strstr(llambo_last_error(), "temperature"));
+	llambo_free(s);
+	s = llambo_infer(id, "hello", -1, 0);
+	assert_string_equal(s, "");
+	assert_non_null(strstr(llambo_last_error(), "max_tokens"));
+	llambo_free(s);
+	s = llambo_infer(id, NULL, 4, 0);
+	assert_string_equal(s, "");
+	llambo_free(s);
+	s = llambo_infer(99, "hello", 4, 0);
+	assert_string_equal(s, "");
+	assert_non_null(strstr(llambo_last_error(), "no such model: 99"));
+	llambo_free(s);
+	llambo_default_params(&p);
+	p.top_p = 0;
+	assert_null(llambo_generate(id, "x", &p, NULL));
+	llambo_default_params(&p);
+	p.n_ctx = 4;
+	assert_null(llambo_generate(id, "a rather long prompt that does not fit", &p, NULL));
+	assert_non_null(strstr(llambo_last_error(), "context"));
+	assert_int_equal(llambo_tokenize(id, NULL, NULL), -1);
+	llambo_free_model(id);
+}
+
+static void
+test_greedy_deterministic(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0);
+	char *a = llambo_infer(id, "Once upon a time", 24, 0), *b = llambo_infer(id, "Once upon a time", 24, 0);
+
+	assert_true(strlen(a) > 0);
+	assert_string_equal(a, b);
+	llambo_free(a);
+	llambo_free(b);
+	llambo_free_model(id);
+}
+
+static void
+test_seeded(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0);
+	llambo_params p;
+	char *a, *b, *c;
+
+	llambo_default_params(&p);
+	p.max_tokens = 32;
+	p.temperature = 1.0f;
+	p.seed = 42;
+	a = llambo_generate(id, "Once", &p, NULL);
+	b = llambo_generate(id, "Once", &p, NULL);
+	p.seed = 43;
+	c = llambo_generate(id, "Once", &p, NULL);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	llambo_free(a);
+	llambo_free(b);
+	llambo_free(c);
+	llambo_free_model(id);
+}
+
+typedef struct Acc {
+	char buf[8192];
+	size_t len;
+	int calls, stop_after;
+} Acc;
+
+static int
+collect(const char *piece, size_t len, void *arg)
+{
+	Acc *a = arg;
+
+	assert_true(a->len + len < sizeof a->buf);
+	memcpy(a->buf + a->len, piece, len);
+	a->len += len;
+	a->calls++;
+	return a->stop_after > 0 && a->calls >= a->stop_after;
+}
+
+static void
+test_streaming(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0);
+	llambo_params p;
+	llambo_stats st;
+	Acc acc = { .len = 0 };
+	char *s;
+
+	llambo_default_params(&p);
+	p.max_tokens = 20;
+	p.temperature = 0;
+	p.on_token = collect;
+	p.cb_arg = &acc;
+	s = llambo_generate(id, "Once upon", &p, &st);
+	assert_non_null(s);
+	assert_int_equal(acc.len, strlen(s));
+	assert_memory_equal(acc.buf, s, acc.len);
+	assert_true(acc.calls > 1);
+	assert_int_equal(st.n_gen, 20);
+	assert_int_equal(st.stop_reason, LLAMBO_STOP_LENGTH);
+	llambo_free(s);
+	memset(&acc, 0, sizeof acc);
+	acc.stop_after = 3;
+	s = llambo_generate(id, "Once upon", &p, &st);
+	assert_int_equal(st.stop_reason, LLAMBO_STOP_CALLBACK);
+	assert_true(st.n_gen <= 6);
+	llambo_free(s);
+	llambo_free_model(id);
+}
+
+static void
+test_stop_string(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0);
+	llambo_params p;
+	llambo_stats st;
+	char *full, *cut, stop[8];
+	const char *stops[1] = { stop };
+	size_t at;
+
+	llambo_default_params(&p);
+	p.max_tokens = 40;
+	p.temperature = 0;
+	full = llambo_generate(id, "Once upon", &p, NULL);
+	assert_true(strlen(full) > 6);
+	at = strlen(full) / 2;
+	memcpy(stop, full + at, 3);
+	stop[3] = 0;
+	p.stop = stops;
+	p.n_stop = 1;
+	cut = llambo_generate(id, "Once upon", &p, &st);
+	assert_int_equal(st.stop_reason, LLAMBO_STOP_STRING);
+	assert_true(strlen(cut) <= at);
+	assert_memory_equal(cut, full, strlen(cut));
+	assert_null(strstr(cut, stop));
+	llambo_free(full);
+	llambo_free(cut);
+	llambo_free_model(id);
+}
+
+/* prompt processing in one batch gives the logits of feeding the tokens one by one, and mmap = read */
+static void
+test_batch_equals_sequential(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0), id2 = llambo_load_model(model_path, 0, 0), i, n = 40;
+	int32_t toks[40];
+	float *all = malloc(sizeof(float) * 400 * n), *one = malloc(sizeof(float) * 400), *all2 = malloc(sizeof(float) * 400 * n);
+	llambo_ctx *a = llambo_ctx_new(id, 64, 2), *b = llambo_ctx_new(id, 64, 1), *c = llambo_ctx_new(id2, 64, 2);
+
+	for(i = 0; i < n; i++)
+		toks[i] = (i * 37 + 11) % 400;
+	assert_int_equal(llambo_ctx_eval(a, toks, n, LLAMBO_LOGITS_ALL, all), 0);
+	assert_int_equal(llambo_ctx_eval(c, toks, n, LLAMBO_LOGITS_ALL, all2), 0);
+	assert_memory_equal(all, all2, sizeof(float) * 400 * n);
+	for(i = 0; i < n; i++){
+		assert_int_equal(llambo_ctx_eval(b, &toks[i], 1, LLAMBO_LOGITS_LAST, one), 0);
+		assert_memory_equal(one, all + (size_t)i * 400, sizeof(float) * 400);
+	}
+	assert_int_equal(llambo_ctx_pos(b), n);
+	assert_int_equal(llambo_ctx_eval(b, toks, 30, LLAMBO_LOGITS_LAST, one), -1);	/* 70 > 64 */
+	toks[0] = 400;
+	llambo_ctx_reset(b);
+	assert_int_equal(llambo_ctx_eval(b, toks, 1, LLAMBO_LOGITS_LAST, one), -1);	/* out of range token */
+	llambo_ctx_free(a);
+	llambo_ctx_free(b);
+	llambo_ctx_free(c);
+	free(all);
+	free(all2);
+	free(one);
+	llambo_free_model(id);
+	llambo_free_model(id2);
+}
+
+static void
+test_info(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 3);
+	char *js = llambo_get_model_info(id);
+
+	assert_non_null(js);
+	assert_non_null(strstr(js, "\"architecture\":\"llama\""));
+	assert_non_null(strstr(js, "\"quantization\":\"Q8_0\""));
+	assert_non_null(strstr(js, "\"vocab_size\":400"));
+	assert_non_null(strstr(js, "\"context_length\":2048"));
+	assert_non_null(strstr(js, "\"backend\":\"cpu\""));
+	assert_non_null(strstr(js, "no GPU backend"));
+	assert_non_null(strstr(js, "\"mmap\":true"));
+	llambo_free(js);
+	llambo_free_model(id);
+	assert_null(llambo_get_model_info(id));
+}
+
+typedef struct Worker {
+	int id;
+	char *out;
+} Worker;
+
+static void *
+gen_thread(void *v)
+{
+	Worker *w = v;
+
+	w->out = llambo_infer(w->id, "Once upon a time", 16, 0);
+	return NULL;
+}
+
+/* several generations on one model at once, and free_model while they run */
+static void
+test_threads(void **state)
+{
+	int id = llambo_load_model(model_path, 1, 0), i;
+	char *want = llambo_infer(id, "Once upon a time", 16, 0);
+	pthread_t th[4];
+	Worker w[4];
+
+	for(i = 0; i < 4; i++){
+		w[i].id = id;
+		pthread_create(&th[i], NULL, gen_thread, &w[i]);
+	}
+	usleep(1000);
+	llambo_free_model(id);
+	for(i = 0; i < 4; i++){
+		pthread_join(th[i], NULL);
+		/* each either finished with the same text or found the model already freed */
+		if(w[i].out[0] != 0)
+			assert_string_equal(w[i].out, want);
+		llambo_free(w[i].out);
+	}
+	llambo_free(want);
+	assert_int_equal(llambo_list_models(NULL, 0), 0);
+}
+
+/* every tensor type and mix runs and gives finite logits */
+static void
+test_types(void **state)
+{
+	static const char *types[] = { "F32", "F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+		"Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q2_K_M", "Q3_K_M", "Q4_K_M", "Q5_K_M" };
+	char path[512];
+	size_t i;
+
+	tmp_path(path, sizeof path, "types.gguf");
+	for(i = 0; i < sizeof types / sizeof types[0]; i++){
+		SynthSpec s;
+		float lg[300];
+		int32_t toks[3] = { 1, 100, 200 };
+		llambo_ctx *c;
+		int id, j;
+
+		synth_defaults(&s);
+		s.n_vocab = 300;
+		s.n_layer = 2;
+		s.type = types[i];
+		s.tied = i % 2;
+		assert_int_equal(synth_write(&s, path), 0);
+		id = llambo_load_model(path, 1, 0);
+		if(id < 0)
+			fail_msg("%s: %s", types[i], llambo_last_error());
+		c = llambo_ctx_new(id, 8, 2);
+		assert_int_equal(llambo_ctx_eval(c, toks, 3, LLAMBO_LOGITS_LAST, lg), 0);
+		for(j = 0; j < 300; j++)
+			assert_true(isfinite(lg[j]));
+		llambo_ctx_free(c);
+		llambo_free_model(id);
+	}
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_ids),
+		cmocka_unit_test(test_reserve),
+		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_greedy_deterministic),
+		cmocka_unit_test(test_seeded),
+		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_stop_string),
+		cmocka_unit_test(test_batch_equals_sequential),
+		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_types),
+	};
+
+	return cmocka_run_group_tests(t, setup, teardown);
+}
