@@ -15,13 +15,16 @@
 #include "qconv.h"
 #include "quant.h"
 
-static __m256
+/* the loads are passed to dot32 and widen as functions: inlined, they cost nothing */
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE __m256
 load_f16(const uint8_t *p)
 {
 	return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
 }
 
-static __m256
+INLINE __m256
 load_bf16(const uint8_t *p)
 {
 	__m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
@@ -29,14 +32,14 @@ load_bf16(const uint8_t *p)
 	return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
 }
 
-static __m256
+INLINE __m256
 load_f32(const uint8_t *p)
 {
 	return _mm256_loadu_ps((const float *)p);
 }
 
 /* sum of a[i]*b[i] over the first n - n%32 elements; *done is set to that count */
-static float
+INLINE float
 dot32(int n, const uint8_t *a, const uint8_t *b, int esize, __m256 (*load)(const uint8_t *), int *done)
 {
 	__m256 acc[4];
@@ -75,7 +78,7 @@ vec_dot_f16(int n, float *s, const void *x, const void *y)
 
 	sum = dot32(n, a, b, 2, load_f16, &i);
 	for(; i < n; i++)
-		sum += q_half_load(a + 2*i) * q_half_load(b + 2*i);
+		sum += avx2_half(a + 2*i) * avx2_half(b + 2*i);
 	*s = (float)sum;
 }
 
@@ -97,7 +100,7 @@ vec_dot_bf16(int n, float *s, const void *x, const void *y)
 }
 
 /* 8 at a time with load, the rest with the plain C decoder */
-static void
+INLINE void
 widen(const uint8_t *a, float *y, int64_t n, __m256 (*load)(const uint8_t *), lb_to_float_fn tail)
 {
 	int64_t i;

@@ -18,6 +18,9 @@
 
 enum { QK = 32 };
 
+/* to_float and vec_dot take the decoder as an argument; inlined, each type gets its own loop */
+#define INLINE static inline __attribute__((always_inline))
+
 /* A block's values: x[j] = d*q[j] + m (m is 0 and unused for the types without a min). */
 typedef struct {
 	float d, m;
@@ -27,7 +30,7 @@ typedef struct {
 typedef void Unpack(const uint8_t *b, Unpacked *u);
 
 /* element j of a 4-bit block: the low nibbles hold 0..15, the high ones 16..31 */
-static void
+INLINE void
 nibbles(const uint8_t *qs, int8_t *q)
 {
 	int j;
@@ -39,7 +42,7 @@ nibbles(const uint8_t *qs, int8_t *q)
 }
 
 /* the fifth bit of element j is bit j of the little-endian 32-bit qh */
-static void
+INLINE void
 highbits(const uint8_t *qh, int8_t *q)
 {
 	int j;
@@ -48,7 +51,7 @@ highbits(const uint8_t *qh, int8_t *q)
 		q[j] = (int8_t)(q[j] | ((qh[j >> 3] >> (j & 7)) & 1) << 4);
 }
 
-static void
+INLINE void
 offset(int8_t *q, int by)
 {
 	int j;
@@ -57,7 +60,7 @@ offset(int8_t *q, int by)
 		q[j] = (int8_t)(q[j] - by);
 }
 
-static void
+INLINE void
 unpack_q4_0(const uint8_t *b, Unpacked *u)
 {
 	u->d = q_half_load(b + offsetof(block_q4_0, d));
@@ -65,7 +68,7 @@ unpack_q4_0(const uint8_t *b, Unpacked *u)
 	offset(u->q, 8);
 }
 
-static void
+INLINE void
 unpack_q4_1(const uint8_t *b, Unpacked *u)
 {
 	u->d = q_half_load(b + offsetof(block_q4_1, d));
@@ -73,7 +76,7 @@ unpack_q4_1(const uint8_t *b, Unpacked *u)
 	nibbles(b + offsetof(block_q4_1, qs), u->q);
 }
 
-static void
+INLINE void
 unpack_q5_0(const uint8_t *b, Unpacked *u)
 {
 	u->d = q_half_load(b + offsetof(block_q5_0, d));
@@ -82,7 +85,7 @@ unpack_q5_0(const uint8_t *b, Unpacked *u)
 	offset(u->q, 16);
 }
 
-static void
+INLINE void
 unpack_q5_1(const uint8_t *b, Unpacked *u)
 {
 	u->d = q_half_load(b + offsetof(block_q5_1, d));
@@ -91,14 +94,14 @@ unpack_q5_1(const uint8_t *b, Unpacked *u)
 	highbits(b + offsetof(block_q5_1, qh), u->q);
 }
 
-static void
+INLINE void
 unpack_q8_0(const uint8_t *b, Unpacked *u)
 {
 	u->d = q_half_load(b + offsetof(block_q8_0, d));
 	memcpy(u->q, b + offsetof(block_q8_0, qs), QK);
 }
 
-static void
+INLINE void
 unpack_q8_1(const uint8_t *b, Unpacked *u)
 {
 	u->d = q_half_load(b + offsetof(block_q8_1, d));
@@ -106,7 +109,7 @@ unpack_q8_1(const uint8_t *b, Unpacked *u)
 }
 
 /* dequantize_row_*: q*d, or q*d + m (adding a zero m would turn -0 into +0) */
-static void
+INLINE void
 to_float(const void *vx, float *y, int64_t n, Unpack *unpack, size_t size, int hasmin)
 {
 	const uint8_t *b = vx;
@@ -133,7 +136,7 @@ void q_to_float_q8_1(const void *x, float *y, int64_t n) { to_float(x, y, n, unp
  * dx*dy; with a min, plus m*s, where the q8_1 block's s is dy*sum(qy).
  * y must be a row of q8_1 blocks exactly when the weight type has a min.
  */
-static void
+INLINE void
 vec_dot(int n, float *s, const void *vx, const void *vy, Unpack *unpack, size_t size, int hasmin)
 {
 	const size_t ysize = hasmin ? sizeof(block_q8_1) : sizeof(block_q8_0);

@@ -92,41 +92,83 @@ w_q8_0(const uint8_t *b)
 }
 
 /*
- * One block of one activation row: acc += dx*dy * (eight partial sums of qx*qy).
- * ax is qx made non-negative (maddubs wants unsigned first operands), and for
- * signed weights the sign moves onto qy.  qy is never -128 (the quantizer
- * saturates at 127 in magnitude), so neither the sign flip nor maddubs overflows.
+ * The binary16 at p + r*stride for r < nr (1 or 4) as floats: the scales of
+ * block i of every activation row, converted with one instruction.
  */
-INLINE __m256
-block_dot(__m256 acc, __m256i qx, __m256i ax, const uint8_t *yb, size_t yqs, float dx, int hasmin)
+INLINE int
+u16(const uint8_t *p)
 {
-	const __m256i qy = _mm256_loadu_si256((const __m256i *)(yb + yqs));
-	const __m256i pairs = _mm256_maddubs_epi16(ax, hasmin ? qy : _mm256_sign_epi8(qy, qx));
-	const __m256 sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+	uint16_t h;
 
-	return _mm256_fmadd_ps(_mm256_set1_ps(dx*avx2_half(yb)), sums, acc);
+	memcpy(&h, p, sizeof h);
+	return h;
 }
 
-/* Block i of the weight row against block i of nr activation rows. */
+INLINE __m128
+halves(const uint8_t *p, size_t stride, int nr)
+{
+	__m128i v = _mm_cvtsi32_si128(u16(p));
+
+	if(nr > 1){
+		v = _mm_insert_epi16(v, u16(p + stride), 1);
+		v = _mm_insert_epi16(v, u16(p + 2*stride), 2);
+		v = _mm_insert_epi16(v, u16(p + 3*stride), 3);
+	}
+	return _mm_cvtph_ps(v);
+}
+
+/* lane r of both 128-bit halves of v, in all eight lanes */
+INLINE __m256
+lane(__m256 v, int r)
+{
+	switch(r){
+	case 0: return _mm256_permute_ps(v, 0x00);
+	case 1: return _mm256_permute_ps(v, 0x55);
+	case 2: return _mm256_permute_ps(v, 0xAA);
+	}
+	return _mm256_permute_ps(v, 0xFF);
+}
+
+/*
+ * Block i of the weight row against block i of nr activation rows:
+ * acc[r] += dx*dy[r] * (eight partial sums of qx*qy[r]), and with a min,
+ * mins[r] += m*s[r].  ax is qx made non-negative (maddubs wants unsigned first
+ * operands); for signed weights the sign moves onto qy.  qy is never -128 (the
+ * quantizer saturates at 127 in magnitude), so neither the sign flip nor
+ * maddubs overflows.
+ */
 INLINE void
-block_rows(__m256 *acc, float *mins, const uint8_t *x, const uint8_t *y, size_t ystride, int nr, int i,
+block_rows(__m256 *acc, __m128 *mins, const uint8_t *x, const uint8_t *y, size_t ystride, int nr, int i,
 	Weights *weights, size_t xsize, int hasmin)
 {
 	const size_t ysize = hasmin ? sizeof(block_q8_1) : sizeof(block_q8_0);
 	const size_t yqs = hasmin ? offsetof(block_q8_1, qs) : offsetof(block_q8_0, qs);
-	const uint8_t *xb = x + (size_t)i*xsize, *yb;
+	const uint8_t *xb = x + (size_t)i*xsize, *yb = y + (size_t)i*ysize;
 	const __m256i qx = weights(xb);
 	const __m256i ax = hasmin ? qx : _mm256_sign_epi8(qx, qx);
 	const float dx = avx2_half(xb);
-	const float mx = hasmin ? avx2_half(xb + offsetof(block_q4_1, m)) : 0;	/* m follows d in q4_1 and q5_1 */
+	__m256i qy, pairs;
+	__m256 sums, d8;
+	__m128 d4;
 	int r;
 
+	/* dx*dy[r], exact in float: one row converts its two halves on their own, four rows together */
+	if(nr == 1)
+		d8 = _mm256_set1_ps(dx * avx2_half(yb));
+	else{
+		d4 = _mm_mul_ps(halves(yb, ystride, nr), _mm_set1_ps(dx));
+		d8 = _mm256_insertf128_ps(_mm256_castps128_ps256(d4), d4, 1);
+	}
+
+	if(hasmin)	/* m follows d in q4_1 and q5_1 */
+		*mins = _mm_add_ps(*mins, _mm_mul_ps(halves(yb + offsetof(block_q8_1, s), ystride, nr),
+			_mm_set1_ps(avx2_half(xb + offsetof(block_q4_1, m)))));
 #pragma GCC unroll 4
 	for(r = 0; r < nr; r++){
-		yb = y + r*ystride + (size_t)i*ysize;
-		acc[r] = block_dot(acc[r], qx, ax, yb, yqs, dx, hasmin);
-		if(hasmin)
-			mins[r] += mx*avx2_half(yb + offsetof(block_q8_1, s));
+		qy = _mm256_loadu_si256((const __m256i *)(yb + r*ystride + yqs));
+		pairs = _mm256_maddubs_epi16(ax, hasmin ? qy : _mm256_sign_epi8(qy, qx));
+		sums = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+		acc[r] = _mm256_fmadd_ps(lane(d8, r), sums, acc[r]);
 	}
 }
 
@@ -136,21 +178,21 @@ dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, in
 {
 	const int nb = n / QK;
 	__m256 even[4], odd[4];
-	float mins[4];
+	__m128 mins = _mm_setzero_ps();
+	float m[4];
 	int i, r;
 
-	for(r = 0; r < nr; r++){
+	for(r = 0; r < nr; r++)
 		even[r] = odd[r] = _mm256_setzero_ps();
-		mins[r] = 0;
-	}
 	for(i = 0; i + 1 < nb; i += 2){
-		block_rows(even, mins, x, y, ystride, nr, i, weights, xsize, hasmin);
-		block_rows(odd, mins, x, y, ystride, nr, i + 1, weights, xsize, hasmin);
+		block_rows(even, &mins, x, y, ystride, nr, i, weights, xsize, hasmin);
+		block_rows(odd, &mins, x, y, ystride, nr, i + 1, weights, xsize, hasmin);
 	}
 	if(i < nb)
-		block_rows(even, mins, x, y, ystride, nr, i, weights, xsize, hasmin);
+		block_rows(even, &mins, x, y, ystride, nr, i, weights, xsize, hasmin);
+	_mm_storeu_ps(m, mins);
 	for(r = 0; r < nr; r++)
-		s[r] = avx2_hsum(_mm256_add_ps(even[r], odd[r])) + mins[r];
+		s[r] = avx2_hsum(_mm256_add_ps(even[r], odd[r])) + m[r];
 }
 
 #define DOT(t, hasmin) \
