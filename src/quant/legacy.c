@@ -41,14 +41,23 @@ nibbles(const uint8_t *qs, int8_t *q)
 	}
 }
 
-/* the fifth bit of element j is bit j of the little-endian 32-bit qh */
+/*
+ * The fifth bit of element j is bit j of the little-endian 32-bit qh.  Eight
+ * at a time: byte k of qh copied into eight bytes, byte i keeping only bit i;
+ * adding 0x7F to a byte carries into its top bit exactly when that bit was set.
+ */
 INLINE void
 highbits(const uint8_t *qh, int8_t *q)
 {
-	int j;
+	uint64_t spread;
+	int k, i;
 
-	for(j = 0; j < QK; j++)
-		q[j] = (int8_t)(q[j] | ((qh[j >> 3] >> (j & 7)) & 1) << 4);
+	for(k = 0; k < QK/8; k++){
+		spread = (qh[k] * 0x0101010101010101ull) & 0x8040201008040201ull;
+		spread = (spread + 0x7F7F7F7F7F7F7F7Full) & 0x8080808080808080ull;
+		for(i = 0; i < 8; i++)
+			q[8*k + i] = (int8_t)(q[8*k + i] | (uint8_t)(spread >> (8*i + 3)));
+	}
 }
 
 INLINE void
