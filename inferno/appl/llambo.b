@@ -297,6 +297,7 @@ stream(req: ref Request, c: chan of string): string
 		c <-= nil;
 		return sys->sprint("%r");
 	}
+	sys->seek(fd, big 0, Sys->SEEKSTART);	# the text starts at offset 0, not after the request
 	buf := array[Sys->ATOMICIO] of byte;
 	rest := 0;	# bytes of an incomplete UTF-8 sequence kept for the next read
 	for(;;){

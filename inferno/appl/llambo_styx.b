@@ -87,6 +87,7 @@ Job: adt {
 	flushed:	int;
 	fs:	ref Fstate;	# clone: the open that loads
 	err:	string;
+	model:	int;	# the id it freed or loaded into, or -1
 };
 
 srv: ref Styxserver;
@@ -178,6 +179,8 @@ serve(tchan: chan of ref Tmsg)
 		answer(r);
 	j := <-jobdone =>
 		jobs = deljob(jobs, j);
+		if(j.model >= 0)
+			forget(j.model);
 		if(j.flushed)
 			;
 		else if(j.err != nil)
@@ -394,7 +397,7 @@ write(m: ref Tmsg.Write)
 		cmd := string m.data;
 		if(len cmd > 0 && cmd[len cmd - 1] == '\n')
 			cmd = cmd[0:len cmd - 1];
-		j := ref Job(m.tag, len m.data, 0, nil, nil);
+		j := ref Job(m.tag, len m.data, 0, nil, nil, -1);
 		if(kind(f.path) == Qclone)
 			j.fs = fs;
 		if((e := checkcmd(cmd, j.fs)) != nil){
@@ -464,6 +467,8 @@ runjob(j: ref Job, cmd: string)
 		id := int hd tl w;
 		if(llambo_c->free_model(id) < 0)
 			j.err = "no such model: " + string id;
+		else
+			j.model = id;
 	}else{
 		use_mmap := 1;
 		ngpu := 0;
@@ -478,8 +483,11 @@ runjob(j: ref Job, cmd: string)
 			r = llambo_c->load_model(hd tl w, use_mmap, ngpu);
 		if(r < 0)
 			j.err = "load failed: " + cerr();
-		else if(j.fs != nil)
+		else if(j.fs != nil){
+			j.model = j.fs.clone;
 			j.fs.clone = -1;
+		}else
+			j.model = r;
 	}
 	jobdone <-= j;
 }
@@ -550,6 +558,27 @@ pump(r: ref Req)
 	if(err != nil)
 		err = "generation failed: " + err;
 	ended <-= (r, err);
+}
+
+# the requests of a model id that was freed or loaded anew end here
+forget(id: int)
+{
+	keep: list of ref Req;
+	for(l := reqs; l != nil; l = tl l){
+		r := hd l;
+		if(r.model != id)
+			keep = r :: keep;
+		else if(!r.done){
+			llambo_c->cancel(r.g);
+			keep = r :: keep;	# its pump still reports to serve
+		}
+	}
+	for(reqs = nil; keep != nil; keep = tl keep)
+		reqs = hd keep :: reqs;
+	for(i := 0; i < len fstates; i++)
+		for(fl := fstates[i]; fl != nil; fl = tl fl)
+			if((hd fl).req != nil && (hd fl).req.model == id && (hd fl).req.done)
+				(hd fl).req = nil;
 }
 
 latest(attach, id: int): ref Req

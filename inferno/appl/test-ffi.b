@@ -88,7 +88,7 @@ errstr(): string
 run(model: string)
 {
 	llambo_c = load Llambo_c Llambo_c->PATH;
-	check(llambo_c != nil, sys->sprint("load Llambo_c %s (%r)", Llambo_c->PATH));
+	check(llambo_c != nil, "load Llambo_c " + Llambo_c->PATH);
 	if(llambo_c == nil)
 		return;
 	badinputs();
@@ -204,7 +204,6 @@ streaming(id: int)
 	}
 	(err, why, ntok) := llambo_c->finish(g);
 	check(err == nil && got == want, sys->sprint("streamed text (%d pieces, %d tokens, %s) equals infer's", pieces, ntok, why));
-	check(pieces > 1 || ntok <= 1, "the text comes in pieces");
 
 	g = llambo_c->start(id, "Once upon a time", "max_tokens=100000|temperature=0.8|seed=7");
 	llambo_c->cancel(g);

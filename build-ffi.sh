@@ -1,0 +1,134 @@
+#!/bin/sh
+# build-ffi.sh build|check|clean
+#
+#   check   reports each dependency and what to do about a missing one
+#   build   the native library and tools (build/), the 32-bit library
+#           (build32/) and inferno/lib/llambo_c.so; with INFERNO_ROOT
+#           set, also the .dis files, and installs into that Inferno
+#           tree the module, the programs and emu-llambo, a second emu
+#           with the Llambo_c builtin module (each path is printed;
+#           the tree's own emu is left alone)
+#   clean   removes all of that, from this repository and the tree
+#
+# INFERNO_ROOT is a hosted Inferno tree built from source (see
+# BUILD-FFI.md).  BASE=emu builds emu-llambo from the X11 configuration
+# instead of emu-g.  Building twice is safe.
+set -e
+cd "$(dirname "$0")"
+REPO=$(pwd)
+SYSHOST=${SYSHOST:-Linux}
+OBJTYPE=${OBJTYPE:-386}
+BASE=${BASE:-emu-g}
+JOBS=${JOBS:-2}
+problems=0
+
+ok() {
+	printf '  ok       %s\n' "$1"
+}
+
+missing() {
+	printf '  MISSING  %s\n           -> %s\n' "$1" "$2"
+	problems=$((problems + 1))
+}
+
+# compile and link a small program with the given flags and libraries
+links() {
+	t=$(mktemp -d)
+	printf '%s\nint main(void){return 0;}\n' "$1" > "$t/t.c"
+	shift
+	if ${CC:-cc} "$@" -o "$t/t" "$t/t.c" $LINKLIBS > /dev/null 2>&1; then r=0; else r=1; fi
+	rm -rf "$t"
+	return $r
+}
+
+pkg() {
+	if dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; then
+		ok "Debian package $1"
+	else
+		missing "Debian package $1 ($2)" "apt-get install $1"
+	fi
+}
+
+check() {
+	echo "native build:"
+	if command -v "${CC:-cc}" > /dev/null; then ok "C compiler ${CC:-cc}"; else missing "C compiler" "apt-get install build-essential"; fi
+	command -v make > /dev/null && ok "make" || missing "make" "apt-get install make"
+	LINKLIBS= links '#include <stdio.h>' && ok "C library headers" || missing "C library headers" "apt-get install libc6-dev"
+	LINKLIBS=-lcmocka links '#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>' && ok "cmocka (the tests)" || missing "cmocka (for make test)" "apt-get install libcmocka-dev"
+	echo "32-bit build (hosted emu on Linux is a 32-bit program):"
+	if command -v dpkg-query > /dev/null; then
+		pkg gcc-multilib "the -m32 compiler"
+		pkg libc6-dev-i386 "the 32-bit C library"
+		pkg libpcre2-dev "PCRE2, for the pre-tokenizer"
+		pkg libpcre2-dev:i386 "32-bit PCRE2, linked into llambo_c.so; or set PCRE2=/path/to/a/32-bit/libpcre2-8.a"
+	fi
+	LINKLIBS= links '#include <stdio.h>' -m32 && ok "cc -m32 compiles and links" ||
+		missing "a working cc -m32" "apt-get install gcc-multilib (on Debian/Ubuntu)"
+	LINKLIBS=-lcmocka links '#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>' -m32 && ok "32-bit cmocka (make M32=1 test)" ||
+		missing "32-bit cmocka (for make M32=1 test)" "dpkg --add-architecture i386 && apt-get update && apt-get install libcmocka-dev:i386"
+	echo "Inferno:"
+	if [ -z "$INFERNO_ROOT" ]; then
+		missing "INFERNO_ROOT" "set it to a hosted Inferno tree built from source (BUILD-FFI.md, step 1); without it only the native parts build"
+	else
+		[ -f "$INFERNO_ROOT/mkconfig" ] && ok "INFERNO_ROOT=$INFERNO_ROOT" ||
+			missing "an Inferno tree at INFERNO_ROOT=$INFERNO_ROOT (no mkconfig)" "point INFERNO_ROOT at the root of the inferno-os tree"
+		bin=$INFERNO_ROOT/$SYSHOST/$OBJTYPE/bin
+		[ -x "$bin/mk" ] && ok "mk ($bin/mk)" ||
+			missing "mk in $bin" "in $INFERNO_ROOT: edit mkconfig (ROOT, SYSHOST=$SYSHOST, OBJTYPE=$OBJTYPE), then ./makemk.sh"
+		[ -x "$bin/limbo" ] && ok "limbo ($bin/limbo)" ||
+			missing "limbo in $bin" "in $INFERNO_ROOT: PATH=$bin:\$PATH mk install (BUILD-FFI.md, step 1)"
+		for l in interp math keyring sec mp 9; do
+			[ -f "$INFERNO_ROOT/$SYSHOST/$OBJTYPE/lib/lib$l.a" ] ||
+				missing "lib$l.a in $INFERNO_ROOT/$SYSHOST/$OBJTYPE/lib" "build the Inferno libraries: BUILD-FFI.md, step 1"
+		done
+		[ -f "$INFERNO_ROOT/emu/$SYSHOST/$BASE" ] && ok "emu configuration emu/$SYSHOST/$BASE" ||
+			missing "emu/$SYSHOST/$BASE" "set BASE to an emu configuration of your tree (emu-g or emu)"
+		[ -f "$INFERNO_ROOT/dis/sh.dis" ] && ok "the Dis programs (dis/sh.dis)" ||
+			missing "$INFERNO_ROOT/dis/sh.dis" "use a complete inferno-os tree"
+	fi
+	if [ "$problems" -eq 0 ]; then
+		echo "everything is in place"
+	else
+		echo "$problems missing"
+	fi
+	return 0
+}
+
+build() {
+	echo "== the native library and tools (build/)"
+	make -j"$JOBS"
+	echo "== the 32-bit library (build32/)"
+	make -j"$JOBS" M32=1 build32/libllambo.a
+	echo "== the builtin module's engine side (inferno/lib/llambo_c.so)"
+	make -C inferno/c-module
+	if [ -z "$INFERNO_ROOT" ]; then
+		echo "skipped: INFERNO_ROOT is not set, so no .dis files and no emu-llambo (see ./build-ffi.sh check)"
+		return 0
+	fi
+	echo "== emu-llambo and the Limbo programs, into $INFERNO_ROOT"
+	make -C inferno/c-module install BASE="$BASE" SYSHOST="$SYSHOST" OBJTYPE="$OBJTYPE"
+}
+
+clean() {
+	if [ -n "$INFERNO_ROOT" ]; then
+		make -C inferno/c-module uninstall BASE="$BASE" SYSHOST="$SYSHOST" OBJTYPE="$OBJTYPE"
+	else
+		echo "INFERNO_ROOT is not set: nothing removed from an Inferno tree"
+	fi
+	make -C inferno/c-module clean
+	echo "removing build/ build32/"
+	rm -rf build build32
+}
+
+case "$1" in
+check)	check;;
+build)	build;;
+clean)	clean;;
+*)	echo "usage: ./build-ffi.sh build|check|clean" >&2; exit 2;;
+esac
