@@ -59,9 +59,19 @@ typedef struct Detok {
 	int npend;
 } Detok;
 void detok_init(Detok *d, const Vocab *v);
-/* Writes the newly complete text for tok into buf, which has room for vocab_max_piece(v) + 8 bytes; returns the count. */
+/*
+ * Writes the newly complete text for tok into buf, which has room for vocab_max_piece(v) + 8 bytes; returns the count
+ * (-needed, with nothing consumed, if size is smaller).  Control tokens print nothing (special = 0).
+ */
 int detok_push(Detok *d, int32_t tok, char *buf, int size);
 /* Flushes what is held back (invalid trailing bytes are emitted as they are). */
 int detok_flush(Detok *d, char *buf, int size);
+
+/*
+ * All of toks at once, as llama_detokenize(vocab, toks, n, buf, size, remove_special, unparse_special):
+ * like the Detok stream, plus BPE's clean_up_tokenization_spaces where the vocabulary asks for it.
+ * Returns the length, or -needed if size is too small (-1 with lb_err past INT32_MAX bytes).
+ */
+int vocab_detokenize(const Vocab *v, const int32_t *toks, int n, char *buf, int size, int remove_special, int unparse_special);
 
 #endif
