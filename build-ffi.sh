@@ -63,7 +63,7 @@ check() {
 		pkg gcc-multilib "the -m32 compiler"
 		pkg libc6-dev-i386 "the 32-bit C library"
 		pkg libpcre2-dev "PCRE2, for the pre-tokenizer"
-		pkg libpcre2-dev:i386 "32-bit PCRE2, linked into llambo_c.so; or set PCRE2=/path/to/a/32-bit/libpcre2-8.a"
+		pkg libpcre2-dev:i386 "32-bit PCRE2, linked into llambo_c.so; or scripts/deps.sh, which unpacks it into .deps/i386"
 	fi
 	LINKLIBS= links '#include <stdio.h>' -m32 && ok "cc -m32 compiles and links" ||
 		missing "a working cc -m32" "apt-get install gcc-multilib (on Debian/Ubuntu)"
