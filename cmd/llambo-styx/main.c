@@ -1,0 +1,143 @@
+/*
+ * llambo-styx - serves llambo's models as a 9P2000 (Styx) file tree:
+ *
+ *	llambo-styx [-a tcp!127.0.0.1!9999] [-m DIR]... [-r] [-D]
+ *	mount -A tcp!127.0.0.1!9999 /n/llambo		(Inferno)
+ *	mount {os llambo-styx -i >[1=0]} /n/llambo	(hosted Inferno, on stdin/stdout)
+ *	9p -a tcp!127.0.0.1!9999 ls models		(plan9port)
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../src/styx/srv.h"
+#include "../../src/util/error.h"
+
+enum { MAXADDRS = 4, MAXPRELOAD = 16 };
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+		"usage: llambo-styx [options]\n"
+		"  -a ADDR       listen on ADDR: tcp!HOST!PORT, tcp!*!PORT, unix!/path (repeatable;\n"
+		"                default tcp!127.0.0.1!9999 unless -i is given)\n"
+		"  -i            serve one connection on stdin/stdout (mount {os llambo-styx -i >[1=0]} /n/llambo)\n"
+		"  -m DIR        models may be loaded from DIR only (repeatable; needed beyond loopback)\n"
+		"  -P, --any-path  allow loading any path even when listening beyond loopback\n"
+		"  -r            read-only: clients may not load or free models\n"
+		"  -l PATH       load PATH before serving (repeatable)\n"
+		"  -D            trace every 9P message to stderr\n"
+		"limits: -c conns (64) -f fids per connection (256) -p pending requests per connection (64)\n"
+		"        -g generations running (16) -q generations queued (64) -L loads at once (2)\n"
+		"        -n max_tokens per request (4096) -s request bytes (262144) -o output bytes (1048576)\n"
+		"        -t threads per generation (0: every core) -M msize (131096) -w write timeout s (60)\n");
+	exit(2);
+}
+
+static long
+num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if(*s == 0 || *end != 0 || v < lo || v > hi){
+		fprintf(stderr, "llambo-styx: bad number %s (want %ld to %ld)\n", s, lo, hi);
+		exit(2);
+	}
+	return v;
+}
+
+static void
+limit(StyxLimits *l, int c, const char *arg)
+{
+	switch(c){
+	case 'c': l->max_conns = (int)num(arg, 1, 100000); break;
+	case 'f': l->max_fids = (int)num(arg, 4, 1000000); break;
+	case 'p': l->max_pending = (int)num(arg, 1, 100000); break;
+	case 'g': l->max_running = (int)num(arg, 1, 10000); break;
+	case 'q': l->max_queued = (int)num(arg, 0, 100000); break;
+	case 'L': l->max_loads = (int)num(arg, 1, 1000); break;
+	case 'n': l->max_tokens = (int)num(arg, 1, 1000000); break;
+	case 's': l->max_request = (size_t)num(arg, 16, 1L << 30); break;
+	case 'o': l->max_output = (size_t)num(arg, 16, 1L << 30); break;
+	case 't': l->gen_threads = (int)num(arg, 0, 1024); break;
+	case 'M': l->max_msize = (uint32_t)num(arg, 8216, 1024 * 1024); break;
+	case 'w': l->write_timeout = (int)num(arg, 1, 86400); break;
+	default: usage();
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = { { "any-path", no_argument, NULL, 'P' }, { NULL, 0, NULL, 0 } };
+	const char *addrs[MAXADDRS], *preload[MAXPRELOAD];
+	int naddrs = 0, npreload = 0, stdio = 0, c, i, wfd, sig;
+	StyxConfig cfg;
+	StyxSrv *s;
+	sigset_t set;
+
+	styx_default_config(&cfg);
+	while((c = getopt_long(argc, argv, "a:im:Prl:Dc:f:p:g:q:L:n:s:o:t:M:w:", longopts, NULL)) != -1){
+		switch(c){
+		case 'a': if(naddrs == MAXADDRS) usage(); addrs[naddrs++] = optarg; break;
+		case 'i': stdio = 1; break;
+		case 'm': if(cfg.ndirs == STYX_MAXDIRS) usage(); cfg.dirs[cfg.ndirs++] = optarg; break;
+		case 'P': cfg.anypath = 1; break;
+		case 'r': cfg.readonly = 1; break;
+		case 'l': if(npreload == MAXPRELOAD) usage(); preload[npreload++] = optarg; break;
+		case 'D': cfg.trace = 1; break;
+		default: limit(&cfg.lim, c, optarg); break;
+		}
+	}
+	if(optind != argc)
+		usage();
+	if(naddrs == 0 && !stdio)
+		addrs[naddrs++] = "tcp!127.0.0.1!9999";
+	signal(SIGPIPE, SIG_IGN);
+	/* blocked in every thread the server starts; main waits for them below */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if((s = styx_srv_new(&cfg)) == NULL){
+		fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
+		return 1;
+	}
+	for(i = 0; i < npreload; i++){
+		int id = styx_srv_load(s, preload[i], 1, 0);
+
+		if(id < 0){
+			fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
+			return 1;
+		}
+		fprintf(stderr, "llambo-styx: model %d: %s\n", id, preload[i]);
+	}
+	for(i = 0; i < naddrs; i++){
+		if(styx_srv_listen(s, addrs[i]) < 0){
+			fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
+			return 1;
+		}
+		fprintf(stderr, "llambo-styx: serving 9P2000 on %s\n", addrs[i]);
+	}
+	if(stdio){
+		/* 9P owns stdout now: anything else printed goes to stderr */
+		wfd = dup(1);
+		dup2(2, 1);
+		if(wfd < 0 || styx_srv_serve(s, 0, wfd) < 0){
+			fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
+			return 1;
+		}
+		styx_srv_wait(s);
+		return 0;
+	}
+	sigwait(&set, &sig);
+	fprintf(stderr, "llambo-styx: signal %d: stopping\n", sig);
+	styx_srv_free(s);
+	return 0;
+}

@@ -1,0 +1,482 @@
+/*
+ * conn.c - one 9P connection: its reader thread, the table of outstanding
+ * requests, and replies.
+ *
+ * Every reply goes out in one write under Conn.wlk (Inferno's mount reads
+ * Rversion with a single read).  A request leaves the table under Conn.lk
+ * and Conn.wlk is taken before Conn.lk is released, so a Tflush that finds
+ * its request gone can only answer after that request's reply is written:
+ * Rflush never overtakes the reply it flushes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../util/error.h"
+#include "impl.h"
+
+Conn *
+conn_new(StyxSrv *s, int rfd, int wfd, int sock)
+{
+	static int num;
+	Conn *c = calloc(1, sizeof *c);
+
+	if(c == NULL)
+		return NULL;
+	c->rbuf = malloc(s->cfg.lim.max_msize);
+	if(c->rbuf == NULL){
+		free(c);
+		return NULL;
+	}
+	c->srv = s;
+	c->rfd = rfd;
+	c->wfd = wfd;
+	c->sock = sock;
+	c->num = __atomic_add_fetch(&num, 1, __ATOMIC_RELAXED);
+	c->ref = 1;
+	pthread_mutex_init(&c->lk, NULL);
+	pthread_mutex_init(&c->wlk, NULL);
+	return c;
+}
+
+void
+conn_unref(Conn *c)
+{
+	int ref;
+
+	pthread_mutex_lock(&c->lk);
+	ref = --c->ref;
+	pthread_mutex_unlock(&c->lk);
+	if(ref > 0)
+		return;
+	close(c->rfd);
+	if(c->wfd != c->rfd)
+		close(c->wfd);
+	pthread_mutex_destroy(&c->lk);
+	pthread_mutex_destroy(&c->wlk);
+	free(c->rbuf);
+	free(c);
+}
+
+static void
+trace(Conn *c, const char *dir, const uint8_t *msg, size_t n)
+{
+	StyxFcall f;
+	char line[512];
+
+	if(!c->srv->cfg.trace)
+		return;
+	if(styx_unpack(msg, n, &f) < 0)
+		snprintf(line, sizeof line, "(malformed: %s)", lb_errstr());
+	else
+		styx_fmt(line, sizeof line, &f);
+	fprintf(stderr, "%d %s %s\n", c->num, dir, line);
+}
+
+/* The whole message with one write call when the kernel takes it. */
+static int
+writeall(Conn *c, const uint8_t *msg, size_t n)
+{
+	ssize_t k;
+
+	while(n > 0){
+		if(c->sock)
+			k = send(c->wfd, msg, n, MSG_NOSIGNAL);
+		else
+			k = write(c->wfd, msg, n);
+		if(k < 0 && errno == EINTR)
+			continue;
+		if(k <= 0)
+			return -1;
+		msg += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* A client that cannot be written to is gone: wake its reader. */
+static void
+broken(Conn *c)
+{
+	if(c->sock)
+		shutdown(c->rfd, SHUT_RDWR);
+	else
+		close(c->rfd);
+}
+
+static void
+sendlocked(Conn *c, uint8_t *msg, size_t n)
+{
+	trace(c, "->", msg, n);
+	if(writeall(c, msg, n) < 0)
+		broken(c);
+}
+
+static void
+sendflush(Conn *c, uint16_t tag)
+{
+	uint8_t m[STYX_HDRSZ];
+
+	styx_put32(m, STYX_HDRSZ);
+	m[4] = STYX_RFLUSH;
+	styx_put16(m + 5, tag);
+	sendlocked(c, m, sizeof m);
+}
+
+static void
+reqfree(Req *r)
+{
+	free(r->flushes);
+	free(r);
+}
+
+/* With c->lk held. */
+static void
+unlink_req(Conn *c, Req *r)
+{
+	Req **l;
+
+	for(l = &c->reqs; *l != NULL; l = &(*l)->next)
+		if(*l == r){
+			*l = r->next;
+			c->nreqs--;
+			srv_account(c->srv, &c->srv->npending, -1);
+			return;
+		}
+}
+
+/* Forgets r without an answer (out of memory: the client will see its tag never answered). */
+void
+conn_drop(Conn *c, Req *r)
+{
+	pthread_mutex_lock(&c->lk);
+	if(!r->dropped)
+		unlink_req(c, r);
+	pthread_mutex_unlock(&c->lk);
+	reqfree(r);
+}
+
+void
+conn_reply_msg(Conn *c, Req *r, uint8_t *msg, size_t n)
+{
+	int i;
+
+	styx_put16(msg + 5, r->tag);
+	pthread_mutex_lock(&c->lk);
+	if(r->dropped || c->dead){
+		if(!r->dropped)
+			unlink_req(c, r);
+		pthread_mutex_unlock(&c->lk);
+		free(msg);
+		reqfree(r);
+		return;
+	}
+	unlink_req(c, r);
+	pthread_mutex_lock(&c->wlk);
+	pthread_mutex_unlock(&c->lk);
+	sendlocked(c, msg, n);
+	for(i = 0; i < r->nflushes; i++)
+		sendflush(c, r->flushes[i]);
+	pthread_mutex_unlock(&c->wlk);
+	free(msg);
+	reqfree(r);
+}
+
+void
+conn_reply(Conn *c, Req *r, StyxFcall *f)
+{
+	size_t n = styx_packsize(f);
+	uint8_t *msg = malloc(n > 0 ? n : 1);
+
+	f->tag = r->tag;
+	if(msg == NULL || n == 0 || styx_pack(f, msg, n) != n){
+		free(msg);
+		conn_error(c, r, "out of memory");
+		return;
+	}
+	conn_reply_msg(c, r, msg, n);
+}
+
+/* Cuts s to at most n bytes without splitting a UTF-8 sequence. */
+static size_t
+utf8cut(const char *s, size_t len, size_t n)
+{
+	if(len <= n)
+		return len;
+	while(n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void
+conn_error(Conn *c, Req *r, const char *fmt, ...)
+{
+	char buf[256];
+	uint8_t msg[STYX_HDRSZ + 2 + sizeof buf];
+	StyxFcall f;
+	size_t max = c->msize > 0 && c->msize < sizeof msg ? c->msize : sizeof msg;
+	va_list ap;
+	uint8_t *m;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	memset(&f, 0, sizeof f);
+	f.type = STYX_RERROR;
+	f.tag = r->tag;
+	f.ename.p = buf;
+	f.ename.len = (uint16_t)utf8cut(buf, strlen(buf), max - STYX_HDRSZ - 2);
+	m = malloc(sizeof msg);
+	if(m == NULL){
+		conn_drop(c, r);
+		return;
+	}
+	conn_reply_msg(c, r, m, styx_pack(&f, m, sizeof msg));
+}
+
+uint8_t *
+conn_rread(const void *data, uint32_t count, size_t *n)
+{
+	uint8_t *m;
+
+	*n = STYX_HDRSZ + 4 + (size_t)count;
+	m = malloc(*n);
+	if(m == NULL)
+		return NULL;
+	styx_put32(m, (uint32_t)*n);
+	m[4] = STYX_RREAD;
+	styx_put16(m + 5, STYX_NOTAG);
+	styx_put32(m + 7, count);
+	if(count > 0)
+		memcpy(m + 11, data, count);
+	return m;
+}
+
+/* Reads exactly n bytes; -1 at the end of the stream or on an error. */
+static int
+readn(Conn *c, uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while(n > 0){
+		k = read(c->rfd, p, n);
+		if(k < 0 && errno == EINTR)
+			continue;
+		if(k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The next message, framed: its size, or -1 to close the connection. */
+static long
+readmsg(Conn *c)
+{
+	uint32_t size, max = c->msize > 0 ? c->msize : c->srv->cfg.lim.max_msize;
+
+	if(readn(c, c->rbuf, 4) < 0)
+		return -1;
+	size = styx_get32(c->rbuf);
+	if(size < STYX_HDRSZ || size > max){
+		if(c->srv->cfg.trace)
+			fprintf(stderr, "%d bad message size %u (msize %u): closing\n", c->num, size, max);
+		return -1;
+	}
+	if(readn(c, c->rbuf + 4, size - 4) < 0)
+		return -1;
+	return (long)size;
+}
+
+static Req *
+findreq(Conn *c, uint16_t tag)
+{
+	Req *r;
+
+	for(r = c->reqs; r != NULL; r = r->next)
+		if(r->tag == tag)
+			return r;
+	return NULL;
+}
+
+/*
+ * Tversion and the end of a connection: every outstanding request is dropped.
+ * A parked read is freed here; a request another thread holds is marked, and
+ * that thread frees it when it would have answered.
+ */
+void
+conn_abort(Conn *c, Req *keep)
+{
+	Req *r, *next, *freed = NULL;
+
+	pthread_mutex_lock(&c->lk);
+	for(r = c->reqs; r != NULL; r = next){
+		next = r->next;
+		if(r == keep)
+			continue;
+		srv_account(c->srv, &c->srv->npending, -1);
+		if(r->kind == Rread && gen_unwait(r->gen, r)){
+			r->next = freed;
+			freed = r;
+		}else
+			r->dropped = 1;
+	}
+	c->reqs = NULL;
+	c->nreqs = 0;
+	if(keep != NULL){
+		keep->next = NULL;
+		c->reqs = keep;
+		c->nreqs = 1;
+	}
+	pthread_mutex_unlock(&c->lk);
+	for(r = freed; r != NULL; r = next){
+		next = r->next;
+		gen_unref(r->gen);
+		reqfree(r);
+	}
+}
+
+/*
+ * Tflush.  A read parked on a generation is taken back, forgotten, and
+ * returned (its generation may have to stop), and Rflush goes at once, as it
+ * does when oldtag is not outstanding.  A request that another thread will
+ * answer (a load, a read being answered) gets the Rflush after its reply.
+ */
+Req *
+conn_flush(Conn *c, uint16_t oldtag, uint16_t tag)
+{
+	Req *old, *took = NULL;
+	uint16_t *nf;
+
+	pthread_mutex_lock(&c->lk);
+	old = findreq(c, oldtag);
+	if(old != NULL && old->kind == Rread && gen_unwait(old->gen, old)){
+		unlink_req(c, old);
+		took = old;
+	}else if(old != NULL){
+		if(old->nflushes < c->srv->cfg.lim.max_pending){
+			nf = realloc(old->flushes, (size_t)(old->nflushes + 1) * sizeof *nf);
+			if(nf != NULL){
+				nf[old->nflushes++] = tag;
+				old->flushes = nf;
+			}
+		}
+		pthread_mutex_unlock(&c->lk);
+		return NULL;
+	}
+	if(c->dead){
+		pthread_mutex_unlock(&c->lk);
+		return took;
+	}
+	pthread_mutex_lock(&c->wlk);
+	pthread_mutex_unlock(&c->lk);
+	sendflush(c, tag);
+	pthread_mutex_unlock(&c->wlk);
+	return took;
+}
+
+void
+conn_freereq(Req *r)
+{
+	reqfree(r);
+}
+
+/* A request for the message; NULL when it was answered here already. */
+static Req *
+newreq(Conn *c, uint16_t tag, uint8_t type, const char *bad)
+{
+	Req *r = calloc(1, sizeof *r);
+	int dup, full;
+
+	if(r == NULL)
+		return NULL;
+	r->tag = tag;
+	r->type = type;
+	pthread_mutex_lock(&c->lk);
+	dup = findreq(c, tag) != NULL;
+	full = c->nreqs > c->srv->cfg.lim.max_pending;
+	r->next = c->reqs;
+	c->reqs = r;
+	c->nreqs++;
+	pthread_mutex_unlock(&c->lk);
+	srv_account(c->srv, &c->srv->npending, 1);
+	if(dup){
+		conn_error(c, r, "duplicate tag %u", tag);
+	}else if(full)
+		conn_error(c, r, "too many outstanding requests (limit %d)", c->srv->cfg.lim.max_pending);
+	else if(bad != NULL)
+		conn_error(c, r, "%s", bad);
+	else
+		return r;
+	return NULL;
+}
+
+static void
+handle(Conn *c, size_t n)
+{
+	StyxFcall f;
+	const char *bad = NULL;
+	char why[256];
+	Req *r;
+
+	trace(c, "<-", c->rbuf, n);
+	if(styx_unpack(c->rbuf, n, &f) < 0){
+		snprintf(why, sizeof why, "%s", lb_errstr());
+		bad = why;
+		f.type = c->rbuf[4];
+		f.tag = styx_get16(c->rbuf + 5);
+	}else if(f.type & 1)
+		bad = "unknown message type: not a T-message";
+	else if(c->msize == 0 && f.type != STYX_TVERSION)
+		bad = "no version negotiated: Tversion must come first";
+	if(f.type == STYX_TFLUSH && bad == NULL){
+		proto_dispatch(c, NULL, &f);
+		return;
+	}
+	r = newreq(c, f.tag, f.type, bad);
+	if(r != NULL)
+		proto_dispatch(c, r, &f);
+}
+
+void *
+conn_reader(void *arg)
+{
+	Conn *c = arg;
+	StyxSrv *s = c->srv;
+	long n;
+
+	while((n = readmsg(c)) > 0)
+		handle(c, (size_t)n);
+	proto_reset(c, NULL);
+	data_gone(c);
+	pthread_mutex_lock(&c->lk);
+	c->dead = 1;
+	pthread_mutex_unlock(&c->lk);
+	if(c->sock)
+		shutdown(c->rfd, SHUT_RDWR);
+	conn_forget(s, c);
+	conn_unref(c);
+	return NULL;
+}
+
+/* Takes c off the server's list. */
+void
+conn_forget(StyxSrv *s, Conn *c)
+{
+	Conn **l;
+
+	pthread_mutex_lock(&s->lk);
+	for(l = &s->conns; *l != NULL; l = &(*l)->next)
+		if(*l == c){
+			*l = c->next;
+			s->nconns--;
+			break;
+		}
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lk);
+}

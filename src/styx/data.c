@@ -1,0 +1,229 @@
+/*
+ * data.c - models/N/data and status.
+ *
+ * A request is everything written on one open of data; it starts at the
+ * first read on that open or when the open is clunked.  Each connection keeps
+ * its latest request per model: an open that reads without having written
+ * reads that one (so echo > data, then cat data, works), and a new request
+ * replaces it, stopping it if it still runs.  Connections never see each
+ * other's requests.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "impl.h"
+
+static Latest *
+findlatest(Conn *c, int id)
+{
+	Latest *e;
+
+	for(e = c->latest; e != NULL; e = e->next)
+		if(e->id == id)
+			return e;
+	return NULL;
+}
+
+Gen *
+data_latest(Conn *c, int id, uint32_t serial)
+{
+	Latest *e = findlatest(c, id);
+
+	return e != NULL && e->serial == serial ? e->gen : NULL;
+}
+
+/* g becomes the connection's latest request on its model; the one it replaces stops. */
+static void
+setlatest(Conn *c, Gen *g)
+{
+	Latest *e = findlatest(c, g->id);
+
+	if(e != NULL && e->gen == g)
+		return;
+	if(e != NULL && e->serial != g->serial){
+		srv_session(c->srv, e->id, e->serial, -1);
+		e->serial = 0;
+	}
+	if(e == NULL){
+		if((e = calloc(1, sizeof *e)) == NULL)
+			return;
+		e->id = g->id;
+		e->next = c->latest;
+		c->latest = e;
+	}
+	if(e->serial == 0){
+		e->serial = g->serial;
+		srv_session(c->srv, e->id, e->serial, 1);
+	}
+	if(e->gen != NULL){
+		gen_cancel(e->gen, Creplaced);
+		gen_unref(e->gen);
+	}
+	gen_ref(g);
+	e->gen = g;
+}
+
+/* The end of the connection: its generations stop. */
+void
+data_gone(Conn *c)
+{
+	Latest *e;
+
+	while((e = c->latest) != NULL){
+		c->latest = e->next;
+		if(e->gen != NULL){
+			gen_cancel(e->gen, Cgone);
+			gen_unref(e->gen);
+		}
+		if(e->serial != 0)
+			srv_session(c->srv, e->id, e->serial, -1);
+		free(e);
+	}
+}
+
+void
+data_attach(Fid *f, Gen *g)
+{
+	data_detach(f);
+	gen_ref(g);
+	pthread_mutex_lock(&g->lk);
+	g->readers++;
+	pthread_mutex_unlock(&g->lk);
+	f->gen = g;
+}
+
+void
+data_detach(Fid *f)
+{
+	Gen *g = f->gen;
+
+	if(g == NULL)
+		return;
+	pthread_mutex_lock(&g->lk);
+	g->readers--;
+	pthread_mutex_unlock(&g->lk);
+	f->gen = NULL;
+	gen_unref(g);
+}
+
+static int
+ready(int id, uint32_t serial, StyxSrv *s)
+{
+	llambo_status st;
+
+	if(srv_serial(s, id) != serial || llambo_model_status(id, &st) < 0)
+		return lb_err("no such model: %d (it was freed)", id);
+	if(st.state == LLAMBO_LOADING)
+		return lb_err("model %d is still loading", id);
+	if(st.state != LLAMBO_READY)
+		return lb_err("model %d is empty: write \"load PATH\" to the clone open that reserved it", id);
+	return 0;
+}
+
+int
+data_start(Conn *c, Fid *f, int clunking)
+{
+	char *text = f->req, why[256];
+	size_t n = f->nreq;
+	Gen *g;
+	int rc;
+
+	f->req = NULL;
+	f->nreq = 0;
+	srv_bytes(c->srv, -(long)n);
+	if((g = gen_new(c, f->node.id, f->node.serial)) == NULL){
+		free(text);
+		return -1;
+	}
+	rc = ready(f->node.id, f->node.serial, c->srv);
+	if(rc == 0)
+		rc = request_parse(text, n, &c->srv->cfg.lim, g);
+	free(text);
+	if(rc == 0)
+		setlatest(c, g);
+	if(rc == 0)
+		rc = gen_start(g);
+	if(rc < 0){
+		snprintf(why, sizeof why, "%s", lb_errstr());
+		gen_fail(g, why);
+		setlatest(c, g);
+		lb_err("%s", why);
+	}
+	if(!clunking)
+		data_attach(f, g);
+	gen_unref(g);
+	return rc;
+}
+
+void
+data_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
+{
+	Gen *g;
+
+	if(f->nreq > 0 && data_start(c, f, 0) < 0){
+		conn_error(c, r, "%s", lb_errstr());
+		return;
+	}
+	if(f->gen == NULL){
+		g = data_latest(c, f->node.id, f->node.serial);
+		if(g == NULL){
+			conn_error(c, r, "no request yet: write \"prompt|max_tokens|temperature\" to models/%d/data"
+				" on this connection first (9p: use rdwr)", f->node.id);
+			return;
+		}
+		data_attach(f, g);
+	}
+	r->offset = t->offset;
+	r->count = t->count;
+	r->fid = f->fid;
+	gen_read(f->gen, c, r);
+}
+
+/* A read flushed while it waited: its generation stops unless another open still reads it. */
+void
+data_flush(Conn *c, Req *old)
+{
+	Gen *g = old->gen;
+	Fid *f = proto_fid(c, old->fid);
+	int others;
+
+	pthread_mutex_lock(&g->lk);
+	others = g->readers - (f != NULL && f->gen == g ? 1 : 0);
+	pthread_mutex_unlock(&g->lk);
+	if(others <= 0)
+		gen_cancel(g, Cflushed);
+	gen_unref(g);
+	conn_freereq(old);
+}
+
+static const char *
+statename(const llambo_status *st)
+{
+	if(st->state == LLAMBO_LOADING)
+		return "loading";
+	if(st->state != LLAMBO_READY)
+		return "empty";
+	return st->generations > 0 ? "generating" : "ready";
+}
+
+char *
+data_status(Conn *c, const Node *n, size_t *len)
+{
+	llambo_status st;
+	char req[256], *buf;
+	int sessions, pathlen;
+	Gen *g;
+
+	if(llambo_model_status(n->id, &st) < 0)
+		return NULL;
+	snprintf(req, sizeof req, "none");
+	if((g = data_latest(c, n->id, n->serial)) != NULL)
+		gen_describe(g, req, sizeof req);
+	sessions = srv_sessions(c->srv, n->id);
+	pathlen = (int)strnlen(st.path, sizeof st.path);
+	buf = srv_smprint(len, "state %s\ngenerations %d\ntokens %lld\ntok/s %.1f\nsessions %d\nrequest %s\npath %.*s\n",
+		statename(&st), st.generations, st.tokens_generated, st.last_tok_per_s, sessions, req, pathlen, st.path);
+	return buf;
+}

@@ -1,0 +1,239 @@
+/*
+ * impl.h - the server's internals: connections, requests, fids, the tree's
+ * nodes, generations, and the model table that gives qids their uniqueness.
+ *
+ * Locks, always taken in this order: Conn.lk, then Gen.lk, then StyxSrv.lk;
+ * Conn.wlk (writes) is taken with or after Conn.lk and never waits for another.
+ * Fids and the "latest generation" list of a connection are touched only by
+ * its reader thread, so they need no lock.
+ */
+#ifndef STYX_IMPL_H
+#define STYX_IMPL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "fcall.h"
+#include "srv.h"
+#include "../../include/llambo.h"
+
+typedef struct Conn Conn;
+typedef struct Req Req;
+typedef struct Fid Fid;
+typedef struct Gen Gen;
+typedef struct Latest Latest;
+
+/* Files of the tree.  A node is a kind plus, below models/, a model. */
+enum { Qroot, Qctl, Qclone, Qmodels, Qmodel, Qdata, Qinfo, Qstatus, Qmax };
+
+typedef struct Node {
+	int kind;
+	int id;	/* model id, below models/ */
+	uint32_t serial;	/* which load of that id (ids are reused; serials never) */
+} Node;
+
+/* The server's view of a model id: the serial that makes its qids unique. */
+typedef struct Model {
+	int id;
+	uint32_t serial;
+	int sessions;	/* connections that have made a request on it */
+	uint32_t events;	/* bumped when its status changes: the status qid's version */
+	int clone_open;	/* reserved by an open of clone that is still open */
+	int loading;	/* a load into it is running */
+} Model;
+
+struct StyxSrv {
+	StyxConfig cfg;
+	char *dirs[STYX_MAXDIRS];	/* the -m directories, resolved */
+	pthread_mutex_t lk;
+	pthread_cond_t cond;	/* threads ending, generation slots freeing */
+	int nthreads;
+	Conn *conns;
+	int nconns, nfids, npending, ngens;
+	size_t nbytes;
+	int running, queued;	/* generations */
+	int loads;
+	uint32_t nextserial;
+	Model *models;
+	int nmodels, amodels;
+	int lfd[4];	/* listeners */
+	int nlfd;
+	int port;
+	char *unixpaths[4];	/* sockets to unlink at the end */
+	int stopping;
+	time_t start;	/* the times in stat entries */
+};
+
+enum { Rinline, Rread, Rwork };	/* Req.kind */
+
+struct Req {
+	uint16_t tag;
+	uint8_t type;
+	int kind;
+	int dropped;	/* the connection went away or was reset: answer nothing */
+	uint16_t *flushes;	/* tags of Tflushes answered after this request */
+	int nflushes;
+	Req *next;	/* in Conn.reqs */
+	/* a read waiting for generated text */
+	Gen *gen;
+	uint32_t fid;
+	uint64_t offset;
+	uint32_t count;
+	Req *nextwait;
+	uint8_t *msg;	/* the answer built for it under Gen.lk */
+	size_t nmsg;
+};
+
+struct Fid {
+	uint32_t fid;
+	Node node;
+	int open;
+	uint8_t mode;
+	uint64_t diroff;	/* directory reads: where the next one must start */
+	int dirindex;
+	char *text;	/* ctl, clone, info, status: what this open reads */
+	size_t ntext;
+	char *req;	/* data: the request written on this open, not yet started */
+	size_t nreq;
+	Gen *gen;	/* data: the generation this open reads */
+	int clone_id;	/* clone: the id reserved by this open, or -1 */
+	uint32_t clone_serial;
+	Fid *next;
+};
+
+/* The latest request of a connection on a model: what a plain read of data gets. */
+struct Latest {
+	int id;
+	uint32_t serial;
+	Gen *gen;
+	Latest *next;
+};
+
+struct Conn {
+	StyxSrv *srv;
+	int rfd, wfd;
+	int sock;	/* rfd is a socket (shutdown works on it) */
+	int num;	/* for the trace */
+	pthread_mutex_t lk;
+	pthread_mutex_t wlk;
+	int ref;
+	int dead;
+	uint32_t msize;	/* 0 until Tversion */
+	Req *reqs;
+	int nreqs;
+	Fid *fids;
+	int nfids;
+	Latest *latest;
+	uint8_t *rbuf;
+	Conn *next;
+};
+
+enum { Gqueued, Grunning, Gdone, Gfailed };	/* Gen.state */
+enum { Cnone, Cflushed, Creplaced, Cgone, Cfreed };	/* Gen.cancel */
+
+struct Gen {
+	pthread_mutex_t lk;
+	int ref;
+	Conn *conn;
+	int id;
+	uint32_t serial;
+	char *prompt;
+	llambo_params params;
+	char **stops;
+	int nstops;
+	char *out;
+	size_t nout, aout;
+	int ntok;
+	int state;
+	int cancel;
+	char err[160];
+	Req *waiters;
+	int readers;	/* open fids reading it */
+};
+
+/* conn.c */
+Conn *conn_new(StyxSrv *s, int rfd, int wfd, int sock);
+void conn_unref(Conn *c);
+void conn_forget(StyxSrv *s, Conn *c);
+void *conn_reader(void *arg);
+/* Answers r with f (tag set here), or with a packed message (taken); frees r. */
+void conn_reply(Conn *c, Req *r, StyxFcall *f);
+void conn_reply_msg(Conn *c, Req *r, uint8_t *msg, size_t n);
+void conn_error(Conn *c, Req *r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void conn_drop(Conn *c, Req *r);
+void conn_freereq(Req *r);
+void conn_abort(Conn *c, Req *keep);
+Req *conn_flush(Conn *c, uint16_t oldtag, uint16_t tag);
+/* A packed Rread of count bytes (data may be NULL when count is 0); NULL if out of memory. */
+uint8_t *conn_rread(const void *data, uint32_t count, size_t *n);
+
+/* proto.c: the T-messages, on the reader thread. */
+void proto_dispatch(Conn *c, Req *r, StyxFcall *f);
+void proto_reset(Conn *c, Req *keep);	/* Tversion and the end: drop requests and fids */
+Fid *proto_fid(Conn *c, uint32_t fid);
+
+/* tree.c */
+int tree_walk1(StyxSrv *s, const Node *from, StyxStr name, Node *to);
+int tree_qid(StyxSrv *s, const Node *n, StyxQid *q);	/* -1 if the node no longer exists */
+/* The stat entry of n into buf: its size, 0 if it does not fit, -1 if n is gone. */
+long tree_stat(StyxSrv *s, const Node *n, uint8_t *buf, size_t max);
+int tree_isdir(const Node *n);
+uint32_t tree_perm(const Node *n);
+int tree_child(StyxSrv *s, const Node *n, int i, Node *child);	/* child number i of n; -1 past the last */
+
+/* file.c */
+int file_open(Conn *c, Fid *f, uint8_t mode);	/* 0, or -1 with lb_err */
+void file_read(Conn *c, Req *r, Fid *f, StyxFcall *t);
+void file_write(Conn *c, Req *r, Fid *f, StyxFcall *t);
+int file_clunk(Conn *c, Fid *f);	/* starts a written request; -1 with lb_err to report */
+void file_release(Conn *c, Fid *f);	/* frees what f holds, starting nothing */
+
+/* ctl.c */
+void ctl_write(Conn *c, Req *r, Fid *f, const char *cmd, size_t n);
+char *ctl_listing(StyxSrv *s, size_t *n);
+int ctl_path(StyxSrv *s, const char *path, char *out, size_t nout);	/* confined path, or -1 */
+int clone_open(Conn *c, Fid *f);
+void clone_close(StyxSrv *s, Fid *f);
+
+/* data.c */
+int data_start(Conn *c, Fid *f, int clunking);	/* starts f's written request; -1 with lb_err */
+void data_read(Conn *c, Req *r, Fid *f, StyxFcall *t);
+void data_flush(Conn *c, Req *old);	/* old was taken back from its generation */
+void data_gone(Conn *c);
+void data_attach(Fid *f, Gen *g);
+void data_detach(Fid *f);
+Gen *data_latest(Conn *c, int id, uint32_t serial);
+char *data_status(Conn *c, const Node *n, size_t *len);
+
+/* gen.c */
+Gen *gen_new(Conn *c, int id, uint32_t serial);
+int gen_start(Gen *g);	/* queues it and runs it in a thread; -1 with lb_err (server busy) */
+void gen_cancel(Gen *g, int why);
+void gen_ref(Gen *g);
+void gen_unref(Gen *g);
+/* Answers r now if it can (text, or the end); else parks it and returns 1. */
+int gen_read(Gen *g, Conn *c, Req *r);
+int gen_unwait(Gen *g, Req *r);	/* 1 if r was parked and is taken back */
+void gen_fail(Gen *g, const char *why);	/* a request that never ran: reads report why */
+void gen_describe(Gen *g, char *buf, size_t n);
+
+/* request.c */
+int request_parse(const char *text, size_t n, const StyxLimits *lim, Gen *g);
+
+/* srv.c */
+Model *srv_model(StyxSrv *s, int id);	/* with s->lk held; makes an entry for a library id it has not seen */
+Model *srv_find(StyxSrv *s, int id);	/* with s->lk held; the entry as it is */
+uint32_t srv_serial(StyxSrv *s, int id);	/* 0 if the id is not a model now */
+int srv_reserve(StyxSrv *s, uint32_t *serial);	/* a fresh id with its entry; -1 with lb_err */
+void srv_forget(StyxSrv *s, int id);
+void srv_bump(StyxSrv *s, int id);
+void srv_session(StyxSrv *s, int id, uint32_t serial, int delta);
+int srv_sessions(StyxSrv *s, int id);
+int srv_thread(StyxSrv *s, void *(*fn)(void *), void *arg, size_t stack);
+void srv_thread_done(StyxSrv *s);
+void srv_account(StyxSrv *s, int *counter, long delta);
+void srv_bytes(StyxSrv *s, long delta);
+char *srv_smprint(size_t *len, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,156 @@
+/* styxtest.c - see styxtest.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../include/llambo.h"
+#include "../src/util/error.h"
+#include "styxtest.h"
+#include "testutil.h"
+
+StyxSrv *
+st_server(const StyxConfig *cfg, char *addr, size_t n)
+{
+	StyxConfig def;
+	StyxSrv *s;
+
+	if(cfg == NULL){
+		styx_default_config(&def);
+		cfg = &def;
+	}
+	s = styx_srv_new(cfg);
+	if(s == NULL)
+		fail_msg("styx_srv_new: %s", lb_errstr());
+	if(styx_srv_listen(s, "tcp!127.0.0.1!0") < 0)
+		fail_msg("listen: %s", lb_errstr());
+	snprintf(addr, n, "tcp!127.0.0.1!%d", styx_srv_port(s));
+	return s;
+}
+
+StyxClient *
+st_dial(const char *addr)
+{
+	StyxClient *c = styxc_dial(addr);
+
+	if(c == NULL)
+		fail_msg("dial %s: %s", addr, lb_errstr());
+	styxc_timeout(c, 60);
+	return c;
+}
+
+char *
+st_cat(StyxClient *c, const char *path)
+{
+	int fid = styxc_open(c, path, STYX_OREAD);
+	char *text, why[256];
+
+	if(fid < 0)
+		return NULL;
+	text = styxc_readall(c, fid, NULL);
+	snprintf(why, sizeof why, "%s", lb_errstr());
+	styxc_clunk(c, fid);
+	if(text == NULL)
+		lb_err("%s", why);
+	return text;
+}
+
+int
+st_echo(StyxClient *c, const char *path, const char *text)
+{
+	int fid = styxc_open(c, path, STYX_OWRITE | STYX_OTRUNC);
+	char why[256];
+
+	if(fid < 0)
+		return -1;
+	if(styxc_write(c, fid, 0, text, strlen(text)) < 0){
+		snprintf(why, sizeof why, "%s", lb_errstr());
+		styxc_clunk(c, fid);
+		return lb_err("%s", why);
+	}
+	return styxc_clunk(c, fid);
+}
+
+int
+st_load(StyxClient *c, const char *path)
+{
+	char cmd[1200], *list, *line;
+	int id = -1, k;
+
+	snprintf(cmd, sizeof cmd, "load %s 1 0\n", path);
+	if(st_echo(c, "ctl", cmd) < 0)
+		return -1;
+	if((list = st_cat(c, "ctl")) == NULL)
+		return -1;
+	for(line = list; *line != 0; line = strchr(line, '\n') + 1){
+		char state[32], p[1100];
+
+		if(sscanf(line, "%d %31s %1099s", &k, state, p) == 3 && strcmp(p, path) == 0)
+			id = k;
+		if(strchr(line, '\n') == NULL)
+			break;
+	}
+	free(list);
+	return id;
+}
+
+char *
+st_reference(int id, const char *prompt, int max_tokens)
+{
+	llambo_params p;
+	char *text;
+
+	llambo_default_params(&p);
+	p.max_tokens = max_tokens;
+	p.temperature = 0;
+	text = llambo_generate(id, prompt, &p, NULL);
+	if(text == NULL)
+		fail_msg("llambo_generate: %s", llambo_last_error());
+	return text;
+}
+
+static int
+same(const StyxCounts *a, const StyxCounts *b)
+{
+	return a->conns == b->conns && a->fids == b->fids && a->pending == b->pending
+		&& a->gens == b->gens && a->threads == b->threads && a->bytes == b->bytes;
+}
+
+int
+st_settle(StyxSrv *s, const StyxCounts *base, int seconds)
+{
+	StyxCounts now;
+	int i;
+
+	for(i = 0; i < seconds * 100; i++){
+		styx_srv_counts(s, &now);
+		if(same(&now, base))
+			return 0;
+		usleep(10 * 1000);
+	}
+	print_message("counts: conns %d/%d fids %d/%d pending %d/%d gens %d/%d threads %d/%d bytes %zu/%zu\n",
+		now.conns, base->conns, now.fids, base->fids, now.pending, base->pending,
+		now.gens, base->gens, now.threads, base->threads, now.bytes, base->bytes);
+	return -1;
+}
+
+int
+st_expect(StyxClient *c, StyxFcall *t, int want)
+{
+	StyxFcall r;
+	char ename[256];
+
+	t->tag = styxc_tag(c);
+	if(styxc_send(c, t) < 0 || styxc_recv(c, &r) < 0)
+		return -1;
+	if(r.tag != t->tag)
+		return lb_err("tag %u for %u", r.tag, t->tag);
+	if(r.type == STYX_RERROR && want != STYX_RERROR)
+		return lb_err("%s", styx_strcpy(ename, sizeof ename, r.ename));
+	if(r.type == STYX_RERROR)
+		lb_err("%s", styx_strcpy(ename, sizeof ename, r.ename));
+	if(r.type != want)
+		return lb_err("reply type %d, want %d", r.type, want);
+	return 0;
+}

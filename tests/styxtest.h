@@ -1,0 +1,31 @@
+/*
+ * styxtest.h - what the 9P server tests share: an in-process server on a real
+ * socket (loopback, an ephemeral port) and client conveniences over
+ * src/styx/client.h, so every test talks to the server as a remote client.
+ */
+#ifndef LB_STYXTEST_H
+#define LB_STYXTEST_H
+
+#include <stddef.h>
+
+#include "../src/styx/client.h"
+#include "../src/styx/srv.h"
+
+/* A server on tcp!127.0.0.1!0 (cfg NULL: the defaults); its dial string in addr. */
+StyxSrv *st_server(const StyxConfig *cfg, char *addr, size_t n);
+/* A connected, attached client with a 60 s receive timeout; fails the test if it cannot. */
+StyxClient *st_dial(const char *addr);
+/* open, read to the end, clunk: the text (malloc'd), or NULL with lb_err set. */
+char *st_cat(StyxClient *c, const char *path);
+/* open for writing with OTRUNC (what a shell's > does), write, clunk: 0, or -1 with lb_err. */
+int st_echo(StyxClient *c, const char *path, const char *text);
+/* "load PATH" through ctl; the model's id from ctl's listing, or -1. */
+int st_load(StyxClient *c, const char *path);
+/* The text the C API generates for prompt, greedy: what a 9P reader must get (malloc'd). */
+char *st_reference(int id, const char *prompt, int max_tokens);
+/* Waits up to seconds for the server's counts to come back to base; 0 when they do. */
+int st_settle(StyxSrv *s, const StyxCounts *base, int seconds);
+/* Sends t and expects a reply of type want: 0, or -1 (the Rerror's text in lb_err). */
+int st_expect(StyxClient *c, StyxFcall *t, int want);
+
+#endif

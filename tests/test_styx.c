@@ -1,0 +1,599 @@
+/*
+ * test_styx.c - the 9P server's tree with real models, over a real socket:
+ * the seed's examples in order, clone, streaming, isolation between
+ * connections, flush, ten clients at once, a client killed mid-generation,
+ * and the error texts a person acts on.
+ */
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../include/llambo.h"
+#include "../src/util/error.h"
+#include "styxtest.h"
+#include "testutil.h"
+
+static StyxSrv *srv;
+static char addr[64];
+
+static int
+setup(void **state)
+{
+	(void)state;
+	srv = st_server(NULL, addr, sizeof addr);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	styx_srv_free(srv);
+	return 0;
+}
+
+/* The absolute path of a shared model, or skip. */
+#define MODEL_OR_SKIP(buf, name) do { char rel_[PATH_MAX]; SHARED_OR_SKIP(rel_, "models/" name); \
+	if(realpath(rel_, buf) == NULL) skip(); } while(0)
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+freemodel(StyxClient *c, int id)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof cmd, "free %d\n", id);
+	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+}
+
+/* A client with the shared model name loaded (or the test skipped): its id, and data's path. */
+static StyxClient *
+withmodel(const char *name, int *id, char *data, size_t n)
+{
+	char path[PATH_MAX], rel[PATH_MAX];
+	StyxClient *c;
+
+	snprintf(rel, sizeof rel, "models/%s", name);
+	SHARED_OR_SKIP(path, rel);
+	if(realpath(path, rel) == NULL)
+		skip();
+	c = st_dial(addr);
+	*id = st_load(c, rel);
+	assert_true(*id >= 0);
+	snprintf(data, n, "models/%d/data", *id);
+	return c;
+}
+
+/* Opens data, writes req and reads its first byte: a generation that runs, read by the fid returned. */
+static int
+startgen(StyxClient *c, const char *data, const char *req)
+{
+	char b;
+	int fid = styxc_open(c, data, STYX_ORDWR);
+
+	assert_true(fid >= 0);
+	assert_int_equal(styxc_write(c, fid, 0, req, strlen(req)), (long)strlen(req));
+	assert_int_equal(styxc_read(c, fid, 0, &b, 1), 1);
+	return fid;
+}
+
+/* echo "prompt|n|0" > data; cat data: the text must be what the C API generates. */
+static void
+checkgen(StyxClient *c, const char *data, int id, const char *prompt, int n)
+{
+	char req[256], *text, *ref;
+
+	snprintf(req, sizeof req, "%s|%d|0\n", prompt, n);
+	assert_int_equal(st_echo(c, data, req), 0);
+	text = st_cat(c, data);
+	assert_non_null(text);
+	ref = st_reference(id, prompt, n);
+	assert_string_equal(text, ref);
+	free(text);
+	llambo_free(ref);
+}
+
+/* The seed's Styx examples, in order, as a shell on a mount does them. */
+static void
+test_seed_examples(void **state)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 32], *text, *ref, *list;
+	StyxClient *c;
+	int id;
+
+	(void)state;
+	MODEL_OR_SKIP(path, "aidreams260K.gguf");
+	c = st_dial(addr);
+	snprintf(cmd, sizeof cmd, "load %s 1 0\n", path);
+	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+	list = st_cat(c, "ctl");
+	assert_non_null(list);
+	assert_int_equal(sscanf(list, "%d", &id), 1);
+	assert_int_equal(id, 0);	/* the seed expects the first load to be model 0 */
+	assert_non_null(strstr(list, "ready"));
+	free(list);
+
+	assert_int_equal(st_echo(c, "models/0/data", "Hello, world!|128|0.8\n"), 0);
+	text = st_cat(c, "models/0/data");
+	assert_non_null(text);
+	assert_true(strlen(text) > 0);
+	/* again from offset 0 on a new open: the same text */
+	ref = st_cat(c, "models/0/data");
+	assert_string_equal(text, ref);
+	free(text);
+	free(ref);
+
+	/* greedy: exactly what the C API generates */
+	assert_int_equal(st_echo(c, "models/0/data", "Once upon a time|24|0\n"), 0);
+	text = st_cat(c, "models/0/data");
+	ref = st_reference(0, "Once upon a time", 24);
+	assert_string_equal(text, ref);
+	free(text);
+	llambo_free(ref);
+
+	text = st_cat(c, "models/0/info");
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"architecture\":\"llama\""));
+	free(text);
+
+	assert_int_equal(st_echo(c, "ctl", "free 0\n"), 0);
+	list = st_cat(c, "ctl");
+	assert_string_equal(list, "");
+	free(list);
+	assert_int_equal(styxc_walk(c, "models/0"), -1);
+	styxc_close(c);
+}
+
+/* clone: an id reserved by an open, loaded through the same open. */
+static void
+test_clone(void **state)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 32], buf[32];
+	StyxClient *c;
+	int fid, id, fid2, id2;
+	long n;
+
+	(void)state;
+	MODEL_OR_SKIP(path, "aidreams260K.gguf");
+	c = st_dial(addr);
+	fid = styxc_open(c, "clone", STYX_ORDWR);
+	assert_true(fid >= 0);
+	n = styxc_read(c, fid, 0, buf, sizeof buf - 1);
+	assert_true(n > 0);
+	buf[n] = 0;
+	id = atoi(buf);
+	snprintf(cmd, sizeof cmd, "load %s", path);
+	assert_int_equal(styxc_write(c, fid, 0, cmd, strlen(cmd)), (long)strlen(cmd));
+	/* a second load into the same clone is refused */
+	assert_int_equal(styxc_write(c, fid, 0, cmd, strlen(cmd)), -1);
+	assert_non_null(strstr(lb_errstr(), "already"));
+	assert_int_equal(styxc_clunk(c, fid), 0);
+
+	/* an id reserved and never loaded goes back at clunk */
+	fid2 = styxc_open(c, "clone", STYX_OREAD);
+	assert_true(fid2 >= 0);
+	n = styxc_read(c, fid2, 0, buf, sizeof buf - 1);
+	buf[n] = 0;
+	id2 = atoi(buf);
+	assert_int_not_equal(id2, id);
+	assert_int_equal(styxc_clunk(c, fid2), 0);
+	snprintf(buf, sizeof buf, "models/%d", id2);
+	assert_int_equal(styxc_walk(c, buf), -1);
+
+	snprintf(buf, sizeof buf, "models/%d/data", id);
+	checkgen(c, buf, id, "The sky", 16);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* The first bytes of a generation arrive before it ends. */
+static void
+test_streaming(void **state)
+{
+	char data[64], buf[8192];
+	const char *req = "Once upon a time|400|0";
+	StyxClient *c;
+	int id, fid, try, streamed = 0;
+	long first, n;
+	size_t total;
+
+	(void)state;
+	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	/* a busy machine might run the whole generation before the first read parks: try a few times */
+	for(try = 0; try < 3 && !streamed; try++){
+		fid = styxc_open(c, data, STYX_ORDWR);
+		assert_true(fid >= 0);
+		assert_int_equal(styxc_write(c, fid, 0, req, strlen(req)), (long)strlen(req));
+		first = styxc_read(c, fid, 0, buf, sizeof buf);
+		assert_true(first > 0);
+		total = (size_t)first;
+		while((n = styxc_read(c, fid, total, buf, sizeof buf)) > 0)
+			total += (size_t)n;
+		assert_int_equal(n, 0);
+		/* the first read asked for 8192 bytes: fewer means the rest did not exist yet */
+		streamed = (size_t)first < total;
+		print_message("first read %ld bytes of %zu\n", first, total);
+		assert_int_equal(styxc_clunk(c, fid), 0);
+	}
+	assert_true(streamed);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* Two connections never see each other's requests. */
+static void
+test_isolation(void **state)
+{
+	char data[64], *ta, *tb, *ra, *rb;
+	StyxClient *a, *b;
+	int id;
+
+	(void)state;
+	a = withmodel("aidreams260K.gguf", &id, data, sizeof data);
+	b = st_dial(addr);
+	assert_int_equal(st_echo(a, data, "The dog|16|0\n"), 0);
+	assert_null(st_cat(b, data));
+	assert_non_null(strstr(lb_errstr(), "no request yet"));
+	assert_int_equal(st_echo(b, data, "A cat|16|0\n"), 0);
+	ta = st_cat(a, data);
+	tb = st_cat(b, data);
+	ra = st_reference(id, "The dog", 16);
+	rb = st_reference(id, "A cat", 16);
+	assert_string_equal(ta, ra);
+	assert_string_equal(tb, rb);
+	assert_string_not_equal(ta, tb);
+	free(ta);
+	free(tb);
+	llambo_free(ra);
+	llambo_free(rb);
+	freemodel(a, id);
+	styxc_close(a);
+	styxc_close(b);
+}
+
+static int
+modelbusy(int id)
+{
+	llambo_status st;
+
+	return llambo_model_status(id, &st) == 0 && st.generations > 0;
+}
+
+/* Waits up to 10 s for the model to have no generation running. */
+static int
+waitidle(int id)
+{
+	int i;
+
+	for(i = 0; i < 1000 && modelbusy(id); i++)
+		usleep(10 * 1000);
+	return modelbusy(id) ? -1 : 0;
+}
+
+/* Flushing a blocked read answers it at once and stops the generation nobody else reads. */
+static void
+test_flush(void **state)
+{
+	char data[64], buf[256], *status;
+	StyxFcall t = { .type = STYX_TREAD }, fl = { .type = STYX_TFLUSH }, r;
+	StyxClient *c;
+	int id, fid, gotflush = 0, gotread = 0;
+	double t0;
+
+	(void)state;
+	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	fid = startgen(c, data, "Once upon a time|3000|0");
+	/* a read far beyond the text blocks until the end */
+	t.fid = (uint32_t)fid;
+	t.offset = 1 << 30;
+	t.count = 100;
+	t.tag = 100;
+	assert_int_equal(styxc_send(c, &t), 0);
+	usleep(50 * 1000);
+	fl.tag = 101;
+	fl.oldtag = 100;
+	t0 = now();
+	assert_int_equal(styxc_send(c, &fl), 0);
+	while(!gotflush){
+		assert_int_equal(styxc_recv(c, &r), 0);
+		if(r.tag == 100){
+			assert_false(gotflush);	/* never after the Rflush */
+			gotread = 1;
+		}else{
+			assert_int_equal(r.tag, 101);
+			assert_int_equal(r.type, STYX_RFLUSH);
+			gotflush = 1;
+		}
+	}
+	assert_false(gotread);
+	assert_true(now() - t0 < 2);
+	/* the generation stopped: cancelled, long before its 3000 tokens */
+	assert_int_equal(waitidle(id), 0);
+	snprintf(buf, sizeof buf, "models/%d/status", id);
+	status = st_cat(c, buf);
+	assert_non_null(strstr(status, "cancelled"));
+	free(status);
+	assert_int_equal(styxc_clunk(c, fid), 0);
+	/* the connection still serves */
+	status = st_cat(c, buf);
+	assert_non_null(status);
+	free(status);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+typedef struct Worker {
+	const char *data;
+	int id, n;
+	char prompt[64];
+	char *text;
+	char err[256];
+} Worker;
+
+static void *
+worker(void *arg)
+{
+	Worker *w = arg;
+	StyxClient *c = styxc_dial(addr);
+	char req[128];
+
+	if(c == NULL){
+		snprintf(w->err, sizeof w->err, "dial: %s", lb_errstr());
+		return NULL;
+	}
+	styxc_timeout(c, 120);
+	snprintf(req, sizeof req, "%s|%d|0\n", w->prompt, w->n);
+	if(st_echo(c, w->data, req) < 0 || (w->text = st_cat(c, w->data)) == NULL)
+		snprintf(w->err, sizeof w->err, "%s", lb_errstr());
+	styxc_close(c);
+	return NULL;
+}
+
+/* Ten clients generate at once on one model; all finish with the right text. */
+static void
+test_ten_clients(void **state)
+{
+	static const char *prompts[] = { "The sun", "A dog", "Once", "In the park", "She said",
+		"The little", "One day", "Tom and", "The big", "Lily" };
+	char data[64];
+	pthread_t th[10];
+	Worker w[10];
+	StyxClient *c;
+	char *ref;
+	int id, i;
+
+	(void)state;
+	c = withmodel("aidreams260K.gguf", &id, data, sizeof data);
+	for(i = 0; i < 10; i++){
+		memset(&w[i], 0, sizeof w[i]);
+		w[i].data = data;
+		w[i].id = id;
+		w[i].n = 16;
+		snprintf(w[i].prompt, sizeof w[i].prompt, "%s", prompts[i]);
+		assert_int_equal(pthread_create(&th[i], NULL, worker, &w[i]), 0);
+	}
+	for(i = 0; i < 10; i++)
+		pthread_join(th[i], NULL);
+	for(i = 0; i < 10; i++){
+		if(w[i].err[0])
+			fail_msg("client %d: %s", i, w[i].err);
+		ref = st_reference(id, w[i].prompt, 16);
+		assert_string_equal(w[i].text, ref);
+		llambo_free(ref);
+		free(w[i].text);
+	}
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* A client that vanishes mid-generation leaves nothing behind and others served. */
+static void
+test_killed_client(void **state)
+{
+	char data[64];
+	const char *req = "Once upon a time|3000|0";
+	StyxCounts base, during;
+	StyxClient *c, *k;
+	int id, fid;
+
+	(void)state;
+	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	styx_srv_counts(srv, &base);
+	k = st_dial(addr);
+	/* it holds fids, a written request, a running generation and a parked read */
+	assert_true(styxc_open(k, data, STYX_OREAD) >= 0);
+	fid = styxc_open(k, data, STYX_ORDWR);
+	assert_int_equal(styxc_write(k, fid, 0, req, strlen(req)), (long)strlen(req));
+	fid = startgen(k, data, req);
+	{
+		StyxFcall t = { .type = STYX_TREAD, .tag = 9, .offset = 1 << 30, .count = 10 };
+
+		t.fid = (uint32_t)fid;
+		assert_int_equal(styxc_send(k, &t), 0);
+	}
+	usleep(50 * 1000);
+	styx_srv_counts(srv, &during);
+	assert_true(during.gens > base.gens && during.fids > base.fids && during.pending > base.pending);
+	assert_true(modelbusy(id));
+	styxc_close(k);	/* killed: the socket just closes */
+	assert_int_equal(st_settle(srv, &base, 10), 0);
+	assert_int_equal(waitidle(id), 0);
+	/* and the server goes on serving */
+	checkgen(c, data, id, "Hello", 8);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* A new request on the same connection and model replaces the running one. */
+static void
+test_replace(void **state)
+{
+	char data[64], buf[8192], *text, *ref;
+	StyxClient *c;
+	int id, f1;
+	long n;
+	size_t off = 0;
+
+	(void)state;
+	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	f1 = startgen(c, data, "Once upon a time|3000|0");
+	assert_int_equal(st_echo(c, data, "Hello|8|0"), 0);
+	/* the first open reads its text to where it stopped, then learns why */
+	while((n = styxc_read(c, f1, off, buf, sizeof buf)) > 0)
+		off += (size_t)n;
+	assert_int_equal(n, -1);
+	assert_non_null(strstr(lb_errstr(), "replaced"));
+	assert_int_equal(styxc_clunk(c, f1), 0);
+	text = st_cat(c, data);
+	ref = st_reference(id, "Hello", 8);
+	assert_string_equal(text, ref);
+	free(text);
+	llambo_free(ref);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* Errors say what to do. */
+static void
+test_errors(void **state)
+{
+	char path[PATH_MAX], data[64], cmd[PATH_MAX + 32], *text;
+	StyxClient *c;
+	int id;
+
+	(void)state;
+	MODEL_OR_SKIP(path, "aidreams260K.gguf");
+	c = st_dial(addr);
+	assert_int_equal(st_echo(c, "ctl", "load"), -1);
+	assert_string_equal(lb_errstr(), "usage: load <path> [use_mmap] [n_gpu_layers]");
+	assert_int_equal(st_echo(c, "ctl", "free 7\n"), -1);
+	assert_string_equal(lb_errstr(), "no such model: 7");
+	assert_int_equal(st_echo(c, "ctl", "fre 0\n"), -1);
+	assert_string_equal(lb_errstr(), "unknown command: fre");
+	assert_int_equal(st_echo(c, "ctl", "load /nonexistent/x.gguf\n"), -1);
+	assert_non_null(strstr(lb_errstr(), "load failed"));
+	snprintf(cmd, sizeof cmd, "load %s\n", "/etc/passwd");
+	assert_int_equal(st_echo(c, "ctl", cmd), -1);
+	assert_non_null(strstr(lb_errstr(), "load failed"));
+	assert_string_equal(text = st_cat(c, "ctl"), "");	/* failed loads leave no model behind */
+	free(text);
+	id = st_load(c, path);
+	assert_true(id >= 0);
+	snprintf(data, sizeof data, "models/%d/data", id);
+	assert_null(st_cat(c, data));
+	assert_non_null(strstr(lb_errstr(), "write \"prompt|max_tokens|temperature\""));
+	/* a bad request is refused at clunk, and a later read says why */
+	assert_int_equal(st_echo(c, data, "Hi|100000|0"), -1);
+	assert_non_null(strstr(lb_errstr(), "max_tokens"));
+	assert_null(st_cat(c, data));
+	assert_non_null(strstr(lb_errstr(), "max_tokens"));
+	freemodel(c, id);
+	snprintf(data, sizeof data, "models/%d/status", id);
+	assert_null(st_cat(c, data));
+	styxc_close(c);
+}
+
+/* status and info of a model; status's qid version moves with its state. */
+static void
+test_status(void **state)
+{
+	char path[PATH_MAX], name[64], *text;
+	uint8_t sbuf[256];
+	StyxDir d;
+	StyxClient *c;
+	uint32_t v0;
+	int id, fid;
+
+	(void)state;
+	MODEL_OR_SKIP(path, "aidreams260K.gguf");
+	c = st_dial(addr);
+	id = st_load(c, path);
+	assert_true(id >= 0);
+	snprintf(name, sizeof name, "models/%d/status", id);
+	text = st_cat(c, name);
+	assert_non_null(strstr(text, "state ready"));
+	assert_non_null(strstr(text, "request none"));
+	assert_non_null(strstr(text, path));
+	free(text);
+	fid = styxc_walk(c, name);
+	assert_int_equal(styxc_stat(c, fid, &d, sbuf, sizeof sbuf), 0);
+	v0 = d.qid.vers;
+	snprintf(name, sizeof name, "models/%d/data", id);
+	assert_int_equal(st_echo(c, name, "Hi|8|0"), 0);
+	free(st_cat(c, name));
+	assert_int_equal(styxc_stat(c, fid, &d, sbuf, sizeof sbuf), 0);
+	assert_int_not_equal(d.qid.vers, v0);
+	styxc_clunk(c, fid);
+	snprintf(name, sizeof name, "models/%d/status", id);
+	text = st_cat(c, name);
+	assert_non_null(strstr(text, "request done"));
+	assert_non_null(strstr(text, "sessions 1"));
+	free(text);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* Many reads outstanding on one connection, answered as their text comes. */
+static void
+test_many_tags(void **state)
+{
+	char data[64];
+	const char *req = "Once upon a time|40|0";
+	StyxFcall t = { .type = STYX_TREAD }, r;
+	StyxClient *c;
+	int id, fid, i, seen[20] = { 0 };
+
+	(void)state;
+	c = withmodel("aidreams260K.gguf", &id, data, sizeof data);
+	fid = styxc_open(c, data, STYX_ORDWR);
+	assert_int_equal(styxc_write(c, fid, 0, req, strlen(req)), (long)strlen(req));
+	t.fid = (uint32_t)fid;
+	t.count = 4096;
+	for(i = 0; i < 20; i++){
+		t.tag = (uint16_t)(1000 + i);
+		t.offset = (uint64_t)i * 3;
+		assert_int_equal(styxc_send(c, &t), 0);
+	}
+	for(i = 0; i < 20; i++){
+		assert_int_equal(styxc_recv(c, &r), 0);
+		assert_int_equal(r.type, STYX_RREAD);
+		assert_true(r.tag >= 1000 && r.tag < 1020);
+		assert_false(seen[r.tag - 1000]);
+		seen[r.tag - 1000] = 1;
+	}
+	assert_int_equal(styxc_clunk(c, fid), 0);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seed_examples),
+		cmocka_unit_test(test_clone),
+		cmocka_unit_test(test_streaming),
+		cmocka_unit_test(test_isolation),
+		cmocka_unit_test(test_flush),
+		cmocka_unit_test(test_ten_clients),
+		cmocka_unit_test(test_killed_client),
+		cmocka_unit_test(test_replace),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_many_tags),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
