@@ -782,24 +782,25 @@ test_unaligned(void **state)
 static void
 test_x4(void **state)
 {
-	static const uint32_t types[] = { LB_Q4_0, LB_Q4_1, LB_Q5_0, LB_Q5_1, LB_Q8_0 };
-	static const int ns[] = { 32, 96, 4096, 5632 };
-	static uint8_t w[NMAX * 2], y[4 * (NMAX / QK * sizeof(block_q8_1) + 6)];
+	static const int ns[] = { 32, 96, 4096, 5632, 7, 255 };
+	static uint8_t w[NMAX * 4], y[4 * (NMAX * 4 + 6)];
 	float s4[4], s1;
 	size_t stride;
 	int ti, ni, simd, r;
 
 	(void)state;
-	assert_null(quant_vec_dot_x4(LB_F32));
+	assert_null(quant_vec_dot_x4(LB_Q8_1));
 	assert_null(quant_vec_dot_x4(LB_Q4_K));
-	for(ti = 0; ti < 5; ti++)
-		for(ni = 0; ni < 4; ni++)
+	for(ti = 0; ti < NWTYPES; ti++)
+		for(ni = 0; ni < 6; ni++)
 			for(simd = 0; simd < 2; simd++){
-				const uint32_t t = types[ti];
+				const uint32_t t = wtypes[ti];
 				const QuantType *qt = mode(t, simd);
 				const int n = ns[ni];
 				lb_vec_dot_x4_fn x4 = quant_vec_dot_x4(t);
 
+				if(n % qt->blck != 0)
+					continue;
 				assert_non_null(x4);
 				stride = quant_row_size(qt->vec_dot_type, n) + 6;
 				make_weights(t, n, w, ni & 1);

@@ -1,9 +1,10 @@
 /*
  * float_avx2.c - F32, F16 and BF16 kernels for AVX2 + FMA + F16C.
  *
- * The dot products keep four 8-lane float accumulators over 32 elements a step,
- * as ggml's ggml_vec_dot_f16/f32 do on AVX2; products of halves and of bfloat16
- * are exact in float, so FMA gives the same sums as multiply-then-add.
+ * The dot products keep 8-lane float accumulators as ggml's ggml_vec_dot_f16/f32
+ * do on AVX2 (two of them here, four there: only the summation order differs);
+ * products of halves and of bfloat16 are exact in float, so FMA gives the same
+ * sums as multiply-then-add.
  * Conversions are the F16C instructions, the same bits as float.c.
  */
 #include <immintrin.h>
@@ -11,11 +12,12 @@
 
 #include "avx2.h"
 #include "blocks.h"
+#include "gemm.h"
 #include "kernels.h"
 #include "qconv.h"
 #include "quant.h"
 
-/* the loads are passed to dot32 and widen as functions: inlined, they cost nothing */
+/* the loads are passed to dot_rows and widen as functions: inlined, they cost nothing */
 #define INLINE static inline __attribute__((always_inline))
 
 INLINE __m256
@@ -38,66 +40,93 @@ load_f32(const uint8_t *p)
 	return _mm256_loadu_ps((const float *)p);
 }
 
-/* sum of a[i]*b[i] over the first n - n%32 elements; *done is set to that count */
 INLINE float
-dot32(int n, const uint8_t *a, const uint8_t *b, int esize, __m256 (*load)(const uint8_t *), int *done)
+at_f32(const uint8_t *p, int i)
 {
-	__m256 acc[4];
-	int i, k;
+	float f;
 
-	for(k = 0; k < 4; k++)
-		acc[k] = _mm256_setzero_ps();
-	for(i = 0; i + 32 <= n; i += 32)
-		for(k = 0; k < 4; k++)
-			acc[k] = _mm256_fmadd_ps(load(a + (i + 8*k)*esize), load(b + (i + 8*k)*esize), acc[k]);
-	*done = i;
-	return avx2_hsum(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+	memcpy(&f, p + 4*i, sizeof f);
+	return f;
 }
 
-static void
-vec_dot_f32(int n, float *s, const void *x, const void *y)
+INLINE float
+at_f16(const uint8_t *p, int i)
 {
-	float sum, a, b;
-	int i;
+	return avx2_half(p + 2*i);
+}
 
-	sum = dot32(n, x, y, 4, load_f32, &i);
-	for(; i < n; i++){
-		memcpy(&a, (const uint8_t *)x + 4*i, sizeof a);
-		memcpy(&b, (const uint8_t *)y + 4*i, sizeof b);
-		sum += a*b;
+INLINE float
+at_bf16(const uint8_t *p, int i)
+{
+	uint32_t u = (uint32_t)p[2*i] << 16 | (uint32_t)p[2*i + 1] << 24;
+	float f;
+
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+enum { ACC = 2 };	/* accumulators per row: two hide the FMA latency, and four rows' fit in registers */
+
+/*
+ * s[r] = x . (y + r*ystride) for r < nr (1, or 4 for the gemm.h kernels):
+ * ACC 8-lane accumulators per row over 8*ACC elements a step, each weight
+ * vector loaded once for all rows; the rest element by element, summed in
+ * double (wide: F16, BF16) or float (F32) as ggml does.  Each row's arithmetic
+ * is the same whatever nr is.
+ */
+INLINE void
+dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, int nr, int esize,
+	__m256 (*load)(const uint8_t *), float (*at)(const uint8_t *, int), int wide)
+{
+	__m256 acc[4][ACC], xv, v;
+	const uint8_t *yr;
+	double dsum;
+	float fsum;
+	int i, j, k, r;
+
+	for(r = 0; r < nr; r++)
+		for(k = 0; k < ACC; k++)
+			acc[r][k] = _mm256_setzero_ps();
+	for(i = 0; i + 8*ACC <= n; i += 8*ACC)
+#pragma GCC unroll 4
+		for(k = 0; k < ACC; k++){
+			xv = load(x + (i + 8*k)*esize);
+#pragma GCC unroll 4
+			for(r = 0; r < nr; r++)
+				acc[r][k] = _mm256_fmadd_ps(xv, load(y + r*ystride + (i + 8*k)*esize), acc[r][k]);
+		}
+	for(r = 0; r < nr; r++){
+		yr = y + r*ystride;
+		v = acc[r][0];
+		for(k = 1; k < ACC; k++)
+			v = _mm256_add_ps(v, acc[r][k]);
+		if(wide){
+			for(dsum = avx2_hsum(v), j = i; j < n; j++)
+				dsum += at(x, j) * at(yr, j);
+			s[r] = (float)dsum;
+		}else{
+			for(fsum = avx2_hsum(v), j = i; j < n; j++)
+				fsum += at(x, j) * at(yr, j);
+			s[r] = fsum;
+		}
 	}
-	*s = sum;
 }
 
-static void
-vec_dot_f16(int n, float *s, const void *x, const void *y)
-{
-	const uint8_t *a = x, *b = y;
-	double sum;
-	int i;
-
-	sum = dot32(n, a, b, 2, load_f16, &i);
-	for(; i < n; i++)
-		sum += avx2_half(a + 2*i) * avx2_half(b + 2*i);
-	*s = (float)sum;
+#define DOT(t, esize, wide) \
+static void \
+vec_dot_##t(int n, float *s, const void *x, const void *y) \
+{ \
+	dot_rows(n, s, x, y, 0, 1, esize, load_##t, at_##t, wide); \
+} \
+void \
+q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t ystride) \
+{ \
+	dot_rows(n, s, x, y, ystride, 4, esize, load_##t, at_##t, wide); \
 }
 
-static void
-vec_dot_bf16(int n, float *s, const void *x, const void *y)
-{
-	const uint8_t *a = x, *b = y;
-	double sum;
-	lb_bf16 ha, hb;
-	int i;
-
-	sum = dot32(n, a, b, 2, load_bf16, &i);
-	for(; i < n; i++){
-		memcpy(&ha, a + 2*i, 2);
-		memcpy(&hb, b + 2*i, 2);
-		sum += lb_bf16_to_fp32(ha) * lb_bf16_to_fp32(hb);
-	}
-	*s = (float)sum;
-}
+DOT(f32, 4, 0)
+DOT(f16, 2, 1)
+DOT(bf16, 2, 1)
 
 /* 8 at a time with load, the rest with the plain C decoder */
 INLINE void

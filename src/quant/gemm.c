@@ -13,28 +13,36 @@ q_vec_dot_##t##_x4(int n, float *s, const void *x, const void *y, size_t y_strid
 		q_vec_dot_##t(n, s + r, x, (const char *)y + r*y_stride); \
 }
 
+X4(f32)
+X4(f16)
+X4(bf16)
 X4(q4_0)
 X4(q4_1)
 X4(q5_0)
 X4(q5_1)
 X4(q8_0)
 
+static const struct {
+	uint32_t type;
+	lb_vec_dot_x4_fn plain, avx2;
+} kernels[] = {
+	{ LB_F32, q_vec_dot_f32_x4, q_vec_dot_f32_x4_avx2 },
+	{ LB_F16, q_vec_dot_f16_x4, q_vec_dot_f16_x4_avx2 },
+	{ LB_BF16, q_vec_dot_bf16_x4, q_vec_dot_bf16_x4_avx2 },
+	{ LB_Q4_0, q_vec_dot_q4_0_x4, q_vec_dot_q4_0_x4_avx2 },
+	{ LB_Q4_1, q_vec_dot_q4_1_x4, q_vec_dot_q4_1_x4_avx2 },
+	{ LB_Q5_0, q_vec_dot_q5_0_x4, q_vec_dot_q5_0_x4_avx2 },
+	{ LB_Q5_1, q_vec_dot_q5_1_x4, q_vec_dot_q5_1_x4_avx2 },
+	{ LB_Q8_0, q_vec_dot_q8_0_x4, q_vec_dot_q8_0_x4_avx2 },
+};
+
 lb_vec_dot_x4_fn
 quant_vec_dot_x4(uint32_t type)
 {
-	const int simd = quant_simd();
+	size_t i;
 
-	switch(type){
-	case LB_Q4_0:
-		return simd ? q_vec_dot_q4_0_x4_avx2 : q_vec_dot_q4_0_x4;
-	case LB_Q4_1:
-		return simd ? q_vec_dot_q4_1_x4_avx2 : q_vec_dot_q4_1_x4;
-	case LB_Q5_0:
-		return simd ? q_vec_dot_q5_0_x4_avx2 : q_vec_dot_q5_0_x4;
-	case LB_Q5_1:
-		return simd ? q_vec_dot_q5_1_x4_avx2 : q_vec_dot_q5_1_x4;
-	case LB_Q8_0:
-		return simd ? q_vec_dot_q8_0_x4_avx2 : q_vec_dot_q8_0_x4;
-	}
+	for(i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
+		if(kernels[i].type == type)
+			return quant_simd() ? kernels[i].avx2 : kernels[i].plain;
 	return NULL;
 }
