@@ -8,6 +8,8 @@
 #   test-net   two emus: the first serves llambo_styx with styxlisten on a
 #              loopback TCP port; the second mounts it with mount -A and
 #              runs the seed's Distributed Example
+#   test-host  the native server build/bin/llambo-styx on the host, mounted
+#              with mount {os ... -i >[1=0]}, through the same suite
 #   emu        starts emu-llambo on this terminal
 #
 # Each test runs emu without a console, prints what the suite printed and
@@ -86,12 +88,18 @@ test-net)
 	cat "$tmp/server.log"
 	result "$tmp/result" test-net
 	;;
+test-host)
+	server=$REPO/build/bin/llambo-styx
+	[ -x "$server" ] || { echo "deploy.sh: no $server: run make" >&2; exit 2; }
+	runemu "mount {os $server -i >[1=0]} /n/llambo; /dis/test-styx.dis -e $SLOW -o '#U*$tmp/result' /n/llambo $MODEL"
+	result "$tmp/result" test-host
+	;;
 emu)
 	shift
 	exec "$EMU" $LLAMBO_EMUFLAGS -r"$INFERNO_ROOT" "$@"
 	;;
 *)
-	echo "usage: ./deploy.sh test-ffi | test-styx | test-net | emu [emu args]" >&2
+	echo "usage: ./deploy.sh test-ffi | test-styx | test-net | test-host | emu [emu args]" >&2
 	exit 2
 	;;
 esac

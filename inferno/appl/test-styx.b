@@ -1,13 +1,16 @@
 implement TestStyx;
 
 #
-# test-styx [-n] [-o resultfile] [-f slowmodel.gguf] mountpoint model.gguf
+# test-styx [-ne] [-o resultfile] [-f slowmodel.gguf] mountpoint model.gguf
 #
 # Checks a Llambo Styx server mounted at mountpoint (llambo_styx, or the
 # native server): the seed's file examples, streaming reads, flush, the
 # error strings, clone, and that the llambo module gives the same text
 # over Styx as through $Llambo_c.  -n: the server already has model 0
 # loaded (the Distributed Example) and is not asked to load or free it.
+# -e: the server is not this emu's llambo_styx (another emu, or the
+# native server on the host), so the model is loaded into this emu's
+# $Llambo_c too, for the comparisons; -n implies -e.
 # The flush check needs a generation that runs for seconds: -f names a
 # model with a long context for it (skipped without).
 # Ends with "N passed, N failed, N skipped"; -o writes pass or fail.
@@ -32,18 +35,20 @@ passed, failed, skipped: int;
 mnt, model, slowmodel: string;
 lid := 0;	# the model's id in this emu's $Llambo_c, for comparisons
 remote := 0;
+external := 0;
 
 init(nil: ref Draw->Context, argv: list of string)
 {
 	sys = load Sys Sys->PATH;
 	arg := load Arg Arg->PATH;
 	arg->init(argv);
-	arg->setusage("test-styx [-n] [-o resultfile] [-f slowmodel.gguf] mountpoint model.gguf");
+	arg->setusage("test-styx [-ne] [-o resultfile] [-f slowmodel.gguf] mountpoint model.gguf");
 	result: string;
 	while((c := arg->opt()) != 0)
 		case c {
 		'o' =>	result = arg->earg();
-		'n' =>	remote = 1;
+		'n' =>	remote = external = 1;
+		'e' =>	external = 1;
 		'f' =>	slowmodel = arg->earg();
 		* =>	arg->usage();
 		}
@@ -54,7 +59,7 @@ init(nil: ref Draw->Context, argv: list of string)
 	model = hd tl argv;
 	llambo_c = load Llambo_c Llambo_c->PATH;
 	llambo = load Llambo Llambo->PATH;
-	if(remote && llambo_c != nil)	# the server is another emu: load it here too
+	if(external && llambo_c != nil)	# the server is not ours: load the model here too
 		lid = llambo_c->load_model(model, 1, 0);
 	run();
 	sys->print("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
@@ -145,7 +150,7 @@ flush()
 	}
 	data := sys->sprint("%s/models/%d/data", mnt, id);
 	# seed 3 runs to the end of the context (about 1900 tokens, seconds)
-	(e, nil) := echo(data, "Once upon a time|100000|0.8|seed=3\n");
+	(e, nil) := echo(data, "Once upon a time|4000|0.8|seed=3\n");
 	pidc := chan of int;
 	got := chan of int;
 	spawn reader(data, pidc, got);
