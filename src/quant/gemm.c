@@ -1,5 +1,6 @@
 /* gemm.c - the choice of x4 kernels (see gemm.h), and their plain C versions. */
 #include "gemm.h"
+#include "gemm_k.h"
 #include "kernels.h"
 #include "quant.h"
 
@@ -44,5 +45,5 @@ quant_vec_dot_x4(uint32_t type)
 	for(i = 0; i < sizeof kernels / sizeof kernels[0]; i++)
 		if(kernels[i].type == type)
 			return quant_simd() ? kernels[i].avx2 : kernels[i].plain;
-	return NULL;
+	return quant_vec_dot_x4_k(type);
 }
