@@ -174,13 +174,22 @@ emit(VArr *w, size_t *nw, size_t off, size_t len)
 	return 0;
 }
 
-static int
-match(const pcre2_code *re, const char *s, size_t n, size_t start, uint32_t opt, pcre2_match_data *md)
-{
-	int rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, opt | PCRE2_NO_UTF_CHECK, md, NULL);
+/* The JIT's stack is our own, not 32K of a caller's stack that may be small (emu's kprocs). */
+typedef struct Matcher {
+	pcre2_match_context *mc;
+	pcre2_jit_stack *js;
+	pcre2_match_data *md;
+} Matcher;
 
+static int
+match(const pcre2_code *re, const Matcher *m, const char *s, size_t n, size_t start, uint32_t opt)
+{
+	int rc = PCRE2_ERROR_JIT_STACKLIMIT;
+
+	if(m->js != NULL)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, opt | PCRE2_NO_UTF_CHECK, m->md, m->mc);
 	if(rc == PCRE2_ERROR_JIT_STACKLIMIT)	/* the interpreter keeps its backtracking on the heap */
-		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, opt | PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, md, NULL);
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, opt | PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, m->md, NULL);
 	return rc;
 }
 
@@ -190,7 +199,7 @@ match(const pcre2_code *re, const char *s, size_t n, size_t start, uint32_t opt,
  * a non-empty one is tried at the same place before stepping one character.
  */
 static int
-split_piece(const pcre2_code *re, pcre2_match_data *md, const char *s, size_t off, size_t n, VArr *w, size_t *nw)
+split_piece(const pcre2_code *re, const Matcher *m, const char *s, size_t off, size_t n, VArr *w, size_t *nw)
 {
 	size_t start = 0, last = 0, ms, me;
 	uint32_t opt = 0;
@@ -198,7 +207,7 @@ split_piece(const pcre2_code *re, pcre2_match_data *md, const char *s, size_t of
 	int rc;
 
 	while(start <= n){
-		rc = match(re, s + off, n, start, opt, md);
+		rc = match(re, m, s + off, n, start, opt);
 		if(rc == PCRE2_ERROR_NOMATCH){
 			if(opt == 0 || start >= n)
 				break;
@@ -208,7 +217,7 @@ split_piece(const pcre2_code *re, pcre2_match_data *md, const char *s, size_t of
 		}
 		if(rc < 0)
 			return lb_err("pre-tokenizer regex failed (pcre2 error %d)", rc);
-		ov = pcre2_get_ovector_pointer(md);
+		ov = pcre2_get_ovector_pointer(m->md);
 		ms = ov[0];
 		me = ov[1];
 		if(ms > last && emit(w, nw, off + last, ms - last) < 0)
@@ -224,18 +233,17 @@ split_piece(const pcre2_code *re, pcre2_match_data *md, const char *s, size_t of
 }
 
 static int
-split_all(const pcre2_code *re, const char *s, VArr *words, size_t *nwords)
+split_all(const pcre2_code *re, Matcher *m, const char *s, VArr *words, size_t *nwords)
 {
-	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 	VArr out = { 0 };
 	size_t i, nout = 0, *w = words->p;
 	int rc = 0;
 
-	if(md == NULL)
+	if((m->md = pcre2_match_data_create_from_pattern(re, NULL)) == NULL)
 		return lb_err("out of memory");
 	for(i = 0; i < *nwords && rc == 0; i++)
-		rc = split_piece(re, md, s, w[2 * i], w[2 * i + 1], &out, &nout);
-	pcre2_match_data_free(md);
+		rc = split_piece(re, m, s, w[2 * i], w[2 * i + 1], &out, &nout);
+	pcre2_match_data_free(m->md);
 	if(rc < 0){
 		varr_free(&out);
 		return -1;
@@ -250,18 +258,20 @@ int64_t
 pretok_split(const Pretok *p, const char *text, size_t len, VArr *canon, VArr *words)
 {
 	VArr m = { 0 };
+	Matcher mt = { 0 };
 	size_t clen = 0, nwords = 0;
-	int i;
+	int i, rc;
 
-	if(canonicalize(text, len, canon, &m, &clen) < 0 || (clen > 0 && emit(words, &nwords, 0, clen) < 0)){
-		varr_free(&m);
-		return -1;
-	}
-	for(i = 0; i < p->nre && nwords > 0; i++)
-		if(split_all(p->re[i], m.p, words, &nwords) < 0){
-			varr_free(&m);
-			return -1;
-		}
+	rc = canonicalize(text, len, canon, &m, &clen);
+	if(rc == 0 && clen > 0)
+		rc = emit(words, &nwords, 0, clen);
+	if(rc == 0 && nwords > 0 && (mt.mc = pcre2_match_context_create(NULL)) != NULL &&
+	   (mt.js = pcre2_jit_stack_create(32 << 10, 1 << 20, NULL)) != NULL)
+		pcre2_jit_stack_assign(mt.mc, NULL, mt.js);
+	for(i = 0; rc == 0 && i < p->nre && nwords > 0; i++)
+		rc = split_all(p->re[i], &mt, m.p, words, &nwords);
+	pcre2_jit_stack_free(mt.js);
+	pcre2_match_context_free(mt.mc);
 	varr_free(&m);
-	return (int64_t)nwords;
+	return rc < 0 ? -1 : (int64_t)nwords;
 }
