@@ -4,7 +4,8 @@ implement FfiExample;
 # ffi-example [-n max_tokens] [-t temperature] model.gguf prompt
 #
 # Loads a model through the builtin module $Llambo_c, generates after
-# the prompt and prints the text.  The model path is a host path.
+# the prompt and prints the generated text, as the native llambo run
+# does.  The model path is a host path.
 # The defaults are 128 tokens at temperature 0 (greedy: the same text
 # every time, the same as the native llambo -n 128 --temp 0).
 #
@@ -55,7 +56,7 @@ init(nil: ref Draw->Context, argv: list of string)
 	ms := sys->millisec() - t0;
 	if(result == nil && (err := sys->sprint("%r")) != nil)
 		fail("infer: " + err);	# "" is also what an empty generation gives
-	sys->print("%s%s\n", prompt, result);
+	sys->print("%s\n", result);
 	sys->fprint(sys->fildes(2), "[%d ms]\n", ms);
 
 	llambo_c->free_model(model_id);
