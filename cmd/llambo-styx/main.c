@@ -134,6 +134,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		styx_srv_wait(s);
+		styx_srv_free(s);
 		return 0;
 	}
 	sigwait(&set, &sig);

@@ -16,6 +16,12 @@ enum { BOOTMSIZE = 8192 + STYX_IOHDRSZ, CLIENTMSIZE = 128 * 1024 + STYX_IOHDRSZ 
 StyxClient *
 styxc_new(int fd)
 {
+	return styxc_new2(fd, fd);
+}
+
+StyxClient *
+styxc_new2(int rfd, int wfd)
+{
 	StyxClient *c = calloc(1, sizeof *c);
 
 	if(c == NULL){
@@ -29,7 +35,8 @@ styxc_new(int fd)
 		lb_err("out of memory");
 		return NULL;
 	}
-	c->fd = fd;
+	c->fd = rfd;
+	c->wfd = wfd;
 	c->msize = BOOTMSIZE;
 	c->root = STYX_NOFID;
 	c->nextfid = 1;
@@ -68,6 +75,8 @@ styxc_close(StyxClient *c)
 	if(c == NULL)
 		return;
 	close(c->fd);
+	if(c->wfd != c->fd)
+		close(c->wfd);
 	free(c->rbuf);
 	free(c);
 }
@@ -101,7 +110,9 @@ styxc_sendraw(StyxClient *c, const void *buf, size_t n)
 	ssize_t k;
 
 	while(n > 0){
-		k = send(c->fd, p, n, MSG_NOSIGNAL);
+		k = send(c->wfd, p, n, MSG_NOSIGNAL);
+		if(k < 0 && errno == ENOTSOCK)
+			k = write(c->wfd, p, n);
 		if(k < 0 && errno == EINTR)
 			continue;
 		if(k <= 0)
@@ -134,7 +145,7 @@ readn(StyxClient *c, uint8_t *p, size_t n)
 	ssize_t k;
 
 	while(n > 0){
-		k = recv(c->fd, p, n, 0);
+		k = read(c->fd, p, n);
 		if(k < 0 && errno == EINTR)
 			continue;
 		if(k == 0)

@@ -14,7 +14,8 @@
 #include "fcall.h"
 
 typedef struct StyxClient {
-	int fd;
+	int fd;	/* a socket, or the read end of a pipe */
+	int wfd;	/* fd, or the write end of a pipe */
 	uint32_t msize;
 	uint8_t *rbuf;	/* the last message received */
 	uint32_t rsize;	/* room in rbuf */
@@ -23,8 +24,9 @@ typedef struct StyxClient {
 	uint16_t nexttag;
 } StyxClient;
 
-/* A client on a connected descriptor; nothing is sent. */
+/* A client on a connected socket, or on a pair of pipes (rfd, wfd); nothing is sent. */
 StyxClient *styxc_new(int fd);
+StyxClient *styxc_new2(int rfd, int wfd);
 /* Dials addr (tcp!HOST!PORT, unix!PATH), negotiates 9P2000 and attaches. */
 StyxClient *styxc_dial(const char *addr);
 void styxc_close(StyxClient *c);
