@@ -10,6 +10,25 @@
 #include "styxtest.h"
 #include "testutil.h"
 
+StyxSrv *st_srv;
+char st_addr[64];
+
+int
+st_setup(void **state)
+{
+	(void)state;
+	st_srv = st_server(NULL, st_addr, sizeof st_addr);
+	return 0;
+}
+
+int
+st_teardown(void **state)
+{
+	(void)state;
+	styx_srv_free(st_srv);
+	return 0;
+}
+
 StyxSrv *
 st_server(const StyxConfig *cfg, char *addr, size_t n)
 {

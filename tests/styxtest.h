@@ -11,6 +11,12 @@
 #include "../src/styx/client.h"
 #include "../src/styx/srv.h"
 
+/* The group's server (st_setup starts it on loopback, st_teardown frees it) and its address. */
+extern StyxSrv *st_srv;
+extern char st_addr[64];
+int st_setup(void **state);
+int st_teardown(void **state);
+
 /* A server on tcp!127.0.0.1!0 (cfg NULL: the defaults); its dial string in addr. */
 StyxSrv *st_server(const StyxConfig *cfg, char *addr, size_t n);
 /* A connected, attached client with a 60 s receive timeout; fails the test if it cannot. */

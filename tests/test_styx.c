@@ -17,25 +17,6 @@
 #include "styxtest.h"
 #include "testutil.h"
 
-static StyxSrv *srv;
-static char addr[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	srv = st_server(NULL, addr, sizeof addr);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	styx_srv_free(srv);
-	return 0;
-}
-
 /* The absolute path of a shared model, or skip. */
 #define MODEL_OR_SKIP(buf, name) do { char rel_[PATH_MAX]; SHARED_OR_SKIP(rel_, "models/" name); \
 	if(realpath(rel_, buf) == NULL) skip(); } while(0)
@@ -69,7 +50,7 @@ withmodel(const char *name, int *id, char *data, size_t n)
 	SHARED_OR_SKIP(path, rel);
 	if(realpath(path, rel) == NULL)
 		skip();
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	*id = st_load(c, rel);
 	assert_true(*id >= 0);
 	snprintf(data, n, "models/%d/data", *id);
@@ -115,7 +96,7 @@ test_seed_examples(void **state)
 
 	(void)state;
 	MODEL_OR_SKIP(path, "aidreams260K.gguf");
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	snprintf(cmd, sizeof cmd, "load %s 1 0\n", path);
 	assert_int_equal(st_echo(c, "ctl", cmd), 0);
 	list = st_cat(c, "ctl");
@@ -167,7 +148,7 @@ test_clone(void **state)
 
 	(void)state;
 	MODEL_OR_SKIP(path, "aidreams260K.gguf");
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	fid = styxc_open(c, "clone", STYX_ORDWR);
 	assert_true(fid >= 0);
 	n = styxc_read(c, fid, 0, buf, sizeof buf - 1);
@@ -242,7 +223,7 @@ test_isolation(void **state)
 
 	(void)state;
 	a = withmodel("aidreams260K.gguf", &id, data, sizeof data);
-	b = st_dial(addr);
+	b = st_dial(st_addr);
 	assert_int_equal(st_echo(a, data, "The dog|16|0\n"), 0);
 	assert_null(st_cat(b, data));
 	assert_non_null(strstr(lb_errstr(), "no request yet"));
@@ -346,7 +327,7 @@ static void *
 worker(void *arg)
 {
 	Worker *w = arg;
-	StyxClient *c = styxc_dial(addr);
+	StyxClient *c = styxc_dial(st_addr);
 	char req[128];
 
 	if(c == NULL){
@@ -410,8 +391,8 @@ test_killed_client(void **state)
 
 	(void)state;
 	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
-	styx_srv_counts(srv, &base);
-	k = st_dial(addr);
+	styx_srv_counts(st_srv, &base);
+	k = st_dial(st_addr);
 	/* it holds fids, a written request, a running generation and a parked read */
 	assert_true(styxc_open(k, data, STYX_OREAD) >= 0);
 	fid = styxc_open(k, data, STYX_ORDWR);
@@ -424,11 +405,11 @@ test_killed_client(void **state)
 		assert_int_equal(styxc_send(k, &t), 0);
 	}
 	usleep(50 * 1000);
-	styx_srv_counts(srv, &during);
+	styx_srv_counts(st_srv, &during);
 	assert_true(during.gens > base.gens && during.fids > base.fids && during.pending > base.pending);
 	assert_true(modelbusy(id));
 	styxc_close(k);	/* killed: the socket just closes */
-	assert_int_equal(st_settle(srv, &base, 10), 0);
+	assert_int_equal(st_settle(st_srv, &base, 10), 0);
 	assert_int_equal(waitidle(id), 0);
 	/* and the server goes on serving */
 	checkgen(c, data, id, "Hello", 8);
@@ -475,7 +456,7 @@ test_errors(void **state)
 
 	(void)state;
 	MODEL_OR_SKIP(path, "aidreams260K.gguf");
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	assert_int_equal(st_echo(c, "ctl", "load"), -1);
 	assert_string_equal(lb_errstr(), "usage: load <path> [use_mmap] [n_gpu_layers]");
 	assert_int_equal(st_echo(c, "ctl", "free 7\n"), -1);
@@ -518,7 +499,7 @@ test_status(void **state)
 
 	(void)state;
 	MODEL_OR_SKIP(path, "aidreams260K.gguf");
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	id = st_load(c, path);
 	assert_true(id >= 0);
 	snprintf(name, sizeof name, "models/%d/status", id);
@@ -595,5 +576,5 @@ main(void)
 		cmocka_unit_test(test_many_tags),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, st_setup, st_teardown);
 }

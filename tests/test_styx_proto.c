@@ -21,30 +21,11 @@
 #include "styxtest.h"
 #include "testutil.h"
 
-static StyxSrv *srv;
-static char addr[64];
-
-static int
-setup(void **state)
-{
-	(void)state;
-	srv = st_server(NULL, addr, sizeof addr);
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	styx_srv_free(srv);
-	return 0;
-}
-
 /* A connection that has sent nothing yet. */
 static StyxClient *
 bare(void)
 {
-	int fd = styx_dial(addr);
+	int fd = styx_dial(st_addr);
 	StyxClient *c;
 
 	assert_true(fd >= 0);
@@ -134,7 +115,7 @@ test_version(void **state)
 static void
 test_attach(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall t = { .type = STYX_TAUTH, .afid = 77 }, r;
 	uint8_t sbuf[256];
 	StyxDir d;
@@ -165,7 +146,7 @@ test_attach(void **state)
 static void
 test_walk(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall t = { .type = STYX_TWALK }, r;
 	int i;
 
@@ -227,7 +208,7 @@ test_walk(void **state)
 static void
 test_open(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall r;
 
 	(void)state;
@@ -255,7 +236,7 @@ test_open(void **state)
 static void
 test_create_remove(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall t = { .type = STYX_TCREATE }, r;
 
 	(void)state;
@@ -280,7 +261,7 @@ test_create_remove(void **state)
 static void
 test_readwrite(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall t = { .type = STYX_TREAD }, r;
 	char buf[64];
 
@@ -308,7 +289,7 @@ test_readwrite(void **state)
 static void
 test_dirread(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall t = { .type = STYX_TREAD }, r;
 	const char *names[3] = { "ctl", "clone", "models" };
 	uint64_t off = 0;
@@ -362,7 +343,7 @@ wstat(StyxClient *c, uint32_t fid, const StyxDir *d)
 static void
 test_stat_wstat(void **state)
 {
-	StyxClient *c = st_dial(addr);
+	StyxClient *c = st_dial(st_addr);
 	StyxFcall r;
 	StyxDir d;
 	uint8_t sbuf[256];
@@ -418,26 +399,26 @@ test_hostile(void **state)
 
 	(void)state;
 	/* framing errors close the connection */
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	styx_put32(m, 4);
 	assert_int_equal(styxc_sendraw(c, m, 4), 0);
 	assert_true(isclosed(c));
 	styxc_close(c);
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	memset(m, 0, sizeof m);
 	styx_put32(m, 0xFFFFFFFF);
 	m[4] = STYX_TREAD;
 	assert_int_equal(styxc_sendraw(c, m, 16), 0);
 	assert_true(isclosed(c));
 	styxc_close(c);
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	styx_put32(m, c->msize + 1);
 	assert_int_equal(styxc_sendraw(c, m, 16), 0);
 	assert_true(isclosed(c));
 	styxc_close(c);
 
 	/* well framed but wrong: Rerror with the same tag, and the connection goes on */
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	memset(m, 0, sizeof m);
 	styx_put32(m, 7);
 	m[4] = 99;
@@ -485,7 +466,7 @@ test_hostile(void **state)
 	}
 	styxc_close(c);
 	/* the server is well and serves others */
-	c = st_dial(addr);
+	c = st_dial(st_addr);
 	text = st_cat(c, "ctl");
 	assert_non_null(text);
 	free(text);
@@ -629,7 +610,7 @@ test_transports(void **state)
 	(void)state;
 	tmp_path(sock, sizeof sock, "sock");
 	snprintf(a2, sizeof a2, "unix!%s", sock);
-	assert_int_equal(styx_srv_listen(srv, a2), 0);
+	assert_int_equal(styx_srv_listen(st_srv, a2), 0);
 	c = st_dial(a2);
 	text = st_cat(c, "ctl");
 	assert_non_null(text);
@@ -691,5 +672,5 @@ main(void)
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, st_setup, st_teardown);
 }
