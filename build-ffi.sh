@@ -102,7 +102,8 @@ check() {
 
 build() {
 	echo "== the native library and tools (build/)"
-	make -j"$JOBS"
+	tools=$(for m in cmd/*/main.c; do echo build/bin/$(basename "$(dirname "$m")"); done)
+	make -j"$JOBS" build/libllambo.a build/libllambo.so $tools
 	echo "== the 32-bit library (build32/)"
 	make -j"$JOBS" M32=1 build32/libllambo.a
 	echo "== the builtin module's engine side (inferno/lib/llambo_c.so)"

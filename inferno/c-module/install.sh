@@ -29,7 +29,8 @@ written() {
 	for f in $CONF.c $CONF.o $CONF.root.c $CONF.root.h $CONF.root.o o.$CONF llambo_c.o; do
 		echo "$EMUDIR/$f"
 	done
-	echo "$ROOT/n/llambo/"
+	[ -f "$inf/lib/made-n-llambo" ] && echo "$ROOT/n/llambo/"
+	return 0
 }
 
 say() {
@@ -84,6 +85,7 @@ install() {
 	if [ ! -d "$ROOT/n/llambo" ]; then
 		say "$ROOT/n/llambo/ (the mount point the examples use)"
 		mkdir -p "$ROOT/n/llambo"
+		: > "$inf/lib/made-n-llambo"	# so that uninstall removes it, and only then
 	fi
 	# the glue and the binary are always rebuilt: mk cannot see that
 	# the generated headers or llambo_c.so changed
@@ -108,6 +110,7 @@ uninstall() {
 			rm -f "$f"
 		fi
 	done
+	rm -f "$inf/lib/made-n-llambo"
 }
 
 case $cmd in
