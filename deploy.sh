@@ -43,7 +43,11 @@ SLOW=
 # no console; emu exits through /dev/sysctl, which kills its process
 # group, so it gets a session of its own.
 runemu() {
-	setsid timeout "$TIMEOUT" "$EMU" $LLAMBO_EMUFLAGS -r"$INFERNO_ROOT" /dis/sh.dis -c "$1; echo halt > /dev/sysctl" < /dev/null || true
+	# (emu's console output goes to stdout; run in the background so that
+	# the shell's note that the halted emu was "Killed" can be dropped)
+	setsid timeout "$TIMEOUT" "$EMU" $LLAMBO_EMUFLAGS -r"$INFERNO_ROOT" /dis/sh.dis \
+		-c "$1; echo halt > /dev/sysctl" < /dev/null 2>&1 &
+	wait $! 2>/dev/null || true
 }
 
 # result FILE: the suite's verdict, written through '#U'

@@ -19,6 +19,9 @@ step() {	# step NAME COMMAND...: run it, count it
 step "sh -n build-ffi.sh deploy.sh install.sh" sh -c 'sh -n build-ffi.sh && sh -n deploy.sh && sh -n inferno/c-module/install.sh'
 step "32-bit engine side: inferno/lib/llambo_c.so" make -C inferno/c-module INFERNO_ROOT=
 step "llambo_c.so exports only lbc_ functions" sh -c 'nm -D --defined-only inferno/lib/llambo_c.so | grep -q " lbc_start$" && ! nm -D --defined-only inferno/lib/llambo_c.so | awk "{print \$3}" | grep -v "^lbc_"'
+# emu replaces malloc/free with its pools but not posix_memalign and friends:
+# a block from those, given to free, panics emu
+step "llambo_c.so uses no aligned allocator" sh -c '! nm -D --undefined-only inferno/lib/llambo_c.so | grep -E "posix_memalign|aligned_alloc|memalign|valloc"'
 step "FFI-USAGE.md is generated from llambo_c.m" sh -c 'sh inferno/mkusage.sh | cmp -s - FFI-USAGE.md'
 
 if [ -z "$INFERNO_ROOT" ]; then
