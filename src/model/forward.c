@@ -8,6 +8,7 @@
  * x += Wdown (silu(Wgate h) * Wup h).  Finally logits = Wout (rmsnorm(x) * out_norm).
  */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,6 +139,7 @@ ctx_set_exact(Ctx *c, int exact)
 typedef struct AttnJob {
 	Ctx *c;
 	int il, n, pos0;
+	atomic_int next;	/* next (token, head) pair */
 } AttnJob;
 
 /* Causal attention for every (token, head) pair of the batch, split over threads. */
@@ -155,7 +157,7 @@ attn_task(void *arg, int ith, int nth)
 	const QuantType *f32 = quant_type(0);
 	int task;
 
-	for(task = ith; task < j->n * hp->n_head; task += nth){
+	while((task = pool_next(&j->next)) < j->n * hp->n_head){
 		int t = task / hp->n_head, hh = task % hp->n_head, kvh = hh / group;
 		int npos = j->pos0 + t + 1, p, i;
 		const float *q = c->q + (size_t)t * qd + (size_t)hh * hd;
@@ -181,7 +183,7 @@ layer_forward(Ctx *c, int il, int n)
 	const HParams *hp = &c->m->hp;
 	const Layer *l = &c->m->layers[il];
 	int d = hp->n_embd, hd = hp->head_dim, kvd = hp->n_head_kv * hd, qd = hp->n_head * hd, t;
-	AttnJob aj = { c, il, n, c->pos };
+	AttnJob aj = { c, il, n, c->pos, 0 };
 	Act a;
 
 	for(t = 0; t < n; t++)

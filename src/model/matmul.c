@@ -22,6 +22,7 @@ typedef struct Job {
 	size_t wrow;	/* bytes of a weight row */
 	size_t arow;	/* bytes of a converted activation row */
 	atomic_int next;	/* next row block to take */
+	atomic_int nextconv;	/* next activation row to convert */
 } Job;
 
 void
@@ -42,7 +43,7 @@ convert_task(void *arg, int ith, int nth)
 	const QuantType *vt = quant_type(j->wt->vec_dot_type);
 	int t;
 
-	for(t = ith; t < a->n; t += nth)
+	while((t = pool_next(&j->nextconv)) < a->n)
 		vt->from_float(a->x + (size_t)t * a->k, a->q + (size_t)t * j->arow, a->k);
 }
 
@@ -104,7 +105,7 @@ mul_task(void *arg, int ith, int nth)
 	Job *j = arg;
 	int b, nblocks = (j->rows + ROWBLOCK - 1) / ROWBLOCK;
 
-	while((b = atomic_fetch_add(&j->next, 1)) < nblocks){
+	while((b = pool_next(&j->next)) < nblocks){
 		int r0 = b * ROWBLOCK, r1 = r0 + ROWBLOCK < j->rows ? r0 + ROWBLOCK : j->rows;
 		if(j->e->exact)
 			block_exact(j, r0, r1, j->e->wscratch + (size_t)ith * j->e->maxk);
@@ -128,6 +129,7 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.wrow = quant_row_size(w->type, a->k);
 	j.arow = quant_row_size(j.wt->vec_dot_type, a->k);
 	atomic_init(&j.next, 0);
+	atomic_init(&j.nextconv, 0);
 	if(!e->exact && j.wt->vec_dot_type != 0 && a->qtype != j.wt->vec_dot_type){
 		pool_run(e->pool, convert_task, &j, a->n > 1 ? e->nth : 1);
 		a->qtype = j.wt->vec_dot_type;

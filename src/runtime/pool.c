@@ -1,12 +1,12 @@
 /* pool.c - the persistent worker threads; see pool.h. */
 #include <pthread.h>
-#include <stdatomic.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "pool.h"
 
-enum { MAXTHREADS = 64, SPINS = 20000 };
+enum { MAXTHREADS = 64, IDLE_SPINS = 4000, WAIT_SPINS = 2000 };
 
 struct Pool {
 	int n;	/* threads, the caller included */
@@ -14,7 +14,9 @@ struct Pool {
 	pthread_mutex_t lk;
 	pthread_cond_t wake;
 	atomic_uint seq;	/* bumped for each job */
-	atomic_int pending;	/* workers still running the current job */
+	atomic_int open;	/* the current job still takes helpers */
+	atomic_int active;	/* workers inside the current job */
+	atomic_int nextith;	/* the ith the next joining worker gets */
 	pool_fn fn;
 	void *arg;
 	int nth;
@@ -39,32 +41,49 @@ relax(void)
 #endif
 }
 
+/* Waits for a job after seen: a short spin, then sleep. */
+static unsigned
+await_job(Pool *p, unsigned seen)
+{
+	unsigned s;
+	int spin;
+
+	for(spin = 0; spin < IDLE_SPINS; spin++){
+		if((s = atomic_load(&p->seq)) != seen)
+			return s;
+		relax();
+	}
+	pthread_mutex_lock(&p->lk);
+	while((s = atomic_load(&p->seq)) == seen)
+		pthread_cond_wait(&p->wake, &p->lk);
+	pthread_mutex_unlock(&p->lk);
+	return s;
+}
+
+/* Joins the current job if it is still open (see pool.h for why late workers do not). */
+static void
+join(Pool *p)
+{
+	int ith;
+
+	atomic_fetch_add(&p->active, 1);
+	if(atomic_load(&p->open)){
+		ith = atomic_fetch_add(&p->nextith, 1);
+		if(ith < p->nth)
+			p->fn(p->arg, ith, p->nth);
+	}
+	atomic_fetch_sub(&p->active, 1);
+}
+
 static void *
 worker(void *v)
 {
 	Pool *p = v;
-	int me;
-	unsigned seen, s;
+	unsigned seen = atomic_load(&p->seq);
 
-	pthread_mutex_lock(&p->lk);
-	me = p->nth++;	/* nth counts the workers started so far while creating */
-	pthread_mutex_unlock(&p->lk);
-	seen = atomic_load(&p->seq);
 	for(;;){
-		int spin;
-
-		for(spin = 0; spin < SPINS && (s = atomic_load(&p->seq)) == seen; spin++)
-			relax();
-		if(s == seen){
-			pthread_mutex_lock(&p->lk);
-			while((s = atomic_load(&p->seq)) == seen)
-				pthread_cond_wait(&p->wake, &p->lk);
-			pthread_mutex_unlock(&p->lk);
-		}
-		seen = s;
-		if(me < p->nth)
-			p->fn(p->arg, me, p->nth);
-		atomic_fetch_sub(&p->pending, 1);
+		seen = await_job(p, seen);
+		join(p);
 	}
 	return NULL;
 }
@@ -82,12 +101,10 @@ pool_get(int n)
 		pthread_mutex_unlock(&globallk);
 		return global;
 	}
-	if(n <= 0)
+	if(n < lb_ncpu())
 		n = lb_ncpu();
 	if(n > MAXTHREADS)
 		n = MAXTHREADS;
-	if(n < lb_ncpu())
-		n = lb_ncpu();
 	p = calloc(1, sizeof *p);
 	if(p == NULL){
 		pthread_mutex_unlock(&globallk);
@@ -97,24 +114,12 @@ pool_get(int n)
 	pthread_mutex_init(&p->lk, NULL);
 	pthread_cond_init(&p->wake, NULL);
 	p->n = 1;
-	p->nth = 1;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	for(i = 1; i < n; i++){
-		if(pthread_create(&t, &attr, worker, p) != 0)
-			break;
-		p->n++;
-	}
+	for(i = 1; i < n; i++)
+		if(pthread_create(&t, &attr, worker, p) == 0)
+			p->n++;
 	pthread_attr_destroy(&attr);
-	/* wait until every worker has its index */
-	for(;;){
-		pthread_mutex_lock(&p->lk);
-		i = p->nth;
-		pthread_mutex_unlock(&p->lk);
-		if(i == p->n)
-			break;
-		usleep(100);
-	}
 	global = p;
 	pthread_mutex_unlock(&globallk);
 	return p;
@@ -129,6 +134,8 @@ pool_size(const Pool *p)
 void
 pool_run(Pool *p, pool_fn fn, void *arg, int nth)
 {
+	int spin;
+
 	if(nth > p->n)
 		nth = p->n;
 	if(nth <= 1){
@@ -139,13 +146,19 @@ pool_run(Pool *p, pool_fn fn, void *arg, int nth)
 	p->fn = fn;
 	p->arg = arg;
 	p->nth = nth;
-	atomic_store(&p->pending, p->n - 1);
+	atomic_store(&p->nextith, 1);
+	atomic_store(&p->open, 1);
 	pthread_mutex_lock(&p->lk);
 	atomic_fetch_add(&p->seq, 1);
 	pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->lk);
 	fn(arg, 0, nth);
-	while(atomic_load(&p->pending) > 0)
-		relax();
+	/* the work is all taken: close the job, then wait for the workers still inside it */
+	atomic_store(&p->open, 0);
+	for(spin = 0; atomic_load(&p->active) > 0; spin++)
+		if(spin < WAIT_SPINS)
+			relax();
+		else
+			sched_yield();
 	pthread_mutex_unlock(&p->joblock);
 }
