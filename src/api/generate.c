@@ -120,12 +120,24 @@ out_flush(Out *o, int final)
 	return o->p->on_token(o->buf + from, upto - from, o->p->cb_arg);
 }
 
+/* The prompt's tokens; add_bos 1 puts BOS first even where the vocabulary would not. */
 static int
 prompt_tokens(const Model *m, const char *prompt, const llambo_params *p, int32_t **toks)
 {
-	int add = p->add_bos < 0 ? vocab_add_bos(m->vocab) : p->add_bos;
+	int32_t *t, bos = vocab_bos(m->vocab);
+	int n = vocab_tokenize(m->vocab, prompt, strlen(prompt), p->add_bos != 0, p->parse_special, toks);
 
-	return vocab_tokenize(m->vocab, prompt, strlen(prompt), add, p->parse_special, toks);
+	if(n < 0 || p->add_bos != 1 || bos < 0 || (n > 0 && (*toks)[0] == bos))
+		return n;
+	t = realloc(*toks, sizeof(int32_t) * ((size_t)n + 1));
+	if(t == NULL){
+		free(*toks);
+		return lb_err("out of memory");
+	}
+	memmove(t + 1, t, sizeof(int32_t) * (size_t)n);
+	t[0] = bos;
+	*toks = t;
+	return n + 1;
 }
 
 /* The largest context a generation may have: the caller's wish or DEFAULT_CTX, within the model's. */
