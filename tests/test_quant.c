@@ -789,8 +789,12 @@ test_x4(void **state)
 	int ti, ni, simd, r;
 
 	(void)state;
-	assert_null(quant_vec_dot_x4(LB_Q8_1));
-	assert_null(quant_vec_dot_x4(LB_Q4_K));
+	assert_null(quant_vec_dot_x4(LB_Q8_1));	/* an activation type: no kernel */
+	quant_use_simd(0);
+	assert_null(quant_vec_dot_x4(LB_Q4_K));	/* K-quants have x4 kernels only in AVX2 (test_kquants) */
+	quant_use_simd(1);
+	if(quant_simd())
+		assert_non_null(quant_vec_dot_x4(LB_Q4_K));
 	for(ti = 0; ti < NWTYPES; ti++)
 		for(ni = 0; ni < 6; ni++)
 			for(simd = 0; simd < 2; simd++){
