@@ -481,8 +481,11 @@ runjob(j: ref Job, cmd: string)
 			r = llambo_c->load_into(j.fs.clone, hd tl w, use_mmap, ngpu);
 		else
 			r = llambo_c->load_model(hd tl w, use_mmap, ngpu);
-		if(r < 0)
-			j.err = "load failed: " + cerr();
+		if(r < 0){
+			j.err = cerr();
+			if(len j.err < 12 || j.err[0:12] != "load failed:")
+				j.err = "load failed: " + j.err;
+		}
 		else if(j.fs != nil){
 			j.model = j.fs.clone;
 			j.fs.clone = -1;
