@@ -36,7 +36,10 @@ TESTSRC = $(wildcard tests/test_*.c)
 TESTS = $(TESTSRC:tests/%.c=$(B)/tests/%)
 TESTLIB = $(patsubst %.c,$(B)/%.o,$(filter-out tests/test_%.c,$(wildcard tests/*.c)))
 
-all: $(B)/libllambo.a $(B)/libllambo.so $(CMDS:%=$(B)/bin/%) $(TESTS)
+# no shared library for -m32: emu links the static one, and Debian's i386 PCRE2 archive is not PIC
+SHARED = $(if $(filter 1,$(M32)),,$(B)/libllambo.so)
+
+all: $(B)/libllambo.a $(SHARED) $(CMDS:%=$(B)/bin/%) $(TESTS)
 
 $(B)/libllambo.a: $(LIBOBJ)
 	@rm -f $@
