@@ -10,7 +10,8 @@
 #
 # load returns nil when the running emu was built without it: build
 # emu-llambo with ./build-ffi.sh build, or use the Styx interface
-# (llambo_styx(1), or the llambo(2) module, which picks either).
+# (llambo_styx, or the Llambo module of llambo.m, which picks either;
+# see BUILD-FFI.md).
 #
 # Paths given to load_model are paths on the host (the engine opens and
 # maps the file itself), not names in the Inferno namespace.
