@@ -63,7 +63,11 @@ check() {
 		pkg gcc-multilib "the -m32 compiler"
 		pkg libc6-dev-i386 "the 32-bit C library"
 		pkg libpcre2-dev "PCRE2, for the pre-tokenizer"
-		pkg libpcre2-dev:i386 "32-bit PCRE2, linked into llambo_c.so; or scripts/deps.sh, which unpacks it into .deps/i386"
+		if [ -f .deps/i386/usr/lib/i386-linux-gnu/libpcre2-8.a ]; then
+			ok "32-bit PCRE2 (.deps/i386, from scripts/deps.sh)"
+		else
+			pkg libpcre2-dev:i386 "32-bit PCRE2, linked into llambo_c.so; scripts/deps.sh unpacks it into .deps/i386 when apt cannot install it"
+		fi
 	fi
 	LINKLIBS= links '#include <stdio.h>' -m32 && ok "cc -m32 compiles and links" ||
 		missing "a working cc -m32" "apt-get install gcc-multilib (on Debian/Ubuntu)"
