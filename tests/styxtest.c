@@ -154,6 +154,23 @@ st_settle(StyxSrv *s, const StyxCounts *base, int seconds)
 	return -1;
 }
 
+void
+st_quiet(StyxSrv *s, StyxCounts *base)
+{
+	StyxCounts prev;
+	int i;
+
+	styx_srv_counts(s, base);
+	for(i = 0; i < 500; i++){
+		prev = *base;
+		usleep(20 * 1000);
+		styx_srv_counts(s, base);
+		if(same(&prev, base) && base->gens == 0 && base->pending == 0)
+			return;
+	}
+	fail_msg("the server did not come to rest");
+}
+
 int
 st_expect(StyxClient *c, StyxFcall *t, int want)
 {

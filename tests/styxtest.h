@@ -31,6 +31,8 @@ int st_load(StyxClient *c, const char *path);
 char *st_reference(int id, const char *prompt, int max_tokens);
 /* Waits up to seconds for the server's counts to come back to base; 0 when they do. */
 int st_settle(StyxSrv *s, const StyxCounts *base, int seconds);
+/* Waits until nothing runs and the counts hold still; they become the base for st_settle. */
+void st_quiet(StyxSrv *s, StyxCounts *base);
 /* Sends t and expects a reply of type want: 0, or -1 (the Rerror's text in lb_err). */
 int st_expect(StyxClient *c, StyxFcall *t, int want);
 

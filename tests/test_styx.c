@@ -391,7 +391,7 @@ test_killed_client(void **state)
 
 	(void)state;
 	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
-	styx_srv_counts(st_srv, &base);
+	st_quiet(st_srv, &base);
 	k = st_dial(st_addr);
 	/* it holds fids, a written request, a running generation and a parked read */
 	assert_true(styxc_open(k, data, STYX_OREAD) >= 0);

@@ -473,22 +473,22 @@ test_hostile(void **state)
 	styxc_close(c);
 }
 
-/* Limits: fids, connections, request size. */
+/* Limits: fids, connections, clone ids. */
 static void
 test_limits(void **state)
 {
-	char a2[64], path[PATH_MAX], big[200];
+	char a2[64];
 	StyxClient *c, *d, *e;
 	StyxConfig cfg;
 	StyxSrv *s;
 	StyxFcall r;
-	int i, id, fid;
+	int i;
 
 	(void)state;
 	styx_default_config(&cfg);
 	cfg.lim.max_fids = 8;
 	cfg.lim.max_conns = 2;
-	cfg.lim.max_request = 64;
+	cfg.lim.max_clones = 2;
 	s = st_server(&cfg, a2, sizeof a2);
 	c = st_dial(a2);
 	for(i = 0; i < 7; i++)
@@ -504,19 +504,69 @@ test_limits(void **state)
 	for(i = 1; i < 7; i++)
 		assert_int_equal(styxc_clunk(c, 100 + i), 0);
 	assert_int_equal(styxc_clunk(c, 200), 0);
-	if(shared_path(path, sizeof path, "models/aidreams260K.gguf") == 0 && realpath(path, big) != NULL){
-		id = st_load(c, big);
-		assert_true(id >= 0);
-		snprintf(path, sizeof path, "models/%d/data", id);
-		fid = styxc_open(c, path, STYX_OWRITE);
-		memset(big, 'x', sizeof big);
-		assert_int_equal(styxc_write(c, fid, 0, big, 60), 60);
-		assert_int_equal(styxc_write(c, fid, 60, big, 10), -1);
-		assert_non_null(strstr(lb_errstr(), "request too large"));
-		styxc_clunk(c, fid);
-		snprintf(path, sizeof path, "free %d", id);
-		assert_int_equal(st_echo(c, "ctl", path), 0);
-	}
+	assert_true(styxc_open(c, "clone", STYX_OREAD) >= 0);
+	assert_true((i = styxc_open(c, "clone", STYX_OREAD)) >= 0);
+	assert_int_equal(styxc_open(c, "clone", STYX_OREAD), -1);
+	assert_non_null(strstr(lb_errstr(), "too many opens of clone"));
+	assert_int_equal(styxc_clunk(c, i), 0);
+	assert_true(styxc_open(c, "clone", STYX_OREAD) >= 0);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
+/* Writes req on a new open of data and reads it to the end; the open stays (it holds the generation). */
+static int
+holdgen(StyxClient *c, const char *data, const char *req)
+{
+	int fid = styxc_open(c, data, STYX_ORDWR);
+
+	assert_true(fid >= 0);
+	assert_int_equal(styxc_write(c, fid, 0, req, strlen(req)), (long)strlen(req));
+	free(styxc_readall(c, fid, NULL));
+	return fid;
+}
+
+/* Limits with a model: models loaded, generations held, bytes of requests. */
+static void
+test_limits_model(void **state)
+{
+	char a2[64], rel[PATH_MAX], path[PATH_MAX], data[64], cmd[PATH_MAX + 16], big[100];
+	StyxClient *c;
+	StyxConfig cfg;
+	StyxSrv *s;
+	int id, f1, fid, i;
+
+	(void)state;
+	SHARED_OR_SKIP(rel, "models/aidreams260K.gguf");
+	assert_non_null(realpath(rel, path));
+	styx_default_config(&cfg);
+	cfg.lim.max_models = 1;
+	cfg.lim.max_gens = 2;
+	cfg.lim.max_request = 64;
+	s = st_server(&cfg, a2, sizeof a2);
+	c = st_dial(a2);
+	id = st_load(c, path);
+	assert_true(id >= 0);
+	snprintf(cmd, sizeof cmd, "load %s", path);
+	assert_int_equal(st_echo(c, "ctl", cmd), -1);
+	assert_non_null(strstr(lb_errstr(), "too many models"));
+	snprintf(data, sizeof data, "models/%d/data", id);
+	f1 = holdgen(c, data, "Hi|4|0");
+	holdgen(c, data, "Ho|4|0");
+	assert_int_equal(st_echo(c, data, "He|4|0"), -1);
+	assert_non_null(strstr(lb_errstr(), "too many generations"));
+	assert_int_equal(styxc_clunk(c, f1), 0);	/* lets go of the first */
+	for(i = 0; i < 100 && st_echo(c, data, "He|4|0") < 0; i++)
+		usleep(10 * 1000);
+	assert_true(i < 100);
+	fid = styxc_open(c, data, STYX_OWRITE);
+	memset(big, 'x', sizeof big);
+	assert_int_equal(styxc_write(c, fid, 0, big, 60), 60);
+	assert_int_equal(styxc_write(c, fid, 60, big, 10), -1);
+	assert_non_null(strstr(lb_errstr(), "request too large"));
+	assert_int_equal(styxc_clunk(c, fid), -1);	/* the connection holds two generations already */
+	snprintf(cmd, sizeof cmd, "free %d", id);
+	assert_int_equal(st_echo(c, "ctl", cmd), 0);
 	styxc_close(c);
 	styx_srv_free(s);
 }
@@ -667,6 +717,7 @@ main(void)
 		cmocka_unit_test(test_stat_wstat),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_limits_model),
 		cmocka_unit_test(test_safety),
 		cmocka_unit_test(test_transports),
 	};

@@ -98,22 +98,20 @@ writeall(Conn *c, const uint8_t *msg, size_t n)
 	return 0;
 }
 
-/* A client that cannot be written to is gone: wake its reader. */
-static void
-broken(Conn *c)
-{
-	if(c->sock)
-		shutdown(c->rfd, SHUT_RDWR);
-	else
-		close(c->rfd);
-}
-
+/*
+ * With c->wlk held.  A client that cannot be written to is gone: a socket is
+ * shut down, which wakes the reader; on a pipe nothing more is written and
+ * the reader ends at the end of its input.
+ */
 static void
 sendlocked(Conn *c, uint8_t *msg, size_t n)
 {
 	trace(c, "->", msg, n);
-	if(writeall(c, msg, n) < 0)
-		broken(c);
+	if(c->broken || writeall(c, msg, n) == 0)
+		return;
+	c->broken = 1;
+	if(c->sock)
+		shutdown(c->rfd, SHUT_RDWR);
 }
 
 static void

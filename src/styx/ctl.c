@@ -198,6 +198,22 @@ loadid(StyxSrv *s, Fid *f, uint32_t *serial)
 	return rc < 0 ? -1 : id;
 }
 
+/* -1 with lb_err when max_models are loaded or loading. */
+static int
+toomany(StyxSrv *s)
+{
+	int ids[256], n = llambo_list_models(ids, 256), i, k = 0;
+	llambo_status st;
+
+	n = n < 0 ? 0 : n < 256 ? n : 256;
+	for(i = 0; i < n; i++)
+		if(llambo_model_status(ids[i], &st) == 0 && st.state != LLAMBO_EMPTY)
+			k++;
+	if(k >= s->cfg.lim.max_models)
+		return lb_err("too many models loaded (limit %d): free one first", s->cfg.lim.max_models);
+	return 0;
+}
+
 static void
 load(Conn *c, Req *r, Fid *f, const char *path, int use_mmap, int ngl, uint32_t count)
 {
@@ -215,7 +231,7 @@ load(Conn *c, Req *r, Fid *f, const char *path, int use_mmap, int ngl, uint32_t 
 		conn_error(c, r, busy ? "server busy: %d loads running; try again later" : "out of memory", s->cfg.lim.max_loads);
 		return;
 	}
-	if(ctl_path(s, path, ld->path, sizeof ld->path) < 0 || (ld->id = loadid(s, f, &ld->serial)) < 0){
+	if(toomany(s) < 0 || ctl_path(s, path, ld->path, sizeof ld->path) < 0 || (ld->id = loadid(s, f, &ld->serial)) < 0){
 		pthread_mutex_lock(&s->lk);
 		s->loads--;
 		pthread_mutex_unlock(&s->lk);
@@ -354,8 +370,11 @@ clone_open(Conn *c, Fid *f)
 
 	if(s->cfg.readonly)
 		return lb_err("read-only server: clone is disabled (-r)");
+	if(c->nclones >= s->cfg.lim.max_clones)
+		return lb_err("too many opens of clone on this connection (limit %d)", s->cfg.lim.max_clones);
 	if((id = srv_reserve(s, &serial)) < 0)
 		return -1;
+	c->nclones++;
 	pthread_mutex_lock(&s->lk);
 	if((m = srv_model(s, id)) != NULL)
 		m->clone_open = 1;
@@ -368,8 +387,9 @@ clone_open(Conn *c, Fid *f)
 
 /* The clunk of a clone open: an id it reserved and never loaded is given back. */
 void
-clone_close(StyxSrv *s, Fid *f)
+clone_close(Conn *c, Fid *f)
 {
+	StyxSrv *s = c->srv;
 	llambo_status st;
 	Model *m;
 	int release = 0;
@@ -388,6 +408,7 @@ clone_close(StyxSrv *s, Fid *f)
 		srv_forget(s, f->clone_id);
 	}
 	f->clone_id = -1;
+	c->nclones--;
 }
 
 int

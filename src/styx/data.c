@@ -132,6 +132,7 @@ data_start(Conn *c, Fid *f, int clunking)
 
 	f->req = NULL;
 	f->nreq = 0;
+	c->reqbytes -= n;
 	srv_bytes(c->srv, -(long)n);
 	if((g = gen_new(c, f->node.id, f->node.serial)) == NULL){
 		free(text);

@@ -154,8 +154,8 @@ datawrite(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	size_t max = c->srv->cfg.lim.max_request;
 	char *p;
 
-	if(t->count > max - f->nreq){
-		conn_error(c, r, "request too large: at most %zu bytes", max);
+	if(t->count > max - c->reqbytes){
+		conn_error(c, r, "request too large: at most %zu bytes written and not yet started", max);
 		return;
 	}
 	if(t->count > 0){
@@ -166,6 +166,7 @@ datawrite(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		memcpy(p + f->nreq, t->data, t->count);
 		f->req = p;
 		f->nreq += t->count;
+		c->reqbytes += t->count;
 		srv_bytes(c->srv, (long)t->count);
 	}
 	rf.count = t->count;
@@ -196,13 +197,14 @@ file_release(Conn *c, Fid *f)
 	f->text = NULL;
 	if(f->req != NULL){
 		srv_bytes(c->srv, -(long)f->nreq);
+		c->reqbytes -= f->nreq;
 		free(f->req);
 		f->req = NULL;
 		f->nreq = 0;
 	}
 	data_detach(f);
 	if(f->node.kind == Qclone)
-		clone_close(c->srv, f);
+		clone_close(c, f);
 }
 
 /* Tclunk: a request written on an open of data starts now if no read started it. */

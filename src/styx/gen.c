@@ -23,6 +23,17 @@ gen_new(Conn *c, int id, uint32_t serial)
 		lb_err("out of memory");
 		return NULL;
 	}
+	pthread_mutex_lock(&c->lk);
+	if(c->ngens >= c->srv->cfg.lim.max_gens){
+		pthread_mutex_unlock(&c->lk);
+		free(g);
+		lb_err("too many generations held on this connection (limit %d): clunk old opens of data",
+			c->srv->cfg.lim.max_gens);
+		return NULL;
+	}
+	c->ngens++;
+	c->ref++;
+	pthread_mutex_unlock(&c->lk);
 	pthread_mutex_init(&g->lk, NULL);
 	g->ref = 1;
 	g->conn = c;
@@ -30,9 +41,6 @@ gen_new(Conn *c, int id, uint32_t serial)
 	g->serial = serial;
 	g->state = Gqueued;
 	llambo_default_params(&g->params);
-	pthread_mutex_lock(&c->lk);
-	c->ref++;
-	pthread_mutex_unlock(&c->lk);
 	srv_account(c->srv, &c->srv->ngens, 1);
 	return g;
 }
@@ -65,6 +73,9 @@ gen_unref(Gen *g)
 	srv_account(c->srv, &c->srv->ngens, -1);
 	pthread_mutex_destroy(&g->lk);
 	free(g);
+	pthread_mutex_lock(&c->lk);
+	c->ngens--;
+	pthread_mutex_unlock(&c->lk);
 	conn_unref(c);
 }
 

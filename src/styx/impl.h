@@ -119,12 +119,16 @@ struct Conn {
 	pthread_mutex_t wlk;
 	int ref;
 	int dead;
+	int broken;	/* a write failed: write no more (under wlk) */
 	uint32_t msize;	/* 0 until Tversion */
 	Req *reqs;
 	int nreqs;
 	Fid *fids;
 	int nfids;
 	Latest *latest;
+	int nclones;	/* ids reserved by its opens of clone */
+	int ngens;	/* generations it holds (under lk) */
+	size_t reqbytes;	/* requests written and not yet started */
 	uint8_t *rbuf;
 	Conn *next;
 };
@@ -194,7 +198,7 @@ void ctl_write(Conn *c, Req *r, Fid *f, const char *cmd, size_t n);
 char *ctl_listing(StyxSrv *s, size_t *n);
 int ctl_path(StyxSrv *s, const char *path, char *out, size_t nout);	/* confined path, or -1 */
 int clone_open(Conn *c, Fid *f);
-void clone_close(StyxSrv *s, Fid *f);
+void clone_close(Conn *c, Fid *f);
 
 /* data.c */
 int data_start(Conn *c, Fid *f, int clunking);	/* starts f's written request; -1 with lb_err */

@@ -29,6 +29,9 @@ styx_default_config(StyxConfig *c)
 	c->lim.max_running = 16;
 	c->lim.max_queued = 64;
 	c->lim.max_loads = 2;
+	c->lim.max_models = 32;
+	c->lim.max_gens = 16;
+	c->lim.max_clones = 8;
 	c->lim.gen_threads = 0;
 	c->lim.write_timeout = 60;
 }
@@ -38,7 +41,8 @@ checklimits(const StyxLimits *l)
 {
 	if(l->max_conns < 1 || l->max_fids < 4 || l->max_pending < 1 || l->max_running < 1
 	|| l->max_queued < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
-	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1)
+	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
+	|| l->max_gens < 1 || l->max_clones < 1)
 		return lb_err("bad limits: every limit must be at least 1");
 	if(l->max_msize < 8192 + STYX_IOHDRSZ || l->max_msize > 1024 * 1024)
 		return lb_err("bad limits: msize must be from 8216 to 1 MiB");

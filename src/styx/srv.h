@@ -18,12 +18,15 @@ typedef struct StyxLimits {
 	int max_fids;	/* fids per connection */
 	int max_pending;	/* outstanding (blocked) requests per connection */
 	uint32_t max_msize;	/* largest msize granted (128 KiB + 24) */
-	size_t max_request;	/* bytes of one request written to data */
+	size_t max_request;	/* bytes written to data and not yet started, per connection */
 	size_t max_output;	/* bytes of text kept per generation */
 	int max_tokens;	/* largest max_tokens a request may ask */
 	int max_running;	/* generations running at once (server-wide) */
 	int max_queued;	/* generations waiting for a slot */
 	int max_loads;	/* loads in progress */
+	int max_models;	/* models loaded or loading, for loads from clients */
+	int max_gens;	/* generations one connection may hold (running or kept for reading) */
+	int max_clones;	/* ids one connection may hold reserved through clone */
 	int gen_threads;	/* llambo_params.n_threads of each generation (0: the library's choice) */
 	int write_timeout;	/* seconds a reply may wait for a client that does not read */
 } StyxLimits;
