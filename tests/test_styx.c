@@ -4,11 +4,13 @@
  * connections, flush, ten clients at once, a client killed mid-generation,
  * and the error texts a person acts on.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -559,6 +561,77 @@ test_many_tags(void **state)
 	styxc_close(c);
 }
 
+/* Sends a Tread of fid at offset and returns at once. */
+static void
+sendread(StyxClient *c, int fid, uint16_t tag, uint64_t offset)
+{
+	StyxFcall t = { .type = STYX_TREAD, .count = 100 };
+
+	t.fid = (uint32_t)fid;
+	t.tag = tag;
+	t.offset = offset;
+	assert_int_equal(styxc_send(c, &t), 0);
+}
+
+/*
+ * A load that cannot finish (its file is a FIFO nobody writes) and a long
+ * generation hold up no other request, on their connection or another; the
+ * flush of the load's write is answered after the load's own answer.
+ */
+static void
+test_nonblocking(void **state)
+{
+	char fifo[PATH_MAX], cmd[PATH_MAX + 16], data[64], status[64], *text;
+	StyxFcall w = { .type = STYX_TWRITE, .tag = 500 }, fl = { .type = STYX_TFLUSH, .tag = 501, .oldtag = 500 }, r;
+	StyxClient *a, *b;
+	int ctl, fid, id, fd, got = 0;
+
+	(void)state;
+	a = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	b = st_dial(st_addr);
+	snprintf(status, sizeof status, "models/%d/status", id);
+	tmp_path(fifo, sizeof fifo, "fifo.gguf");
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	ctl = styxc_open(a, "ctl", STYX_OWRITE);
+	snprintf(cmd, sizeof cmd, "load %s", fifo);
+	w.fid = (uint32_t)ctl;
+	w.count = (uint32_t)strlen(cmd);
+	w.data = (const uint8_t *)cmd;
+	assert_int_equal(styxc_send(a, &w), 0);
+	fid = startgen(a, data, "Once upon a time|3000|0");
+	sendread(a, fid, 502, 1 << 30);
+	/* while the load waits and the generation runs, both connections are served */
+	text = st_cat(a, status);
+	assert_non_null(strstr(text, "state generating"));
+	free(text);
+	text = st_cat(b, "ctl");
+	assert_non_null(strstr(text, "loading"));
+	free(text);
+	checkgen(b, data, id, "The sky", 8);
+	assert_true(modelbusy(id));
+	/* the flush of the load must wait for the load's answer */
+	assert_int_equal(styxc_send(a, &fl), 0);
+	usleep(200 * 1000);
+	fd = open(fifo, O_WRONLY | O_NONBLOCK);	/* the load's open returns; it is not a GGUF file */
+	assert_true(fd >= 0);
+	close(fd);
+	while(got < 2){
+		assert_int_equal(styxc_recv(a, &r), 0);
+		if(r.tag == 502)	/* the parked read may end meanwhile */
+			continue;
+		assert_int_equal(r.tag, got == 0 ? 500 : 501);
+		assert_int_equal(r.type, got == 0 ? STYX_RERROR : STYX_RFLUSH);
+		got++;
+	}
+	unlink(fifo);
+	styxc_close(b);
+	styxc_close(a);
+	assert_int_equal(waitidle(id), 0);
+	b = st_dial(st_addr);
+	freemodel(b, id);
+	styxc_close(b);
+}
+
 int
 main(void)
 {
@@ -574,6 +647,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_many_tags),
+		cmocka_unit_test(test_nonblocking),
 	};
 
 	return cmocka_run_group_tests(tests, st_setup, st_teardown);
