@@ -561,6 +561,50 @@ test_many_tags(void **state)
 	styxc_close(c);
 }
 
+static int
+openfid_read(StyxClient *c, int fid)
+{
+	StyxFcall t = { .type = STYX_TOPEN, .mode = STYX_OREAD }, r;
+
+	t.fid = (uint32_t)fid;
+	return styxc_rpc(c, &t, &r);
+}
+
+/* A qid is never reused: not after a free, not when the id comes back for another load. */
+static void
+test_qids(void **state)
+{
+	char data[64], data2[64], path[PATH_MAX], rel[PATH_MAX], list[PATH_MAX + 64];
+	uint8_t sbuf[256];
+	StyxDir d;
+	StyxClient *c;
+	uint64_t q1;
+	int id, id2, old, fid;
+
+	(void)state;
+	c = withmodel("aidreams260K.gguf", &id, data, sizeof data);
+	old = styxc_walk(c, data);
+	assert_int_equal(styxc_stat(c, old, &d, sbuf, sizeof sbuf), 0);
+	q1 = d.qid.path;
+	freemodel(c, id);
+	assert_int_equal(styxc_stat(c, old, &d, sbuf, sizeof sbuf), -1);
+	SHARED_OR_SKIP(rel, "models/aidreams260K.gguf");
+	assert_non_null(realpath(rel, path));
+	id2 = st_load(c, path);
+	assert_int_equal(id2, id);	/* lowest free first: the same id again */
+	snprintf(data2, sizeof data2, "models/%d/data", id2);
+	fid = styxc_walk(c, data2);
+	assert_int_equal(styxc_stat(c, fid, &d, sbuf, sizeof sbuf), 0);
+	assert_true(d.qid.path != q1);
+	assert_int_equal(styxc_stat(c, old, &d, sbuf, sizeof sbuf), -1);	/* the old fid does not see the new model */
+	assert_int_equal(openfid_read(c, old), -1);
+	styxc_clunk(c, old);
+	styxc_clunk(c, fid);
+	snprintf(list, sizeof list, "free %d", id2);
+	assert_int_equal(st_echo(c, "ctl", list), 0);
+	styxc_close(c);
+}
+
 /* Sends a Tread of fid at offset and returns at once. */
 static void
 sendread(StyxClient *c, int fid, uint16_t tag, uint64_t offset)
@@ -648,6 +692,7 @@ main(void)
 		cmocka_unit_test(test_status),
 		cmocka_unit_test(test_many_tags),
 		cmocka_unit_test(test_nonblocking),
+		cmocka_unit_test(test_qids),
 	};
 
 	return cmocka_run_group_tests(tests, st_setup, st_teardown);

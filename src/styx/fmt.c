@@ -80,7 +80,9 @@ styx_fmt(char *buf, size_t n, const StyxFcall *f)
 		addstr(buf, n, &off, f->version);
 		break;
 	case STYX_TAUTH: case STYX_TATTACH:
-		add(buf, n, &off, " fid %u afid %u uname ", f->fid, f->afid);
+		if(f->type == STYX_TATTACH)
+			add(buf, n, &off, " fid %u", f->fid);
+		add(buf, n, &off, " afid %u uname ", f->afid);
 		addstr(buf, n, &off, f->uname);
 		add(buf, n, &off, " aname ");
 		addstr(buf, n, &off, f->aname);
