@@ -23,7 +23,8 @@ struct Ctx {
 	const Model *m;
 	int n_ctx, pos, batch;
 	MatEnv env;
-	float *kcache, *vcache;	/* [n_layer][n_ctx][kv_dim] */
+	float *kcache;	/* [n_layer][n_ctx][kv_dim] */
+	float *vcache;	/* [n_layer][kv_dim][n_ctx]: transposed, so att . V is a dot product per output (as llama.cpp) */
 	/* scratch, batch rows each */
 	float *x, *h, *q, *k, *v, *att, *g, *u, *scores;
 	uint8_t *qbuf;	/* activations converted for the matmuls */
@@ -153,7 +154,7 @@ attn_task(void *arg, int ith, int nth)
 	int group = hp->n_head / hp->n_head_kv;
 	float scale = 1.0f / sqrtf((float)hd), *s = c->scores + (size_t)ith * c->n_ctx;
 	const float *kc = c->kcache + (size_t)j->il * c->n_ctx * kvd;
-	const float *vc = c->vcache + (size_t)j->il * c->n_ctx * kvd;
+	const float *vc = c->vcache + (size_t)j->il * kvd * c->n_ctx;
 	const QuantType *f32 = quant_type(0);
 	int task;
 
@@ -168,12 +169,8 @@ attn_task(void *arg, int ith, int nth)
 			s[p] *= scale;
 		}
 		op_softmax(s, npos);
-		memset(out, 0, sizeof(float) * hd);
-		for(p = 0; p < npos; p++){
-			const float *v = vc + (size_t)p * kvd + (size_t)kvh * hd;
-			for(i = 0; i < hd; i++)
-				out[i] += s[p] * v[i];
-		}
+		for(i = 0; i < hd; i++)
+			f32->vec_dot(npos, &out[i], vc + ((size_t)kvh * hd + i) * c->n_ctx, s);
 	}
 }
 
@@ -194,12 +191,15 @@ layer_forward(Ctx *c, int il, int n)
 	matmul(&c->env, l->wv, &a, c->v);
 	for(t = 0; t < n; t++){
 		size_t slot = ((size_t)il * c->n_ctx + c->pos + t) * kvd;
+		float *vt = c->vcache + (size_t)il * kvd * c->n_ctx + c->pos + t;
+		int i;
 		op_rope(c->q + (size_t)t * qd, hp->n_head, hd, hp->n_rot, c->pos + t, hp->rope_base,
 			hp->rope_freq_scale, c->m->rope_freqs);
 		op_rope(c->k + (size_t)t * kvd, hp->n_head_kv, hd, hp->n_rot, c->pos + t, hp->rope_base,
 			hp->rope_freq_scale, c->m->rope_freqs);
 		memcpy(c->kcache + slot, c->k + (size_t)t * kvd, sizeof(float) * kvd);
-		memcpy(c->vcache + slot, c->v + (size_t)t * kvd, sizeof(float) * kvd);
+		for(i = 0; i < kvd; i++)
+			vt[(size_t)i * c->n_ctx] = c->v[(size_t)t * kvd + i];
 	}
 	pool_run(c->env.pool, attn_task, &aj, c->env.nth);
 	act_set(&a, c->att, n, qd, c->qbuf);
