@@ -1,0 +1,201 @@
+/*
+ * test_cli.c - the llambo command as scripts use it: output shapes, and a clear
+ * error with a non-zero exit for a bad model file from every subcommand.
+ * Runs $B/bin/llambo (B is the build directory, default build).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../src/model/synth.h"
+#include "testutil.h"
+
+static char bin[512], model[512], out[512], err[512];
+
+static int
+setup(void **state)
+{
+	const char *b = getenv("B");
+	SynthSpec s;
+
+	snprintf(bin, sizeof bin, "%s/bin/llambo", b && b[0] ? b : "build");
+	tmp_path(model, sizeof model, "cli.gguf");
+	tmp_path(out, sizeof out, "cli.out");
+	tmp_path(err, sizeof err, "cli.err");
+	synth_defaults(&s);
+	s.n_layer = 2;
+	return synth_write(&s, model);
+}
+
+static int
+teardown(void **state)
+{
+	unlink(model);
+	unlink(out);
+	unlink(err);
+	return 0;
+}
+
+/* Runs llambo with args (shell syntax); returns its exit status, stdout and stderr in files. */
+static int
+llambo(const char *args)
+{
+	char cmd[4096];
+	int st;
+
+	snprintf(cmd, sizeof cmd, "%.512s %.2048s >%.512s 2>%.512s", bin, args, out, err);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static char *
+slurp(const char *path)
+{
+	char *s = read_file(path, NULL);
+
+	assert_non_null(s);
+	return s;
+}
+
+static void
+test_run_prints_text_only(void **state)
+{
+	char args[1024], *o, *e;
+
+	snprintf(args, sizeof args, "run -m %s -p 'Once upon a time' -n 8 --temp 0 -t 2", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(out);
+	e = slurp(err);
+	assert_null(strstr(o, "t/s"));	/* statistics go to standard error */
+	assert_non_null(strstr(e, "t/s"));
+	free(o);
+	free(e);
+}
+
+static void
+test_tokenize_info(void **state)
+{
+	char args[1024], *o;
+
+	snprintf(args, sizeof args, "tokenize -m %s -p 'Hello'", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(out);
+	assert_true(strncmp(o, "1 ", 2) == 0);	/* BOS first, then ids separated by spaces */
+	free(o);
+	snprintf(args, sizeof args, "info -m %s", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(out);
+	assert_true(o[0] == '{');
+	assert_non_null(strstr(o, "\"architecture\":\"llama\""));
+	free(o);
+}
+
+static void
+test_bench_lines(void **state)
+{
+	char args[1024], *o;
+	double pp, tg;
+
+	snprintf(args, sizeof args, "bench -m %s -p 16 -n 4 -r 1 -t 2", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(out);
+	assert_int_equal(sscanf(o, "pp16 %lf t/s\ntg4 %lf t/s", &pp, &tg), 2);
+	assert_true(pp > 0 && tg > 0);
+	free(o);
+}
+
+static void
+test_logits_file(void **state)
+{
+	char args[1024], path[600];
+	size_t len;
+	char *f;
+	int32_t hdr[2];
+
+	snprintf(path, sizeof path, "%s.logits", out);
+	snprintf(args, sizeof args, "logits -m %s --ids '1 100 200' --gen 3 -o %s", model, path);
+	assert_int_equal(llambo(args), 0);
+	f = read_file(path, &len);
+	assert_non_null(f);
+	memcpy(hdr, f, 8);
+	assert_int_equal(hdr[0], 3 + 2);	/* three prompt rows, then greedy steps 1 and 2 */
+	assert_int_equal(hdr[1], 512);
+	assert_int_equal(len, 8 + 4 * 5 * 512);
+	free(f);
+	unlink(path);
+}
+
+/* against llama.cpp's golden, file to file (needs ../shared) */
+static void
+test_logits_golden(void **state)
+{
+	char m[600], g[600], args[2048], path[600];
+	float *a, *b;
+	size_t la, lb, i;
+	double maxd = 0;
+
+	SHARED_OR_SKIP(m, "models/aidreams260K.gguf");
+	SHARED_OR_SKIP(g, "goldens/aidreams260K/once-upon-a-time.logits");
+	snprintf(path, sizeof path, "%s.logits", out);
+	snprintf(args, sizeof args, "logits -m %.600s -p 'Once upon a time' -o %.600s", m, path);
+	assert_int_equal(llambo(args), 0);
+	a = (float *)read_file(path, &la);
+	b = (float *)read_file(g, &lb);
+	assert_int_equal(la, lb);
+	assert_memory_equal(a, b, 8);	/* same rows, same vocabulary */
+	for(i = 2; i < la / 4; i++)
+		if(fabs(a[i] - b[i]) > maxd)
+			maxd = fabs(a[i] - b[i]);
+	assert_true(maxd < 1e-3);
+	free(a);
+	free(b);
+	unlink(path);
+}
+
+static void
+test_bad_model_everywhere(void **state)
+{
+	static const char *cmds[] = { "run -p hi -n 2", "tokenize -p hi", "info", "bench -p 8 -n 2 -r 1", "logits -p hi -o /dev/null" };
+	char bad[512], args[1024], *e;
+	FILE *f;
+	size_t i;
+
+	tmp_path(bad, sizeof bad, "bad.gguf");
+	f = fopen(bad, "w");
+	fputs("GGUF\x03\0\0\0 truncated", f);
+	fclose(f);
+	for(i = 0; i < sizeof cmds / sizeof cmds[0]; i++){
+		snprintf(args, sizeof args, "%s -m %s", cmds[i], bad);
+		assert_int_not_equal(llambo(args), 0);
+		e = slurp(err);
+		assert_non_null(strstr(e, bad));	/* the reason names the file */
+		assert_true(strlen(e) > strlen(bad) + 4);
+		free(e);
+	}
+	snprintf(args, sizeof args, "info -m /nonexistent/x.gguf");
+	assert_int_not_equal(llambo(args), 0);
+	e = slurp(err);
+	assert_non_null(strstr(e, "no such file"));
+	free(e);
+	assert_int_not_equal(llambo("run --temp nonsense -p x"), 0);
+	assert_int_not_equal(llambo("frobnicate"), 0);
+	unlink(bad);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(test_run_prints_text_only),
+		cmocka_unit_test(test_tokenize_info),
+		cmocka_unit_test(test_bench_lines),
+		cmocka_unit_test(test_logits_file),
+		cmocka_unit_test(test_logits_golden),
+		cmocka_unit_test(test_bad_model_everywhere),
+	};
+
+	return cmocka_run_group_tests(t, setup, teardown);
+}
