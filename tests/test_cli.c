@@ -116,7 +116,7 @@ test_logits_file(void **state)
 	int32_t hdr[2];
 
 	snprintf(path, sizeof path, "%s.logits", out);
-	snprintf(args, sizeof args, "logits -m %s --ids '1 100 200' --gen 3 -o %s", model, path);
+	snprintf(args, sizeof args, "logits -m %.400s --ids '1 100 200' --gen 3 -o %.500s", model, path);
 	assert_int_equal(llambo(args), 0);
 	f = read_file(path, &len);
 	assert_non_null(f);
