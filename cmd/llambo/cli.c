@@ -68,7 +68,6 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 	o->n_prompt = -1;
 	o->use_mmap = 1;
 	o->reps = 5;
-	o->rest = malloc(sizeof(char *) * (size_t)(argc + 1));
 	for(i = 0; i < argc; i++){
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define FLAG(s) (strcmp(a, s) == 0)
@@ -126,8 +125,10 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 		}else if(a[0] == '-' && a[1] != 0){
 			fprintf(stderr, "llambo: unknown flag %s\n%s", a, usage);
 			exit(2);
-		}else
+		}else if(o->nrest < (int)(sizeof o->rest / sizeof o->rest[0]))
 			o->rest[o->nrest++] = argv[i];
+		else
+			cli_die("too many arguments: %s", a);
 #undef FLAG
 	}
 	o->sp.stop = o->stops;

@@ -24,7 +24,7 @@ typedef struct Opts {
 	const char *stops[16];
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
 	int n_gen;	/* logits: --gen N greedy steps after the prompt, rows appended */
-	char **rest;	/* arguments after the subcommand that are not flags */
+	char *rest[8];	/* arguments after the subcommand that are not flags (the first 8) */
 	int nrest;
 } Opts;
 
