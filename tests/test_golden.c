@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/quant/quant.h"
 #include "golden.h"
 #include "llambo.h"
 #include "testutil.h"
@@ -221,15 +222,30 @@ test_model(void **state)
 	assert_int_equal(llambo_free_model(id), 0);
 }
 
+static int
+plain_kernels(void **state)
+{
+	quant_use_simd(0);
+	return 0;
+}
+
+/* Every model twice: with the CPU's best kernels, then with the plain C ones (what a CPU without AVX2 runs). */
 int
 main(void)
 {
-	struct CMUnitTest t[sizeof cases / sizeof cases[0]];
+	enum { N = sizeof cases / sizeof cases[0] };
+	struct CMUnitTest t[N];
 	size_t i;
+	int failed;
 
-	for(i = 0; i < sizeof cases / sizeof cases[0]; i++){
+	for(i = 0; i < N; i++){
 		t[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_model, (void *)&cases[i]);
 		t[i].name = cases[i].model;
 	}
-	return _cmocka_run_group_tests("golden", t, sizeof cases / sizeof cases[0], NULL, NULL);
+	print_message("kernels: %s\n", quant_simd() ? "AVX2" : "plain C");
+	failed = _cmocka_run_group_tests("golden", t, N, NULL, NULL);
+	if(!quant_simd())
+		return failed;
+	print_message("kernels: plain C\n");
+	return failed + _cmocka_run_group_tests("golden, plain C kernels", t, N, plain_kernels, NULL);
 }
