@@ -352,6 +352,8 @@ ctl_listing(StyxSrv *s, size_t *len)
 	for(i = 0; i < n; i++){
 		if(llambo_model_status(ids[i], &st) < 0 || st.state < 0 || st.state > LLAMBO_READY)
 			continue;
+		if(st.state == LLAMBO_EMPTY && srv_loading(s, ids[i]))
+			st.state = LLAMBO_LOADING;
 		k += (size_t)snprintf(buf + k, max - k, "%d %s %.*s\n", ids[i],
 			st.state == LLAMBO_READY && st.generations > 0 ? "generating" : states[st.state],
 			(int)strnlen(st.path, sizeof st.path), st.path);

@@ -219,6 +219,8 @@ data_status(Conn *c, const Node *n, size_t *len)
 
 	if(llambo_model_status(n->id, &st) < 0)
 		return NULL;
+	if(st.state == LLAMBO_EMPTY && srv_loading(c->srv, n->id))
+		st.state = LLAMBO_LOADING;
 	snprintf(req, sizeof req, "none");
 	if((g = data_latest(c, n->id, n->serial)) != NULL)
 		gen_describe(g, req, sizeof req);

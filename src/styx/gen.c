@@ -359,14 +359,16 @@ gen_cancel(Gen *g, int why)
 	pthread_mutex_unlock(&s->lk);
 }
 
-/* One line on g for the status file. */
+/* One line on g for the status file: "generating 5/128 tokens", "cancelled 961/3000 tokens: ..." */
 void
 gen_describe(Gen *g, char *buf, size_t n)
 {
 	static const char *names[] = { "queued", "generating", "done", "failed" };
+	const char *name;
 
 	pthread_mutex_lock(&g->lk);
-	snprintf(buf, n, "%s %d/%d tokens%s%s", names[g->state], g->ntok, g->params.max_tokens,
+	name = g->state == Gfailed && g->cancel != Cnone ? "cancelled" : names[g->state];
+	snprintf(buf, n, "%s %d/%d tokens%s%s", name, g->ntok, g->params.max_tokens,
 		g->state == Gfailed ? ": " : "", g->state == Gfailed ? g->err : "");
 	pthread_mutex_unlock(&g->lk);
 }

@@ -234,6 +234,7 @@ void srv_forget(StyxSrv *s, int id);
 void srv_bump(StyxSrv *s, int id);
 void srv_session(StyxSrv *s, int id, uint32_t serial, int delta);
 int srv_sessions(StyxSrv *s, int id);
+int srv_loading(StyxSrv *s, int id);
 int srv_thread(StyxSrv *s, void *(*fn)(void *), void *arg, size_t stack);
 void srv_thread_done(StyxSrv *s);
 void srv_account(StyxSrv *s, int *counter, long delta);

@@ -202,6 +202,20 @@ srv_session(StyxSrv *s, int id, uint32_t serial, int delta)
 	pthread_mutex_unlock(&s->lk);
 }
 
+/* 1 while a load into id runs (the library may not have begun it yet). */
+int
+srv_loading(StyxSrv *s, int id)
+{
+	Model *m;
+	int loading;
+
+	pthread_mutex_lock(&s->lk);
+	m = srv_find(s, id);
+	loading = m != NULL && m->loading;
+	pthread_mutex_unlock(&s->lk);
+	return loading;
+}
+
 int
 srv_sessions(StyxSrv *s, int id)
 {
