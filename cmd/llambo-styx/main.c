@@ -77,12 +77,32 @@ limit(StyxLimits *l, int c, const char *arg)
 	}
 }
 
+static void
+fatal(void)
+{
+	fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
+	exit(1);
+}
+
+/* The -i mode: one connection on stdin/stdout, until stdin ends. */
+static void
+serve_stdio(StyxSrv *s)
+{
+	/* 9P owns stdout now: anything else printed goes to stderr */
+	int wfd = dup(1);
+
+	dup2(2, 1);
+	if(wfd < 0 || styx_srv_serve(s, 0, wfd) < 0)
+		fatal();
+	styx_srv_wait(s);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option longopts[] = { { "any-path", no_argument, NULL, 'P' }, { NULL, 0, NULL, 0 } };
 	const char *addrs[MAXADDRS], *preload[MAXPRELOAD];
-	int naddrs = 0, npreload = 0, stdio = 0, c, i, wfd, sig;
+	int naddrs = 0, npreload = 0, stdio = 0, c, i, id, sig;
 	StyxConfig cfg;
 	StyxSrv *s;
 	sigset_t set;
@@ -110,40 +130,24 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if((s = styx_srv_new(&cfg)) == NULL){
-		fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
-		return 1;
-	}
+	if((s = styx_srv_new(&cfg)) == NULL)
+		fatal();
 	for(i = 0; i < npreload; i++){
-		int id = styx_srv_load(s, preload[i], 1, 0);
-
-		if(id < 0){
-			fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
-			return 1;
-		}
+		if((id = styx_srv_load(s, preload[i], 1, 0)) < 0)
+			fatal();
 		fprintf(stderr, "llambo-styx: model %d: %s\n", id, preload[i]);
 	}
 	for(i = 0; i < naddrs; i++){
-		if(styx_srv_listen(s, addrs[i]) < 0){
-			fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
-			return 1;
-		}
+		if(styx_srv_listen(s, addrs[i]) < 0)
+			fatal();
 		fprintf(stderr, "llambo-styx: serving 9P2000 on %s\n", addrs[i]);
 	}
-	if(stdio){
-		/* 9P owns stdout now: anything else printed goes to stderr */
-		wfd = dup(1);
-		dup2(2, 1);
-		if(wfd < 0 || styx_srv_serve(s, 0, wfd) < 0){
-			fprintf(stderr, "llambo-styx: %s\n", lb_errstr());
-			return 1;
-		}
-		styx_srv_wait(s);
-		styx_srv_free(s);
-		return 0;
+	if(stdio)
+		serve_stdio(s);
+	else{
+		sigwait(&set, &sig);
+		fprintf(stderr, "llambo-styx: signal %d: stopping\n", sig);
 	}
-	sigwait(&set, &sig);
-	fprintf(stderr, "llambo-styx: signal %d: stopping\n", sig);
 	styx_srv_free(s);
 	return 0;
 }
