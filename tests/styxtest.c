@@ -1,4 +1,5 @@
 /* styxtest.c - see styxtest.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <unistd.h>
 
 #include "../include/llambo.h"
+#include "../src/model/synth.h"
 #include "../src/util/error.h"
 #include "styxtest.h"
 #include "testutil.h"
@@ -21,12 +23,59 @@ st_setup(void **state)
 	return 0;
 }
 
+static char synthpaths[4][PATH_MAX];	/* synthetic models written, removed by st_teardown */
+
 int
 st_teardown(void **state)
 {
+	int i;
+
 	(void)state;
 	styx_srv_free(st_srv);
+	for(i = 0; i < 4; i++)
+		if(synthpaths[i][0] != 0)
+			unlink(synthpaths[i]);
 	return 0;
+}
+
+/* A synthetic stand-in for a shared model: small and short-context like aidreams, else mini-llama-like. */
+static int
+synthetic(const char *name, char *path, size_t n)
+{
+	SynthSpec spec;
+	int i;
+
+	synth_defaults(&spec);
+	if(strstr(name, "aidreams") != NULL){
+		spec.n_embd = 64;
+		spec.n_ff = 172;
+		spec.n_head = 4;
+		spec.n_head_kv = 4;
+		spec.n_ctx = 128;
+		spec.type = "F32";
+	}else
+		spec.type = "Q4_0";
+	tmp_path(path, n, name);
+	if(access(path, R_OK) == 0)
+		return 0;
+	print_message("no ../shared/models/%s: using a synthetic model %s\n", name, path);
+	for(i = 0; i < 4; i++)
+		if(synthpaths[i][0] == 0){
+			snprintf(synthpaths[i], sizeof synthpaths[i], "%s", path);
+			break;
+		}
+	return synth_write(&spec, path);
+}
+
+int
+st_model(const char *name, char *path, size_t n)
+{
+	char rel[PATH_MAX];
+
+	snprintf(rel, sizeof rel, "models/%s", name);
+	if(shared_path(path, n, rel) == 0)
+		return realpath(path, rel) != NULL && strlen(rel) < n ? (strcpy(path, rel), 0) : -1;
+	return synthetic(name, path, n);
 }
 
 StyxSrv *

@@ -17,6 +17,13 @@ extern char st_addr[64];
 int st_setup(void **state);
 int st_teardown(void **state);
 
+/*
+ * The absolute path of a test model: the shared file name (models/NAME), or,
+ * where ../shared is absent, a synthetic model of like shape written once to
+ * a temporary file.  0, or -1 if neither can be had.
+ */
+int st_model(const char *name, char *path, size_t n);
+
 /* A server on tcp!127.0.0.1!0 (cfg NULL: the defaults); its dial string in addr. */
 StyxSrv *st_server(const StyxConfig *cfg, char *addr, size_t n);
 /* A connected, attached client with a 60 s receive timeout; fails the test if it cannot. */

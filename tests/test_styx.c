@@ -19,9 +19,8 @@
 #include "styxtest.h"
 #include "testutil.h"
 
-/* The absolute path of a shared model, or skip. */
-#define MODEL_OR_SKIP(buf, name) do { char rel_[PATH_MAX]; SHARED_OR_SKIP(rel_, "models/" name); \
-	if(realpath(rel_, buf) == NULL) skip(); } while(0)
+/* The absolute path of a test model (st_model), or skip. */
+#define MODEL_OR_SKIP(buf, name) do { if(st_model(name, buf, sizeof buf) < 0) skip(); } while(0)
 
 static double
 now(void)
@@ -41,19 +40,17 @@ freemodel(StyxClient *c, int id)
 	assert_int_equal(st_echo(c, "ctl", cmd), 0);
 }
 
-/* A client with the shared model name loaded (or the test skipped): its id, and data's path. */
+/* A client with the test model name loaded (or the test skipped): its id, and data's path. */
 static StyxClient *
 withmodel(const char *name, int *id, char *data, size_t n)
 {
-	char path[PATH_MAX], rel[PATH_MAX];
+	char path[PATH_MAX];
 	StyxClient *c;
 
-	snprintf(rel, sizeof rel, "models/%s", name);
-	SHARED_OR_SKIP(path, rel);
-	if(realpath(path, rel) == NULL)
+	if(st_model(name, path, sizeof path) < 0)
 		skip();
 	c = st_dial(st_addr);
-	*id = st_load(c, rel);
+	*id = st_load(c, path);
 	assert_true(*id >= 0);
 	snprintf(data, n, "models/%d/data", *id);
 	return c;
@@ -574,7 +571,7 @@ openfid_read(StyxClient *c, int fid)
 static void
 test_qids(void **state)
 {
-	char data[64], data2[64], path[PATH_MAX], rel[PATH_MAX], list[PATH_MAX + 64];
+	char data[64], data2[64], path[PATH_MAX], list[PATH_MAX + 64];
 	uint8_t sbuf[256];
 	StyxDir d;
 	StyxClient *c;
@@ -588,8 +585,7 @@ test_qids(void **state)
 	q1 = d.qid.path;
 	freemodel(c, id);
 	assert_int_equal(styxc_stat(c, old, &d, sbuf, sizeof sbuf), -1);
-	SHARED_OR_SKIP(rel, "models/aidreams260K.gguf");
-	assert_non_null(realpath(rel, path));
+	assert_int_equal(st_model("aidreams260K.gguf", path, sizeof path), 0);
 	id2 = st_load(c, path);
 	assert_int_equal(id2, id);	/* lowest free first: the same id again */
 	snprintf(data2, sizeof data2, "models/%d/data", id2);

@@ -530,15 +530,15 @@ holdgen(StyxClient *c, const char *data, const char *req)
 static void
 test_limits_model(void **state)
 {
-	char a2[64], rel[PATH_MAX], path[PATH_MAX], data[64], cmd[PATH_MAX + 16], big[100];
+	char a2[64], path[PATH_MAX], data[64], cmd[PATH_MAX + 16], big[100];
 	StyxClient *c;
 	StyxConfig cfg;
 	StyxSrv *s;
 	int id, f1, fid, i;
 
 	(void)state;
-	SHARED_OR_SKIP(rel, "models/aidreams260K.gguf");
-	assert_non_null(realpath(rel, path));
+	if(st_model("aidreams260K.gguf", path, sizeof path) < 0)
+		skip();
 	styx_default_config(&cfg);
 	cfg.lim.max_models = 1;
 	cfg.lim.max_gens = 2;
@@ -575,7 +575,7 @@ test_limits_model(void **state)
 static void
 test_safety(void **state)
 {
-	char dir[PATH_MAX], model[PATH_MAX], rel[PATH_MAX], link[PATH_MAX + 16], out[PATH_MAX], a2[64], cmd[PATH_MAX + 16];
+	char dir[PATH_MAX], model[PATH_MAX], link[PATH_MAX + 16], out[PATH_MAX], a2[64], cmd[PATH_MAX + 16];
 	StyxConfig cfg;
 	StyxClient *c;
 	StyxSrv *s;
@@ -592,8 +592,8 @@ test_safety(void **state)
 	assert_int_equal(styx_srv_listen(s, "tcp!*!0"), 0);
 	styx_srv_free(s);
 
-	SHARED_OR_SKIP(rel, "models/aidreams260K.gguf");
-	assert_non_null(realpath(rel, model));
+	if(st_model("aidreams260K.gguf", model, sizeof model) < 0)
+		skip();
 	tmp_path(dir, sizeof dir, "models");
 	assert_int_equal(mkdir(dir, 0700), 0);
 	snprintf(link, sizeof link, "%s/ok.gguf", dir);
@@ -627,12 +627,13 @@ test_safety(void **state)
 	cfg.dirs[0] = dir;
 	cfg.readonly = 1;
 	s = styx_srv_new(&cfg);
-	id = styx_srv_load(s, "aidreams260K.gguf", 1, 0);
+	id = styx_srv_load(s, strrchr(model, '/') + 1, 1, 0);
 	assert_true(id >= 0);
 	assert_int_equal(styx_srv_listen(s, "tcp!127.0.0.1!0"), 0);
 	snprintf(a2, sizeof a2, "tcp!127.0.0.1!%d", styx_srv_port(s));
 	c = st_dial(a2);
-	assert_int_equal(st_echo(c, "ctl", "load aidreams260K.gguf"), -1);
+	snprintf(cmd, sizeof cmd, "load %s", strrchr(model, '/') + 1);
+	assert_int_equal(st_echo(c, "ctl", cmd), -1);
 	assert_non_null(strstr(lb_errstr(), "read-only"));
 	snprintf(cmd, sizeof cmd, "free %d", id);
 	assert_int_equal(st_echo(c, "ctl", cmd), -1);
