@@ -13,6 +13,7 @@
 #include "avx2.h"
 #include "blocks.h"
 #include "gemm.h"
+#include "gemv.h"
 #include "kernels.h"
 #include "qconv.h"
 #include "quant.h"
@@ -127,6 +128,10 @@ q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t ys
 DOT(f32, 4, 0)
 DOT(f16, 2, 1)
 DOT(bf16, 2, 1)
+
+GEMV_ROWS(q_gemv_f32_avx2, vec_dot_f32)
+GEMV_ROWS(q_gemv_f16_avx2, vec_dot_f16)
+GEMV_ROWS(q_gemv_bf16_avx2, vec_dot_bf16)
 
 /* 8 at a time with load, the rest with the plain C decoder */
 INLINE void

@@ -19,6 +19,7 @@
 
 #include "blocks.h"
 #include "gemm_k.h"
+#include "gemv.h"
 #include "kernels.h"
 #include "quant.h"
 
@@ -392,6 +393,12 @@ KERNELS(q3_K, Q3)
 KERNELS(q4_K, Q4)
 KERNELS(q5_K, Q5)
 KERNELS(q6_K, Q6)
+
+GEMV_ROWS(q_gemv_q2_K_avx2, dot_q2_K)
+GEMV_ROWS(q_gemv_q3_K_avx2, dot_q3_K)
+GEMV_ROWS(q_gemv_q4_K_avx2, dot_q4_K)
+GEMV_ROWS(q_gemv_q5_K_avx2, dot_q5_K)
+GEMV_ROWS(q_gemv_q6_K_avx2, dot_q6_K)
 
 /*
  * The Q8_K quantizer with the bytes of the plain one (ggml's reference):
