@@ -1,6 +1,8 @@
-/* main.c - llambo: run a prompt, tokenize, info, bench, logits, synth. */
+/* main.c - llambo: run a prompt, tokenize, info, bench, logits, synth, serve. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -15,7 +17,25 @@ static const struct {
 	{ "bench", cmd_bench, "measure prompt processing and generation speed" },
 	{ "logits", cmd_logits, "write the teacher-forced logits of every prompt position" },
 	{ "synth", cmd_synth, "write a random llama model of any shape and type" },
+	{ "serve", NULL, "serve models over 9P (llambo-styx; llambo serve -h tells more)" },
 };
+
+/* llambo serve: the 9P server is its own program (hosted Inferno runs it with os); run the one beside us */
+static int
+serve(char *argv0, char **argv)
+{
+	char path[4096];
+	const char *slash = strrchr(argv0, '/');
+
+	if(slash != NULL)
+		snprintf(path, sizeof path, "%.*s/llambo-styx", (int)(slash - argv0), argv0);
+	else
+		snprintf(path, sizeof path, "llambo-styx");
+	argv[0] = path;
+	execvp(path, argv);
+	fprintf(stderr, "llambo: cannot run %s: the 9P server is built as llambo-styx next to llambo\n", path);
+	return 1;
+}
 
 static void
 usage(FILE *f)
@@ -38,6 +58,8 @@ main(int argc, char **argv)
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
+	if(strcmp(argv[1], "serve") == 0)
+		return serve(argv[0], argv + 1);
 	for(i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if(strcmp(argv[1], cmds[i].name) == 0)
 			return cmds[i].fn(argc - 2, argv + 2);
