@@ -7,6 +7,7 @@
 #include "../quant/quant.h"
 #include "../util/error.h"
 #include "../util/mem.h"
+#include "../util/rng.h"
 #include "synth.h"
 
 typedef struct Mix {
@@ -67,15 +68,11 @@ more_bits(int i, int n)
 	return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
 }
 
+/* uniform in [-1, 1) */
 static float
 uniform(uint64_t *s)
 {
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	z ^= z >> 31;
-	return (float)((double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0);
+	return (float)(2.0 * lb_rng_uniform(s) - 1.0);
 }
 
 /* A tensor of uniform noise with standard deviation sd around mean, stored as type; ne1 = 0: a vector. */

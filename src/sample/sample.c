@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../util/error.h"
+#include "../util/rng.h"
 #include "sample.h"
 
 typedef struct Cand {
@@ -20,23 +21,6 @@ struct Sampler {
 	int32_t *last;	/* ring of the last repeat_last_n tokens */
 	int nlast, headlast;
 };
-
-/* splitmix64: small, good enough, and the same stream on every machine for a given seed */
-static uint64_t
-rng_next(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-	return z ^ (z >> 31);
-}
-
-static double
-rng_uniform(uint64_t *s)
-{
-	return (double)(rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 int
 sampler_check(const llambo_params *p)
@@ -202,7 +186,7 @@ sampler_sample(Sampler *s, float *logits)
 		n = i;
 	}
 	softmax_cands(c, n, p->temperature, probs);
-	r = rng_uniform(&s->rng);
+	r = lb_rng_uniform(&s->rng);
 	pick = c[n - 1].id;
 	for(acc = 0, i = 0; i < n; i++){
 		acc += probs[i];
