@@ -123,7 +123,7 @@ add_vocab(Synth *y, int n)
 		goto done;
 	}
 	for(i = 0; i < n; i++){
-		char b[16];
+		char b[32];
 		int j = i - 259;
 		type[i] = 1;
 		score[i] = -(float)i;
