@@ -237,23 +237,30 @@ k4_scales_mins(const uint8_t *p)
 		(int)((a[2] >> 4 & lo) | (a[1] >> 6 & hi) << 4));
 }
 
-/* Σ min_j * (q8 sum of sub-block j of 32), as four int32 partial sums. */
+/* The q8 sums of the eight sub-blocks of 32 of an activation super-block. */
 INLINE __m128i
-k4_min_sums(__m256i scmin16, const int16_t *bsums)
+k4_bsums32(const int16_t *bsums)
 {
 	const __m256i b = load32(bsums);
-	const __m128i b32 = _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
 
-	return _mm_madd_epi16(_mm256_extracti128_si256(scmin16, 1), b32);
+	return _mm_hadd_epi16(_mm256_castsi256_si128(b), _mm256_extracti128_si256(b, 1));
+}
+
+/* Σ min_j * (q8 sum of sub-block j of 32), as four int32 partial sums. */
+INLINE __m128i
+k4_min_sums(__m256i scmin16, __m128i bsums32)
+{
+	return _mm_madd_epi16(_mm256_extracti128_si256(scmin16, 1), bsums32);
 }
 
 /*
  * Q4_K and Q5_K (five): the same but for Q5_K's fifth bits.  x points at
  * the first block's d, blocks are bsize apart, and qs is at offset qs_off.
+ * bsums32, when not NULL, holds k4_bsums32 of each block of y (nr 1).
  */
 INLINE void
 k4_rows(int n, float *s, const uint8_t *x, size_t bsize, size_t qs_off, int five,
-	const void *y, size_t stride, int nr)
+	const void *y, size_t stride, int nr, const __m128i *bsums32)
 {
 	const __m256i m4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
 	__m256 acc[NR_MAX];
@@ -278,7 +285,7 @@ k4_rows(int n, float *s, const uint8_t *x, size_t bsize, size_t qs_off, int five
 			const block_q8_K *yb = yblock(y, stride, r, i);
 
 			accm[r] = _mm_fmadd_ps(_mm_set1_ps(-yb->d * mx),
-				_mm_cvtepi32_ps(k4_min_sums(scmin, yb->bsums)), accm[r]);
+				_mm_cvtepi32_ps(k4_min_sums(scmin, bsums32 != NULL ? bsums32[i] : k4_bsums32(yb->bsums))), accm[r]);
 			sumi[r] = _mm256_setzero_si256();
 		}
 		UNROLL
@@ -384,8 +391,8 @@ q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t st
 
 #define Q2(y, st, nr) q23_rows(n, s, x, sizeof(block_q2_K), 0, y, st, nr)
 #define Q3(y, st, nr) q23_rows(n, s, x, sizeof(block_q3_K), 1, y, st, nr)
-#define Q4(y, st, nr) k4_rows(n, s, x, sizeof(block_q4_K), offsetof(block_q4_K, qs), 0, y, st, nr)
-#define Q5(y, st, nr) k4_rows(n, s, x, sizeof(block_q5_K), offsetof(block_q5_K, qs), 1, y, st, nr)
+#define Q4(y, st, nr) k4_rows(n, s, x, sizeof(block_q4_K), offsetof(block_q4_K, qs), 0, y, st, nr, NULL)
+#define Q5(y, st, nr) k4_rows(n, s, x, sizeof(block_q5_K), offsetof(block_q5_K, qs), 1, y, st, nr, NULL)
 #define Q6(y, st, nr) q6_rows(n, s, x, y, st, nr)
 
 KERNELS(q2_K, Q2)
@@ -396,8 +403,34 @@ KERNELS(q6_K, Q6)
 
 GEMV_ROWS(q_gemv_q2_K_avx2, dot_q2_K)
 GEMV_ROWS(q_gemv_q3_K_avx2, dot_q3_K)
-GEMV_ROWS(q_gemv_q4_K_avx2, dot_q4_K)
-GEMV_ROWS(q_gemv_q5_K_avx2, dot_q5_K)
+
+enum { K4_SHARED = 64 };	/* super-blocks whose activation sums the gemv keeps on the stack (1 KB) */
+
+/* Q4_K/Q5_K rows against one activation: its sub-block sums are made once for all rows. */
+INLINE void
+k4_gemv(int n, float *s, const uint8_t *x, size_t xstride, const void *y, int nr, size_t bsize, size_t qs_off, int five)
+{
+	__m128i bsums32[K4_SHARED];
+	const int nb = n/QK_K;
+	int i, r;
+
+	for(i = 0; i < nb && nb <= K4_SHARED; i++)
+		bsums32[i] = k4_bsums32(yblock(y, 0, 0, i)->bsums);
+	for(r = 0; r < nr; r++)
+		k4_rows(n, s + r, x + (size_t)r*xstride, bsize, qs_off, five, y, 0, 1, nb <= K4_SHARED ? bsums32 : NULL);
+}
+
+void
+q_gemv_q4_K_avx2(int n, float *s, const void *x, size_t xstride, const void *y, int nr)
+{
+	k4_gemv(n, s, x, xstride, y, nr, sizeof(block_q4_K), offsetof(block_q4_K, qs), 0);
+}
+
+void
+q_gemv_q5_K_avx2(int n, float *s, const void *x, size_t xstride, const void *y, int nr)
+{
+	k4_gemv(n, s, x, xstride, y, nr, sizeof(block_q5_K), offsetof(block_q5_K, qs), 1);
+}
 GEMV_ROWS(q_gemv_q6_K_avx2, dot_q6_K)
 
 /*
