@@ -3,7 +3,7 @@
  * plain C and the AVX2 kernels, each of nr rows bit-identical to the type's
  * vec_dot on that row, for lengths of whole and partial groups of blocks,
  * rows longer than a kernel's activation chunk, rows at odd byte offsets and
- * strides (even for the K-quants), quantized rows and rows of random bytes.
+ * strides, quantized rows and rows of random bytes.
  */
 #include <math.h>
 #include <stdio.h>
@@ -96,9 +96,8 @@ static void
 check(uint32_t t, int n, int nr, int simd, int bytes, uint8_t *wbuf, uint8_t *ybuf)
 {
 	const QuantType *qt = mode(t, simd);
-	const int odd = qt->blck != QK_K;	/* the K-quant kernels read blocks as structs: even addresses */
-	const size_t stride = quant_row_size(t, n) + (odd ? 3 : 2);
-	uint8_t *w = wbuf + (odd ? 1 : 2), *y = ybuf;	/* activations are the engine's own, aligned */
+	const size_t stride = quant_row_size(t, n) + 3;
+	uint8_t *w = wbuf + 1, *y = ybuf;	/* activations are the engine's own, aligned */
 	float s[NRMAX + 1], want;
 	static float x[NMAX];
 	lb_gemv_fn gemv = quant_gemv(t);

@@ -434,7 +434,7 @@ report_dot(uint32_t t, int n, const char *what, float got, double want)
 
 /*
  * vec_dot of a row of t against the double reference.  With simd, the AVX2
- * vec_dot too, the weight row at every even byte offset from 0 to 30, and
+ * vec_dot too, the weight row at every byte offset from 0 to 31, and
  * the x4 kernel on four activation rows, bit-identical to vec_dot on each.
  */
 static void
@@ -451,9 +451,13 @@ check_dot(uint32_t t, int n, int simd)
 	qtype(t, 0)->vec_dot(n, &got, w, a);
 	if(fabs(got - want) > 2e-6*mag)
 		report_dot(t, n, "plain", got, want);
+	memcpy(shifted + 1, w, quant_row_size(t, n));	/* GGUF rows may sit at odd offsets */
+	qtype(t, 0)->vec_dot(n, &s1, shifted + 1, a);
+	if(memcmp(&s1, &got, sizeof s1) != 0)
+		report_dot(t, n, "plain at an odd offset", s1, got);
 	if(!simd)
 		return;
-	for(int off = 0; off < 32; off += 2){
+	for(int off = 0; off < 32; off++){
 		memcpy(shifted + off, w, quant_row_size(t, n));
 		qtype(t, 1)->vec_dot(n, &got, shifted + off, a);
 		if(fabs(got - want) > 2e-6*mag)
@@ -461,9 +465,9 @@ check_dot(uint32_t t, int n, int simd)
 	}
 	for(int r = 1; r < 4; r++)
 		make_operands(t, n, unused, a + r*STRIDE);	/* other activations in rows 1..3 */
-	quant_vec_dot_x4_k(t)(n, s4, shifted + 30, a, STRIDE * sizeof(block_q8_K));
+	quant_vec_dot_x4_k(t)(n, s4, shifted + 31, a, STRIDE * sizeof(block_q8_K));
 	for(int r = 0; r < 4; r++){
-		qtype(t, 1)->vec_dot(n, &s1, shifted + 30, a + r*STRIDE);
+		qtype(t, 1)->vec_dot(n, &s1, shifted + 31, a + r*STRIDE);
 		if(memcmp(&s1, &s4[r], sizeof s1) != 0)
 			report_dot(t, n, "x4", s4[r], s1);
 	}

@@ -11,11 +11,24 @@
  * The weight quantizers are in kquants_make.c.
  */
 #include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "blocks.h"
 #include "fp16.h"
 #include "kernels.h"
+
+/* Weight blocks sit at any byte offset of a GGUF file: their fields are read through byte pointers. */
+#define FIELD(x, t, f) ((x) + offsetof(t, f))
+
+static float
+half_at(const uint8_t *p)
+{
+	lb_half h;
+
+	memcpy(&h, p, sizeof h);
+	return lb_fp16_to_fp32(h);
+}
 
 typedef struct {
 	int8_t q[QK_K];	/* quants, offsets already applied */
@@ -38,30 +51,31 @@ scale_min_k4(const uint8_t *p, int j, int *sc, int *m)
 }
 
 static void
-unpack_q2_K(const block_q2_K *x, KBlock *b)
+unpack_q2_K(const uint8_t *x, KBlock *b)
 {
+	const uint8_t *scales = FIELD(x, block_q2_K, scales), *qs = FIELD(x, block_q2_K, qs);
 	int j, l, shift;
 
-	b->d = lb_fp16_to_fp32(x->d);
-	b->dmin = lb_fp16_to_fp32(x->dmin);
+	b->d = half_at(FIELD(x, block_q2_K, d));
+	b->dmin = half_at(FIELD(x, block_q2_K, dmin));
 	for(j = 0; j < QK_K/16; j++){
-		b->sc[j] = x->scales[j] & 0xF;
-		b->m[j] = x->scales[j] >> 4;
+		b->sc[j] = scales[j] & 0xF;
+		b->m[j] = scales[j] >> 4;
 	}
 	/* each 32 bytes hold 128 quants: bits 2s..2s+1 of byte l are quant 32s+l */
 	for(j = 0; j < QK_K; j += 128)
 		for(shift = 0; shift < 8; shift += 2)
 			for(l = 0; l < 32; l++)
-				b->q[j + 16*shift + l] = (x->qs[j/4 + l] >> shift) & 3;
+				b->q[j + 16*shift + l] = (qs[j/4 + l] >> shift) & 3;
 }
 
 static void
-unpack_q3_K(const block_q3_K *x, KBlock *b)
+unpack_q3_K(const uint8_t *x, KBlock *b)
 {
-	const uint8_t *p = x->scales;
+	const uint8_t *p = FIELD(x, block_q3_K, scales), *qs = FIELD(x, block_q3_K, qs), *hmask = FIELD(x, block_q3_K, hmask);
 	int j, l, s, low, high;
 
-	b->d = lb_fp16_to_fp32(x->d);
+	b->d = half_at(FIELD(x, block_q3_K, d));
 	b->dmin = 0;
 	/* 16 6-bit scales: low nibbles in bytes 0..7, high 2-bit pairs in bytes 8..11 */
 	for(j = 0; j < QK_K/16; j++){
@@ -74,8 +88,8 @@ unpack_q3_K(const block_q3_K *x, KBlock *b)
 	for(j = 0; j < QK_K; j += 128)
 		for(s = 0; s < 4; s++)
 			for(l = 0; l < 32; l++)
-				b->q[j + 32*s + l] = (int8_t)(((x->qs[j/4 + l] >> 2*s) & 3) -
-					(x->hmask[l] >> (j/32 + s) & 1 ? 0 : 4));
+				b->q[j + 32*s + l] = (int8_t)(((qs[j/4 + l] >> 2*s) & 3) -
+					(hmask[l] >> (j/32 + s) & 1 ? 0 : 4));
 }
 
 static void
@@ -91,56 +105,58 @@ unpack_scales_k4(const uint8_t *p, KBlock *b)
 }
 
 static void
-unpack_q4_K(const block_q4_K *x, KBlock *b)
+unpack_q4_K(const uint8_t *x, KBlock *b)
 {
+	const uint8_t *qs = FIELD(x, block_q4_K, qs);
 	int j, l;
 
-	b->d = lb_fp16_to_fp32(x->d);
-	b->dmin = lb_fp16_to_fp32(x->dmin);
-	unpack_scales_k4(x->scales, b);
+	b->d = half_at(FIELD(x, block_q4_K, d));
+	b->dmin = half_at(FIELD(x, block_q4_K, dmin));
+	unpack_scales_k4(FIELD(x, block_q4_K, scales), b);
 	/* each 32 bytes: low nibbles are 32 quants, high nibbles the next 32 */
 	for(j = 0; j < QK_K; j += 64)
 		for(l = 0; l < 32; l++){
-			b->q[j + l] = x->qs[j/2 + l] & 0xF;
-			b->q[j + 32 + l] = x->qs[j/2 + l] >> 4;
+			b->q[j + l] = qs[j/2 + l] & 0xF;
+			b->q[j + 32 + l] = qs[j/2 + l] >> 4;
 		}
 }
 
 static void
-unpack_q5_K(const block_q5_K *x, KBlock *b)
+unpack_q5_K(const uint8_t *x, KBlock *b)
 {
+	const uint8_t *qs = FIELD(x, block_q5_K, qs), *qh = FIELD(x, block_q5_K, qh);
 	int j, l, bit;
 
-	b->d = lb_fp16_to_fp32(x->d);
-	b->dmin = lb_fp16_to_fp32(x->dmin);
-	unpack_scales_k4(x->scales, b);
+	b->d = half_at(FIELD(x, block_q5_K, d));
+	b->dmin = half_at(FIELD(x, block_q5_K, dmin));
+	unpack_scales_k4(FIELD(x, block_q5_K, scales), b);
 	/* as Q4_K, plus bit j/32 of qh[l] as the fifth bit of quant j+l */
 	for(j = 0; j < QK_K; j += 64){
 		bit = j/32;
 		for(l = 0; l < 32; l++){
-			b->q[j + l] = (int8_t)((x->qs[j/2 + l] & 0xF) | (x->qh[l] >> bit & 1) << 4);
-			b->q[j + 32 + l] = (int8_t)((x->qs[j/2 + l] >> 4) | (x->qh[l] >> (bit+1) & 1) << 4);
+			b->q[j + l] = (int8_t)((qs[j/2 + l] & 0xF) | (qh[l] >> bit & 1) << 4);
+			b->q[j + 32 + l] = (int8_t)((qs[j/2 + l] >> 4) | (qh[l] >> (bit+1) & 1) << 4);
 		}
 	}
 }
 
 static void
-unpack_q6_K(const block_q6_K *x, KBlock *b)
+unpack_q6_K(const uint8_t *x, KBlock *b)
 {
-	const uint8_t *ql, *qh;
+	const uint8_t *scales = FIELD(x, block_q6_K, scales), *ql, *qh;
 	int j, l;
 
-	b->d = lb_fp16_to_fp32(x->d);
+	b->d = half_at(FIELD(x, block_q6_K, d));
 	b->dmin = 0;
 	for(j = 0; j < QK_K/16; j++){
-		b->sc[j] = x->scales[j];
+		b->sc[j] = (int8_t)scales[j];
 		b->m[j] = 0;
 	}
 	/* per 128: ql[0..31] low/high nibbles are quants 0 and 64, ql[32..63] are 32 and 96;
 	 * qh[l] bit pairs 0,2,4,6 are the top two bits of quants l, l+32, l+64, l+96 */
 	for(j = 0; j < QK_K; j += 128){
-		ql = x->ql + j/2;
-		qh = x->qh + j/4;
+		ql = FIELD(x, block_q6_K, ql) + j/2;
+		qh = FIELD(x, block_q6_K, qh) + j/4;
 		for(l = 0; l < 32; l++){
 			b->q[j + l] = (int8_t)(((ql[l] & 0xF) | (qh[l] & 3) << 4) - 32);
 			b->q[j + 32 + l] = (int8_t)(((ql[l+32] & 0xF) | (qh[l] >> 2 & 3) << 4) - 32);
@@ -190,12 +206,12 @@ kblock_dot(const KBlock *b, const block_q8_K *y)
 void \
 q_to_float_##t(const void *vx, float *y, int64_t n) \
 { \
-	const block_##t *x = vx; \
+	const uint8_t *x = vx; \
 	KBlock b; \
 	int64_t i; \
 \
 	for(i = 0; i < n/QK_K; i++){ \
-		unpack_##t(&x[i], &b); \
+		unpack_##t(x + i*sizeof(block_##t), &b); \
 		kblock_to_float(&b, hasmin, y + i*QK_K); \
 	} \
 } \
@@ -203,14 +219,14 @@ q_to_float_##t(const void *vx, float *y, int64_t n) \
 void \
 q_vec_dot_##t(int n, float *s, const void *vx, const void *vy) \
 { \
-	const block_##t *x = vx; \
+	const uint8_t *x = vx; \
 	const block_q8_K *y = vy; \
 	KBlock b; \
 	float sum = 0; \
 	int i; \
 \
 	for(i = 0; i < n/QK_K; i++){ \
-		unpack_##t(&x[i], &b); \
+		unpack_##t(x + i*sizeof(block_##t), &b); \
 		sum += kblock_dot(&b, &y[i]); \
 	} \
 	*s = sum; \

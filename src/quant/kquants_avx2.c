@@ -33,10 +33,18 @@
 
 enum { NR_MAX = 4 };	/* activation rows at once */
 
-/* F16C's conversion: the exact value, as lb_fp16_to_fp32, in one instruction. */
+/*
+ * Weight blocks sit at any byte offset of a GGUF file: their fields are read
+ * through byte pointers.  F16C's conversion is the exact value, as lb_fp16_to_fp32.
+ */
+#define FIELD(x, t, f) ((x) + offsetof(t, f))
+
 INLINE float
-half_to_float(lb_half h)
+half_at(const uint8_t *p)
 {
+	lb_half h;
+
+	memcpy(&h, p, sizeof h);
 	return _cvtsh_ss(h);
 }
 
@@ -175,14 +183,13 @@ q23_rows(int n, float *s, const uint8_t *x, size_t bsize, int three, const void 
 	for(r = 0; r < nr; r++)
 		acc[r] = _mm256_setzero_ps();
 	for(i = 0; i < n/QK_K; i++, x += bsize){
-		const block_q2_K *b2 = (const block_q2_K *)x;
-		const block_q3_K *b3 = (const block_q3_K *)x;
-		const uint8_t *qs = three ? b3->qs : b2->qs;
-		const float dx = half_to_float(three ? b3->d : b2->d);
-		const __m128i packed = _mm_loadu_si128((const __m128i *)b2->scales);	/* Q2_K: min << 4 | scale */
-		const __m128i sc = three ? q3_scales(b3->scales) : _mm_and_si128(packed, _mm_set1_epi8(0xF));
+		const uint8_t *qs = three ? FIELD(x, block_q3_K, qs) : FIELD(x, block_q2_K, qs);
+		const float dx = half_at(three ? FIELD(x, block_q3_K, d) : FIELD(x, block_q2_K, d));
+		const __m128i packed = _mm_loadu_si128((const __m128i *)FIELD(x, block_q2_K, scales));	/* Q2_K: min << 4 | scale */
+		const __m128i sc = three ? q3_scales(FIELD(x, block_q3_K, scales)) : _mm_and_si128(packed, _mm_set1_epi8(0xF));
 		const __m256i mn = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0xF)));
-		const __m256i nohigh = three ? _mm256_xor_si256(load32(b3->hmask), _mm256_set1_epi8(-1)) : _mm256_setzero_si256();
+		const __m256i nohigh = three ? _mm256_xor_si256(load32(FIELD(x, block_q3_K, hmask)), _mm256_set1_epi8(-1)) :
+			_mm256_setzero_si256();
 
 		UNROLL
 		for(r = 0; r < nr; r++){
@@ -190,7 +197,7 @@ q23_rows(int n, float *s, const uint8_t *x, size_t bsize, int three, const void 
 
 			sumi[r] = _mm256_setzero_si256();
 			if(!three)
-				acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(-yb->d * half_to_float(b2->dmin)),
+				acc[r] = _mm256_fmadd_ps(_mm256_set1_ps(-yb->d * half_at(FIELD(x, block_q2_K, dmin))),
 					_mm256_cvtepi32_ps(_mm256_madd_epi16(mn, load32(yb->bsums))), acc[r]);
 		}
 		UNROLL
@@ -274,11 +281,11 @@ k4_rows(int n, float *s, const uint8_t *x, size_t bsize, size_t qs_off, int five
 		accm[r] = _mm_setzero_ps();
 	}
 	for(i = 0; i < n/QK_K; i++, x += bsize){
-		const block_q4_K *b = (const block_q4_K *)x;	/* d, dmin, scales: the same in Q5_K */
-		const float dx = half_to_float(b->d), mx = half_to_float(b->dmin);
-		const __m256i scmin = _mm256_cvtepu8_epi16(k4_scales_mins(b->scales));
+		/* d, dmin, scales: the same in Q5_K */
+		const float dx = half_at(FIELD(x, block_q4_K, d)), mx = half_at(FIELD(x, block_q4_K, dmin));
+		const __m256i scmin = _mm256_cvtepu8_epi16(k4_scales_mins(FIELD(x, block_q4_K, scales)));
 		const __m256i scales = _mm256_permute2x128_si256(scmin, scmin, 0x00);
-		const __m256i qh = five ? load32(((const block_q5_K *)x)->qh) : _mm256_setzero_si256();
+		const __m256i qh = five ? load32(FIELD(x, block_q5_K, qh)) : _mm256_setzero_si256();
 
 		UNROLL
 		for(r = 0; r < nr; r++){
@@ -319,7 +326,7 @@ k4_rows(int n, float *s, const uint8_t *x, size_t bsize, size_t qs_off, int five
 INLINE void
 q6_rows(int n, float *s, const void *vx, const void *y, size_t stride, int nr)
 {
-	const block_q6_K *x = vx;
+	const uint8_t *x = vx;
 	const __m256i m4 = _mm256_set1_epi8(0xF), m2 = _mm256_set1_epi8(3), top2 = _mm256_set1_epi8(0x30);
 	__m256 acc[NR_MAX];
 	__m256i sumi[NR_MAX];
@@ -328,9 +335,9 @@ q6_rows(int n, float *s, const void *vx, const void *y, size_t stride, int nr)
 	UNROLL
 	for(r = 0; r < nr; r++)
 		acc[r] = _mm256_setzero_ps();
-	for(i = 0; i < n/QK_K; i++){
-		const float dx = half_to_float(x[i].d);
-		const __m128i sc = _mm_loadu_si128((const __m128i *)x[i].scales);
+	for(i = 0; i < n/QK_K; i++, x += sizeof(block_q6_K)){
+		const float dx = half_at(FIELD(x, block_q6_K, d));
+		const __m128i sc = _mm_loadu_si128((const __m128i *)FIELD(x, block_q6_K, scales));
 		const __m256i sc16 = _mm256_cvtepi8_epi16(sc);
 
 		UNROLL
@@ -338,8 +345,8 @@ q6_rows(int n, float *s, const void *vx, const void *y, size_t stride, int nr)
 			sumi[r] = _mm256_setzero_si256();
 		UNROLL
 		for(h = 0; h < 2; h++){
-			const uint8_t *ql = x[i].ql + 64*h;
-			const __m256i lo = load32(ql), hi = load32(ql + 32), top = load32(x[i].qh + 32*h);
+			const uint8_t *ql = FIELD(x, block_q6_K, ql) + 64*h;
+			const __m256i lo = load32(ql), hi = load32(ql + 32), top = load32(FIELD(x, block_q6_K, qh) + 32*h);
 			const __m256i scales = half_scales(sc, h);
 			__m256i w[4];
 
