@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../quant/gemm.h"
+#include "../quant/gemv.h"
 #include "../quant/quant.h"
 #include "matmul.h"
 
@@ -16,6 +17,7 @@ typedef struct Job {
 	const GGUFTensor *w;
 	const QuantType *wt;
 	lb_vec_dot_x4_fn dot4;	/* one weight row with four activation rows, or NULL */
+	lb_gemv_fn gemv;	/* many weight rows with one activation row */
 	Act *a;
 	float *y;
 	int rows;
@@ -63,6 +65,12 @@ block_fast(Job *j, int r0, int r1)
 	}else{
 		abase = a->q;
 		astride = j->arow;
+	}
+	if(a->n < 4){	/* generation: the block's rows against each activation row, streaming the weights */
+		for(t = 0; t < a->n; t++)
+			j->gemv(a->k, &j->y[(size_t)t * j->rows + r0], wbase + (size_t)r0 * j->wrow, j->wrow,
+				abase + (size_t)t * astride, r1 - r0);
+		return;
 	}
 	for(t0 = 0; t0 < a->n; t0 = t1){
 		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
@@ -123,6 +131,7 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.w = w;
 	j.wt = quant_type(w->type);
 	j.dot4 = quant_vec_dot_x4(w->type);
+	j.gemv = quant_gemv(w->type);
 	j.a = a;
 	j.y = y;
 	j.rows = (int)w->ne[1];
