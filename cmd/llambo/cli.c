@@ -159,20 +159,24 @@ cli_default_model(void)
 	return path;
 }
 
+/* Loads the model, saying so on standard error when it is big enough to take a while (or with -v). */
 int
 cli_load(Opts *o)
 {
 	double t0 = cli_now_ms();
-	int id;
+	struct stat st;
+	int id, tell;
 
 	if(o->model == NULL)
 		o->model = cli_default_model();
-	if(o->verbose)
-		fprintf(stderr, "llambo: loading %s...\n", o->model);
+	tell = o->verbose || (stat(o->model, &st) == 0 && st.st_size > (64 << 20));
+	if(tell)
+		fprintf(stderr, "llambo: loading %s (%.0f MiB, %s)...\n", o->model,
+			stat(o->model, &st) == 0 ? st.st_size / 1048576.0 : 0.0, o->use_mmap ? "mapped" : "read");
 	id = llambo_load_model(o->model, o->use_mmap, o->n_gpu_layers);
 	if(id < 0)
 		cli_die("%s: %s", o->model, llambo_last_error());
-	if(o->verbose)
+	if(tell)
 		fprintf(stderr, "llambo: loaded in %.1f ms\n", cli_now_ms() - t0);
 	return id;
 }
