@@ -9,6 +9,7 @@
 
 enum {
 	ROWBLOCK = 16,	/* weight rows per unit of work: they stay in L1 across the token block */
+	STREAMS = 4,	/* generation: units per thread, each a long run of rows read as one stream */
 	TOKBLOCK = 64,	/* activation rows reused per weight block: they stay in L2 */
 };
 
@@ -21,6 +22,7 @@ typedef struct Job {
 	Act *a;
 	float *y;
 	int rows;
+	int block;	/* rows per unit of work */
 	size_t wrow;	/* bytes of a weight row */
 	size_t arow;	/* bytes of a converted activation row */
 	atomic_int next;	/* next row block to take */
@@ -111,10 +113,10 @@ static void
 mul_task(void *arg, int ith, int nth)
 {
 	Job *j = arg;
-	int b, nblocks = (j->rows + ROWBLOCK - 1) / ROWBLOCK;
+	int b, nblocks = (j->rows + j->block - 1) / j->block;
 
 	while((b = pool_next(&j->next)) < nblocks){
-		int r0 = b * ROWBLOCK, r1 = r0 + ROWBLOCK < j->rows ? r0 + ROWBLOCK : j->rows;
+		int r0 = b * j->block, r1 = r0 + j->block < j->rows ? r0 + j->block : j->rows;
 		if(j->e->exact)
 			block_exact(j, r0, r1, j->e->wscratch + (size_t)ith * j->e->maxk);
 		else
@@ -135,6 +137,15 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.a = a;
 	j.y = y;
 	j.rows = (int)w->ne[1];
+	/*
+	 * A batch reuses a small block of rows across many activation rows.  Generation reads each
+	 * row once: there the memory system is fastest when each thread reads long contiguous runs
+	 * (many short interleaved runs get about half the bandwidth), still in enough units that a
+	 * thread the machine is late to schedule leaves its share to the others.
+	 */
+	j.block = ROWBLOCK;
+	if(a->n < 4 && j.rows / (e->nth * STREAMS) > ROWBLOCK)
+		j.block = j.rows / (e->nth * STREAMS) / ROWBLOCK * ROWBLOCK;
 	j.wrow = quant_row_size(w->type, a->k);
 	j.arow = quant_row_size(j.wt->vec_dot_type, a->k);
 	atomic_init(&j.next, 0);
