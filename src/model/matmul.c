@@ -5,6 +5,7 @@
 #include "../quant/gemm.h"
 #include "../quant/gemv.h"
 #include "../quant/quant.h"
+#include "../quant/tile.h"
 #include "matmul.h"
 
 enum {
@@ -18,6 +19,7 @@ typedef struct Job {
 	const GGUFTensor *w;
 	const QuantType *wt;
 	lb_vec_dot_x4_fn dot4;	/* one weight row with four activation rows, or NULL */
+	lb_tile_fn tile;	/* TILE_R weight rows with TILE_C activation rows, or NULL */
 	lb_gemv_fn gemv;	/* many weight rows with one activation row */
 	Act *a;
 	float *y;
@@ -51,6 +53,45 @@ convert_task(void *arg, int ith, int nth)
 		vt->from_float(a->x + (size_t)t * a->k, a->q + (size_t)t * j->arow, a->k);
 }
 
+/* Weight row r against activation rows t0..t1-1: four at a time, then one at a time. */
+static void
+row_x4(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
+{
+	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
+	const int k = j->a->k;
+	float s4[4];
+	int t = t0;
+
+	if(j->dot4 != NULL)
+		for(; t + 4 <= t1; t += 4){
+			j->dot4(k, s4, wr, abase + (size_t)t * astride, astride);
+			j->y[(size_t)t * j->rows + r] = s4[0];
+			j->y[(size_t)(t + 1) * j->rows + r] = s4[1];
+			j->y[(size_t)(t + 2) * j->rows + r] = s4[2];
+			j->y[(size_t)(t + 3) * j->rows + r] = s4[3];
+		}
+	for(; t < t1; t++)
+		j->wt->vec_dot(k, &j->y[(size_t)t * j->rows + r], wr, abase + (size_t)t * astride);
+}
+
+/* Weight rows r..r+TILE_R-1 against activation rows t0..t1-1: whole tiles, then the rows left one by one. */
+static void
+block_tiles(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
+{
+	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
+	float s[TILE_R * TILE_C];
+	int t, i, c;
+
+	for(t = t0; t + TILE_C <= t1; t += TILE_C){
+		j->tile(j->a->k, s, TILE_C, wr, j->wrow, abase + (size_t)t * astride, astride);
+		for(i = 0; i < TILE_R; i++)
+			for(c = 0; c < TILE_C; c++)
+				j->y[(size_t)(t + c) * j->rows + r + i] = s[i*TILE_C + c];
+	}
+	for(i = 0; i < TILE_R && t < t1; i++)
+		row_x4(j, r + i, t, t1, abase, astride);
+}
+
 /* One block of weight rows against every activation row, the fast way. */
 static void
 block_fast(Job *j, int r0, int r1)
@@ -76,21 +117,12 @@ block_fast(Job *j, int r0, int r1)
 	}
 	for(t0 = 0; t0 < a->n; t0 = t1){
 		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
-		for(r = r0; r < r1; r++){
-			const uint8_t *wr = wbase + (size_t)r * j->wrow;
-			t = t0;
-			if(j->dot4 != NULL)
-				for(; t + 4 <= t1; t += 4){
-					float s4[4];
-					j->dot4(a->k, s4, wr, abase + (size_t)t * astride, astride);
-					j->y[(size_t)t * j->rows + r] = s4[0];
-					j->y[(size_t)(t + 1) * j->rows + r] = s4[1];
-					j->y[(size_t)(t + 2) * j->rows + r] = s4[2];
-					j->y[(size_t)(t + 3) * j->rows + r] = s4[3];
-				}
-			for(; t < t1; t++)
-				j->wt->vec_dot(a->k, &j->y[(size_t)t * j->rows + r], wr, abase + (size_t)t * astride);
-		}
+		r = r0;
+		if(j->tile != NULL)
+			for(; r + TILE_R <= r1; r += TILE_R)
+				block_tiles(j, r, t0, t1, abase, astride);
+		for(; r < r1; r++)
+			row_x4(j, r, t0, t1, abase, astride);
 	}
 }
 
@@ -133,6 +165,7 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.w = w;
 	j.wt = quant_type(w->type);
 	j.dot4 = quant_vec_dot_x4(w->type);
+	j.tile = quant_tile(w->type);
 	j.gemv = quant_gemv(w->type);
 	j.a = a;
 	j.y = y;

@@ -2,10 +2,12 @@
  * legacy_avx2.c - q4_0, q4_1, q5_0, q5_1, q8_0 dot products and the q8_0/q8_1
  * activation quantizers for AVX2 + FMA + F16C.
  *
- * The arithmetic is legacy_avx2.h's.  dot_rows does it for one weight row
- * against nr activation rows at once (nr = 1 for vec_dot, 4 for the gemm.h
- * kernels): a pair of weight blocks is decoded once and used for every row,
- * and each row's arithmetic is the same whatever nr is.
+ * The arithmetic is legacy_avx2.h's.  dot_tile does it for nw weight rows
+ * against nr activation rows at once (1 x 1 for vec_dot, 1 x 4 for the gemm.h
+ * kernels, TILE_R x TILE_C for the tile.h ones): a pair of weight blocks is
+ * decoded once for every activation row, an activation block's scales and
+ * bias terms found once for every weight row, and each (weight row,
+ * activation row) gets the same arithmetic whatever the shape.
  */
 #include <immintrin.h>
 #include <stddef.h>
@@ -16,104 +18,144 @@
 #include "legacy_avx2.h"
 #include "qconv.h"
 #include "quant.h"
+#include "tile.h"
 
-enum { NR_MAX = 4 };
+enum { NW_MAX = TILE_R, NR_MAX = TILE_C > 4 ? TILE_C : 4 };
 
 /*
- * The cnt (1..8) blocks of a group of the weight row x against the same
- * blocks of nr activation rows: acc[r] and, with a min, macc[r] take the
- * group's terms.  sy is the q8_1 block's s, m the q4_1/q5_1 block's min,
- * both right after d.
+ * The cnt (1..8) blocks of a group of nw weight rows x (xstride apart)
+ * against the same blocks of nr activation rows y: acc[w][r] and, with a
+ * min, macc[w][r] take the group's terms.  sy is the q8_1 block's s, m the
+ * q4_1/q5_1 block's min, both right after d.  With a bias (q4_0, q5_0 in
+ * tiles) the weights are the unsigned _u ones and the products
+ * biased_products: no sign per (w, r), one bias term per activation block.
  */
 INLINE void
-group_rows(__m256 *acc, __m256 *macc, const uint8_t *x, const uint8_t *y, size_t ystride, int nr, int cnt,
-	Weights *weights, size_t xsize, int hasmin, int wide)
+group_tile(__m256 acc[][NR_MAX], __m256 macc[][NR_MAX], const uint8_t *x, size_t xstride, int nw,
+	const uint8_t *y, size_t ystride, int nr, int cnt, Weights *weights, size_t xsize, int hasmin, int wide, int bias)
 {
 	const size_t ysize = hasmin ? sizeof(block_q8_1) : sizeof(block_q8_0);
 	const size_t yqs = hasmin ? offsetof(block_q8_1, qs) : offsetof(block_q8_0, qs);
 	const __m256i zero = _mm256_setzero_si256();
-	const __m256 dx = halves(x, xsize, cnt);
-	__m256i qx[2], ax[2], qy, p[2], t[NR_MAX], f[NR_MAX], sums[NR_MAX];
-	int pair, b, j, r;
+	__m256i qx[2], ax[2], qy, p[2], corr[NR_MAX][2], t[NW_MAX][NR_MAX], f[NW_MAX][NR_MAX], sums[NW_MAX][NR_MAX];
+	__m256 dy[NR_MAX];
+	int pair, b, j, w, r;
 
 	UNROLL
 	for(pair = 0; pair < GROUP/2; pair++){
+		if(bias)
+			UNROLL
+			for(r = 0; r < nr; r++)
+				UNROLL
+				for(b = 0; b < 2; b++){
+					j = 2*pair + b;
+					qy = j < cnt ? load32(y + r*ystride + j*ysize + yqs) : zero;
+					corr[r][b] = bias_products(qy, bias);
+				}
 		UNROLL
-		for(b = 0; b < 2; b++){
-			j = 2*pair + b;
-			qx[b] = j < cnt ? weights(x + j*xsize) : zero;
-			ax[b] = hasmin ? qx[b] : _mm256_sign_epi8(qx[b], qx[b]);
-		}
-		UNROLL
-		for(r = 0; r < nr; r++){
+		for(w = 0; w < nw; w++){
 			UNROLL
 			for(b = 0; b < 2; b++){
 				j = 2*pair + b;
-				qy = j < cnt ? load32(y + r*ystride + j*ysize + yqs) : zero;
-				p[b] = products(ax[b], qx[b], qy, !hasmin);
+				qx[b] = j < cnt ? weights(x + w*xstride + j*xsize) : zero;
+				ax[b] = hasmin || bias ? qx[b] : _mm256_sign_epi8(qx[b], qx[b]);
 			}
-			p[0] = pair_sums(p[0], p[1], wide);
-			if(pair % 2 == 0)
-				t[r] = p[0];
-			else if(pair == 1)
-				f[r] = fold2(t[r], p[0]);
-			else
-				sums[r] = fold4(f[r], fold2(t[r], p[0]));
+			UNROLL
+			for(r = 0; r < nr; r++){
+				UNROLL
+				for(b = 0; b < 2; b++){
+					j = 2*pair + b;
+					qy = j < cnt ? load32(y + r*ystride + j*ysize + yqs) : zero;
+					if(bias)
+						p[b] = biased_products(qx[b], qy, corr[r][b]);
+					else
+						p[b] = products(ax[b], qx[b], qy, !hasmin);
+				}
+				p[0] = pair_sums(p[0], p[1], wide);
+				if(pair % 2 == 0)
+					t[w][r] = p[0];
+				else if(pair == 1)
+					f[w][r] = fold2(t[w][r], p[0]);
+				else
+					sums[w][r] = fold4(f[w][r], fold2(t[w][r], p[0]));
+			}
 		}
 	}
 	UNROLL
-	for(r = 0; r < nr; r++){
-		const __m256 d = _mm256_mul_ps(dx, halves(y + r*ystride, ysize, cnt));
-
-		acc[r] = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sums[r]), acc[r]);
-	}
-	if(hasmin){	/* m follows d in q4_1 and q5_1, s follows d in q8_1 */
-		const __m256 m = halves(x + offsetof(block_q4_1, m), xsize, cnt);
+	for(r = 0; r < nr; r++)
+		dy[r] = halves(y + r*ystride, ysize, cnt);
+	UNROLL
+	for(w = 0; w < nw; w++){
+		const __m256 dx = halves(x + w*xstride, xsize, cnt);
 
 		UNROLL
 		for(r = 0; r < nr; r++)
-			macc[r] = _mm256_fmadd_ps(m, halves(y + r*ystride + offsetof(block_q8_1, s), ysize, cnt), macc[r]);
+			acc[w][r] = _mm256_fmadd_ps(_mm256_mul_ps(dx, dy[r]), _mm256_cvtepi32_ps(sums[w][r]), acc[w][r]);
+	}
+	if(hasmin){	/* m follows d in q4_1 and q5_1, s follows d in q8_1 */
+		UNROLL
+		for(r = 0; r < nr; r++){
+			const __m256 sy = halves(y + r*ystride + offsetof(block_q8_1, s), ysize, cnt);
+
+			UNROLL
+			for(w = 0; w < nw; w++)
+				macc[w][r] = _mm256_fmadd_ps(halves(x + w*xstride + offsetof(block_q4_1, m), xsize, cnt),
+					sy, macc[w][r]);
+		}
 	}
 }
 
+/* s[w*sstride + r] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr; bias as group_tile's */
 INLINE void
-dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, int nr,
-	Weights *weights, size_t xsize, int hasmin, int wide)
+dot_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nw,
+	const uint8_t *y, size_t ystride, int nr, Weights *weights, size_t xsize, int hasmin, int wide, int bias)
 {
 	const int nb = n / QK;
 	const size_t ysize = hasmin ? sizeof(block_q8_1) : sizeof(block_q8_0);
-	__m256 acc[NR_MAX], macc[NR_MAX];
-	int i, r;
+	__m256 acc[NW_MAX][NR_MAX], macc[NW_MAX][NR_MAX];
+	int i, w, r;
 
 	UNROLL
-	for(r = 0; r < nr; r++)
-		acc[r] = macc[r] = _mm256_setzero_ps();
+	for(w = 0; w < nw; w++)
+		UNROLL
+		for(r = 0; r < nr; r++)
+			acc[w][r] = macc[w][r] = _mm256_setzero_ps();
 	for(i = 0; i + GROUP <= nb; i += GROUP)
-		group_rows(acc, macc, x + i*xsize, y + i*ysize, ystride, nr, GROUP, weights, xsize, hasmin, wide);
+		group_tile(acc, macc, x + i*xsize, xstride, nw, y + i*ysize, ystride, nr, GROUP,
+			weights, xsize, hasmin, wide, bias);
 	if(i < nb)
-		group_rows(acc, macc, x + i*xsize, y + i*ysize, ystride, nr, nb - i, weights, xsize, hasmin, wide);
+		group_tile(acc, macc, x + i*xsize, xstride, nw, y + i*ysize, ystride, nr, nb - i,
+			weights, xsize, hasmin, wide, bias);
 	UNROLL
-	for(r = 0; r < nr; r++)
-		s[r] = hasmin ? chains_sum(acc[r]) + chains_sum(macc[r]) : chains_sum(acc[r]);
+	for(w = 0; w < nw; w++)
+		UNROLL
+		for(r = 0; r < nr; r++)
+			s[w*sstride + r] = hasmin ? chains_sum(acc[w][r]) + chains_sum(macc[w][r]) : chains_sum(acc[w][r]);
 }
 
-#define DOT(t, hasmin, wide) \
+/* tw and bias: the weights and bias of the tile kernel */
+#define DOT(t, hasmin, wide, tw, bias) \
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
-	dot_rows(n, s, x, y, 0, 1, w_##t, sizeof(block_##t), hasmin, wide); \
+	dot_tile(n, s, 0, x, 0, 1, y, 0, 1, w_##t, sizeof(block_##t), hasmin, wide, 0); \
 } \
 void \
 q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	dot_rows(n, s, x, y, ystride, 4, w_##t, sizeof(block_##t), hasmin, wide); \
+	dot_tile(n, s, 0, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t), hasmin, wide, 0); \
+} \
+void \
+q_tile_##t##_avx2(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride) \
+{ \
+	dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, tw, sizeof(block_##t), hasmin, wide, bias); \
 }
 
-DOT(q4_0, 0, 0)
-DOT(q4_1, 1, 0)
-DOT(q5_0, 0, 0)
-DOT(q5_1, 1, 0)
-DOT(q8_0, 0, 1)
+DOT(q4_0, 0, 0, w_q4_0u, 8)
+DOT(q4_1, 1, 0, w_q4_1, 0)
+DOT(q5_0, 0, 0, w_q5_0u, 16)
+DOT(q5_1, 1, 0, w_q5_1, 0)
+DOT(q8_0, 0, 1, w_q8_0, 0)
 
 /*
  * A block of activations exactly as ggml's x86 quantize_row_q8_0/q8_1 (and

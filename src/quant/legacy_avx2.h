@@ -132,6 +132,25 @@ products(__m256i ax, __m256i qx, __m256i qy, int sign)
 }
 
 /*
+ * The same int16 pair sums from unsigned weights qu = qx + bias (w_q4_0u,
+ * w_q5_0u, bias 8 or 16): maddubs(qu, qy) - maddubs(bias, qy), where
+ * bias_products gives the second term, the same for every weight row.  Both
+ * terms are exact (at most 2*31*127 in magnitude), and so is their
+ * difference, the pair sum of qx*qy that products gives.
+ */
+INLINE __m256i
+bias_products(__m256i qy, int bias)
+{
+	return _mm256_maddubs_epi16(_mm256_set1_epi8((char)bias), qy);
+}
+
+INLINE __m256i
+biased_products(__m256i qu, __m256i qy, __m256i bias_term)
+{
+	return _mm256_sub_epi16(_mm256_maddubs_epi16(qu, qy), bias_term);
+}
+
+/*
  * Two blocks' int16 pair sums (elements 0..15 in the low lane, 16..31 in the
  * high one) as [4 int32 sums of block a | 4 of block b].  Wide quants (q8_0)
  * widen first: four of their products can exceed int16; the others cannot
