@@ -1,7 +1,7 @@
 /*
  * test_tile.c - the tile kernels of tile.h: for every type that has one,
- * each of the TILE_R x TILE_C results bit-identical to the type's vec_dot,
- * for lengths of whole and partial groups of blocks, rows at odd byte
+ * each of the results of its tr x tc tile bit-identical to the type's
+ * vec_dot, for lengths of whole and partial groups of blocks, rows at odd byte
  * offsets and strides, quantized rows and rows of random bytes; nothing
  * written outside the tile; no kernel when the AVX2 kernels are off.
  */
@@ -19,7 +19,7 @@
 static const uint32_t wtypes[] = { LB_Q4_0, LB_Q4_1, LB_Q5_0, LB_Q5_1, LB_Q8_0 };
 static const int lengths[] = { 32, 64, 96, 224, 256, 288, 512, 2048, 4064, 5632 };
 enum { NTYPES = sizeof wtypes / sizeof wtypes[0], NLENGTHS = sizeof lengths / sizeof lengths[0],
-	NMAX = 5632, SSTRIDE = TILE_C + 3 };
+	NMAX = 5632, SMAX = 8, SSTRIDE = SMAX + 3 };
 
 /*
  * A weight row of n elements at w: quantized N(0,1) data, or (bytes) random
@@ -56,25 +56,26 @@ check(uint32_t t, int n, int bytes, uint8_t *wbuf, uint8_t *ybuf)
 	const QuantType *qt = quant_type(t);
 	const size_t xstride = quant_row_size(t, n) + 3, ystride = quant_row_size(qt->vec_dot_type, n) + 5;
 	uint8_t *w = wbuf + 1, *y = ybuf + 3;
-	float s[TILE_R * SSTRIDE], want;
+	float s[SMAX * SSTRIDE], want;
 	static float x[NMAX];
-	lb_tile_fn tile = quant_tile(t);
-	int r, c;
+	int r, c, tr, tc;
+	lb_tile_fn tile = quant_tile(t, &tr, &tc);
 
 	assert_non_null(tile);
-	for(r = 0; r < TILE_R; r++)
+	assert_true(tr >= 1 && tc >= 1 && tr <= SMAX && tc <= SMAX && tr*tc <= TILE_MAX);
+	for(r = 0; r < tr; r++)
 		make_row(t, n, w + r*xstride, bytes && r % 2 == 1);
-	for(c = 0; c < TILE_C; c++){
+	for(c = 0; c < tc; c++){
 		qr_fill_gauss(x, n, ldexpf(1, (int)(qr_rand32() % 8) - 4));
 		quant_type(qt->vec_dot_type)->from_float(x, y + c*ystride, n);
 	}
-	for(r = 0; r < TILE_R * SSTRIDE; r++)
+	for(r = 0; r < SMAX * SSTRIDE; r++)
 		s[r] = 12345;
 	tile(n, s, SSTRIDE, w, xstride, y, ystride);
-	for(r = 0; r < TILE_R; r++){
-		for(c = TILE_C; c < SSTRIDE; c++)
-			assert_true(s[r*SSTRIDE + c] == 12345);	/* nothing written between rows */
-		for(c = 0; c < TILE_C; c++){
+	for(r = 0; r < SMAX; r++){
+		for(c = r < tr ? tc : 0; c < SSTRIDE; c++)
+			assert_true(s[r*SSTRIDE + c] == 12345);	/* nothing written outside the tile */
+		for(c = 0; c < tc && r < tr; c++){
 			qt->vec_dot(n, &want, w + r*xstride, y + c*ystride);
 			if(memcmp(&want, &s[r*SSTRIDE + c], sizeof want) != 0){
 				print_error("%s n %d bytes %d r %d c %d: %.9g, vec_dot %.9g\n", qt->name, n, bytes, r, c,
@@ -88,7 +89,7 @@ check(uint32_t t, int n, int bytes, uint8_t *wbuf, uint8_t *ybuf)
 static void
 test_bits(void **state)
 {
-	uint8_t *w = malloc(TILE_R * 2 * NMAX), *y = malloc(TILE_C * 2 * NMAX);	/* rows of at most 36 bytes per 32 elements */
+	uint8_t *w = malloc(SMAX * 2 * NMAX), *y = malloc(SMAX * 2 * NMAX);	/* rows of at most 36 bytes per 32 elements */
 	int ti, li, bytes, checked = 0;
 
 	(void)state;
@@ -117,15 +118,15 @@ test_choice(void **state)
 {
 	static const uint32_t none[] = { LB_F32, LB_Q8_1, LB_Q4_K, LB_Q8_K, 4 /* Q4_2, gone */, LB_NTYPES };
 	size_t i;
-	int mode;
+	int mode, tr, tc;
 
 	(void)state;
 	for(mode = 0; mode < 2; mode++){
 		quant_use_simd(mode);
 		for(i = 0; i < NTYPES; i++)
-			assert_true((quant_tile(wtypes[i]) != NULL) == quant_simd());
+			assert_true((quant_tile(wtypes[i], &tr, &tc) != NULL) == quant_simd());
 		for(i = 0; i < sizeof none / sizeof none[0]; i++)
-			assert_null(quant_tile(none[i]));
+			assert_null(quant_tile(none[i], &tr, &tc));
 	}
 	quant_use_simd(1);
 }

@@ -19,7 +19,8 @@ typedef struct Job {
 	const GGUFTensor *w;
 	const QuantType *wt;
 	lb_vec_dot_x4_fn dot4;	/* one weight row with four activation rows, or NULL */
-	lb_tile_fn tile;	/* TILE_R weight rows with TILE_C activation rows, or NULL */
+	lb_tile_fn tile;	/* tr weight rows with tc activation rows, or NULL */
+	int tr, tc;
 	lb_gemv_fn gemv;	/* many weight rows with one activation row */
 	Act *a;
 	float *y;
@@ -74,21 +75,21 @@ row_x4(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 		j->wt->vec_dot(k, &j->y[(size_t)t * j->rows + r], wr, abase + (size_t)t * astride);
 }
 
-/* Weight rows r..r+TILE_R-1 against activation rows t0..t1-1: whole tiles, then the rows left one by one. */
+/* Weight rows r..r+tr-1 against activation rows t0..t1-1: whole tiles, then the rows left one by one. */
 static void
 block_tiles(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 {
 	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
-	float s[TILE_R * TILE_C];
+	float s[TILE_MAX];
 	int t, i, c;
 
-	for(t = t0; t + TILE_C <= t1; t += TILE_C){
-		j->tile(j->a->k, s, TILE_C, wr, j->wrow, abase + (size_t)t * astride, astride);
-		for(i = 0; i < TILE_R; i++)
-			for(c = 0; c < TILE_C; c++)
-				j->y[(size_t)(t + c) * j->rows + r + i] = s[i*TILE_C + c];
+	for(t = t0; t + j->tc <= t1; t += j->tc){
+		j->tile(j->a->k, s, j->tc, wr, j->wrow, abase + (size_t)t * astride, astride);
+		for(i = 0; i < j->tr; i++)
+			for(c = 0; c < j->tc; c++)
+				j->y[(size_t)(t + c) * j->rows + r + i] = s[i*j->tc + c];
 	}
-	for(i = 0; i < TILE_R && t < t1; i++)
+	for(i = 0; i < j->tr && t < t1; i++)
 		row_x4(j, r + i, t, t1, abase, astride);
 }
 
@@ -119,7 +120,7 @@ block_fast(Job *j, int r0, int r1)
 		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
 		r = r0;
 		if(j->tile != NULL)
-			for(; r + TILE_R <= r1; r += TILE_R)
+			for(; r + j->tr <= r1; r += j->tr)
 				block_tiles(j, r, t0, t1, abase, astride);
 		for(; r < r1; r++)
 			row_x4(j, r, t0, t1, abase, astride);
@@ -165,7 +166,7 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.w = w;
 	j.wt = quant_type(w->type);
 	j.dot4 = quant_vec_dot_x4(w->type);
-	j.tile = quant_tile(w->type);
+	j.tile = quant_tile(w->type, &j.tr, &j.tc);
 	j.gemv = quant_gemv(w->type);
 	j.a = a;
 	j.y = y;
