@@ -152,7 +152,8 @@ biased_products(__m256i qu, __m256i qy, __m256i bias_term)
 
 /*
  * Two blocks' int16 pair sums (elements 0..15 in the low lane, 16..31 in the
- * high one) as [4 int32 sums of block a | 4 of block b].  Wide quants (q8_0)
+ * high one) as [4 int32 sums of block a | 4 of block b]: [a lo | b hi] +
+ * [a hi | b lo] needs one lane crossing, not two.  Wide quants (q8_0)
  * widen first: four of their products can exceed int16; the others cannot
  * (at most 4*31*127).
  */
@@ -164,10 +165,10 @@ pair_sums(__m256i a, __m256i b, int wide)
 	if(wide){
 		a = _mm256_madd_epi16(a, ones);
 		b = _mm256_madd_epi16(b, ones);
-		return _mm256_add_epi32(_mm256_permute2x128_si256(a, b, 0x20), _mm256_permute2x128_si256(a, b, 0x31));
+		return _mm256_add_epi32(_mm256_blend_epi32(a, b, 0xF0), _mm256_permute2x128_si256(a, b, 0x21));
 	}
-	return _mm256_madd_epi16(_mm256_add_epi16(_mm256_permute2x128_si256(a, b, 0x20),
-		_mm256_permute2x128_si256(a, b, 0x31)), ones);
+	return _mm256_madd_epi16(_mm256_add_epi16(_mm256_blend_epi32(a, b, 0xF0),
+		_mm256_permute2x128_si256(a, b, 0x21)), ones);
 }
 
 /* lanes a0+a2, b0+b2, a1+a3, b1+b3 of each 128-bit half */
