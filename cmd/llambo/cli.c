@@ -137,6 +137,17 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 	o->sp.n_ctx = o->n_ctx;
 }
 
+void
+cli_need_prompt(Opts *o, const char *usage)
+{
+	if(o->prompt == NULL && o->nrest > 0)
+		o->prompt = o->rest[0];
+	if(o->prompt == NULL){
+		fputs(usage, stderr);
+		exit(2);
+	}
+}
+
 const char *
 cli_default_model(void)
 {

@@ -30,6 +30,8 @@ typedef struct Opts {
 
 /* Parses argv (after the subcommand); exits with a usage message on a bad flag. */
 void cli_parse(Opts *o, int argc, char **argv, const char *usage);
+/* The prompt from -p or the first plain argument; exits with the usage when there is none. */
+void cli_need_prompt(Opts *o, const char *usage);
 /* Loads o->model (or the default); exits non-zero with the reason on failure. */
 int cli_load(Opts *o);
 /* The default model: $LLAMBO_MODEL, ../shared's aidreams260K, or a synthetic one written on first use. */

@@ -25,12 +25,7 @@ cmd_run(int argc, char **argv)
 	int id;
 
 	cli_parse(&o, argc, argv, usage);
-	if(o.prompt == NULL && o.nrest > 0)
-		o.prompt = o.rest[0];
-	if(o.prompt == NULL){
-		fputs(usage, stderr);
-		return 2;
-	}
+	cli_need_prompt(&o, usage);
 	if(o.n_predict >= 0)
 		o.sp.max_tokens = o.n_predict;
 	id = cli_load(&o);

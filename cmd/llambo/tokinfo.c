@@ -13,12 +13,7 @@ cmd_tokenize(int argc, char **argv)
 	int id, n, i;
 
 	cli_parse(&o, argc, argv, usage);
-	if(o.prompt == NULL && o.nrest > 0)
-		o.prompt = o.rest[0];
-	if(o.prompt == NULL){
-		fputs(usage, stderr);
-		return 2;
-	}
+	cli_need_prompt(&o, usage);
 	id = cli_load(&o);
 	n = llambo_tokenize(id, o.prompt, &toks);
 	if(n < 0)
