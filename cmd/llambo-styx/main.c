@@ -125,6 +125,8 @@ main(int argc, char **argv)
 	if(naddrs == 0 && !stdio)
 		addrs[naddrs++] = "tcp!127.0.0.1!9999";
 	signal(SIGPIPE, SIG_IGN);
+	/* a SIGTERM ignored by whoever started us would be discarded, not queued for sigwait: kill must stop the server */
+	signal(SIGTERM, SIG_DFL);
 	/* blocked in every thread the server starts; main waits for them below */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
