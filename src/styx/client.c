@@ -142,18 +142,11 @@ styxc_send(StyxClient *c, StyxFcall *t)
 static int
 readn(StyxClient *c, uint8_t *p, size_t n)
 {
-	ssize_t k;
-
-	while(n > 0){
-		k = read(c->fd, p, n);
-		if(k < 0 && errno == EINTR)
-			continue;
-		if(k == 0)
-			return lb_err("connection closed by the server");
-		if(k < 0)
-			return lb_err("read: %s", errno == EAGAIN ? "timed out" : strerror(errno));
-		p += k;
-		n -= (size_t)k;
+	switch(styx_readn(c->fd, p, n)){
+	case 0:
+		return lb_err("connection closed by the server");
+	case -1:
+		return lb_err("read: %s", errno == EAGAIN ? "timed out" : strerror(errno));
 	}
 	return 0;
 }

@@ -254,31 +254,13 @@ conn_rread(const void *data, uint32_t count, size_t *n)
 	return m;
 }
 
-/* Reads exactly n bytes; -1 at the end of the stream or on an error. */
-static int
-readn(Conn *c, uint8_t *p, size_t n)
-{
-	ssize_t k;
-
-	while(n > 0){
-		k = read(c->rfd, p, n);
-		if(k < 0 && errno == EINTR)
-			continue;
-		if(k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 /* The next message, framed: its size, or -1 to close the connection. */
 static long
 readmsg(Conn *c)
 {
 	uint32_t size, max = c->msize > 0 ? c->msize : c->srv->cfg.lim.max_msize;
 
-	if(readn(c, c->rbuf, 4) < 0)
+	if(styx_readn(c->rfd, c->rbuf, 4) <= 0)
 		return -1;
 	size = styx_get32(c->rbuf);
 	if(size < STYX_HDRSZ || size > max){
@@ -286,7 +268,7 @@ readmsg(Conn *c)
 			fprintf(stderr, "%d bad message size %u (msize %u): closing\n", c->num, size, max);
 		return -1;
 	}
-	if(readn(c, c->rbuf + 4, size - 4) < 0)
+	if(styx_readn(c->rfd, c->rbuf + 4, size - 4) <= 0)
 		return -1;
 	return (long)size;
 }

@@ -1,5 +1,7 @@
 /* fcall.c - packing and unpacking 9P2000 messages; see fcall.h. */
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../util/error.h"
 #include "fcall.h"
@@ -486,4 +488,21 @@ styx_strcpy(char *buf, size_t n, StyxStr s)
 	memcpy(buf, s.p, k);
 	buf[k] = 0;
 	return buf;
+}
+
+int
+styx_readn(int fd, uint8_t *p, size_t n)
+{
+	ssize_t k;
+
+	while(n > 0){
+		k = read(fd, p, n);
+		if(k < 0 && errno == EINTR)
+			continue;
+		if(k <= 0)
+			return k == 0 ? 0 : -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 1;
 }

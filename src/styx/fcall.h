@@ -126,6 +126,8 @@ styx_put32(uint8_t *p, uint32_t v)
  * Returns 0, or -1 with lb_err set to what is wrong with it.
  */
 int styx_unpack(const uint8_t *buf, size_t n, StyxFcall *f);
+/* Reads exactly n bytes of a message from fd (retrying EINTR): 1 done, 0 the stream ended first, -1 an error (errno). */
+int styx_readn(int fd, uint8_t *p, size_t n);
 /* Packs f into buf; returns the message size, or 0 if it does not fit in max. */
 size_t styx_pack(const StyxFcall *f, uint8_t *buf, size_t max);
 /* The size styx_pack needs for f. */
