@@ -51,20 +51,16 @@ attn_task(void *arg, int ith, int nth)
 	}
 }
 
-/* RoPE on q and k of each token, then k and v into the cache at the token's position. */
+/* k and v of each token into the cache at the token's position. */
 static void
 kv_store(Ctx *c, int il, int n)
 {
 	const HParams *hp = &c->m->hp;
-	int hd = hp->head_dim, kvd = hp->n_head_kv * hd, qd = hp->n_head * hd, t, i;
+	int kvd = hp->n_head_kv * hp->head_dim, t, i;
 
 	for(t = 0; t < n; t++){
 		size_t slot = ((size_t)il * c->n_ctx + c->pos + t) * kvd;
 		float *vt = c->vcache + (size_t)il * kvd * c->n_ctx + c->pos + t;
-		op_rope(c->q + (size_t)t * qd, hp->n_head, hd, hp->n_rot, c->pos + t, hp->rope_base,
-			hp->rope_freq_scale, c->m->rope_freqs);
-		op_rope(c->k + (size_t)t * kvd, hp->n_head_kv, hd, hp->n_rot, c->pos + t, hp->rope_base,
-			hp->rope_freq_scale, c->m->rope_freqs);
 		memcpy(c->kcache + slot, c->k + (size_t)t * kvd, sizeof(float) * kvd);
 		for(i = 0; i < kvd; i++)
 			vt[(size_t)i * c->n_ctx] = c->v[(size_t)t * kvd + i];

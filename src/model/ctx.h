@@ -22,7 +22,7 @@ struct Ctx {
 	size_t memsize;
 };
 
-/* attn.c: RoPE on the batch's q and k, k and v into the cache, then causal attention into att. */
+/* attn.c: the batch's k and v (already rotated) into the cache, then causal attention of q into att. */
 void attn_layer(Ctx *c, int il, int n);
 
 #endif

@@ -2,7 +2,8 @@
  * forward.c - the llama forward pass over a batch of tokens.
  *
  * Per layer: h = rmsnorm(x) * attn_norm; q, k, v = Wq h, Wk h, Wv h; RoPE on q
- * and k, and causal attention over the cache (attn.c); x += Wo att.  Then h = rmsnorm(x) * ffn_norm;
+ * and k; causal attention over the cache (attn.c); x += Wo att.  Then
+ * h = rmsnorm(x) * ffn_norm;
  * x += Wdown (silu(Wgate h) * Wup h).  Finally logits = Wout (rmsnorm(x) * out_norm).
  */
 #include <stdlib.h>
@@ -12,6 +13,21 @@
 #include "../util/error.h"
 #include "ctx.h"
 #include "ops.h"
+
+/* RoPE on q and k of each token of the batch, at its position. */
+static void
+rope_batch(Ctx *c, int n)
+{
+	const HParams *hp = &c->m->hp;
+	int hd = hp->head_dim, kvd = hp->n_head_kv * hd, qd = hp->n_head * hd, t;
+
+	for(t = 0; t < n; t++){
+		op_rope(c->q + (size_t)t * qd, hp->n_head, hd, hp->n_rot, c->pos + t, hp->rope_base,
+			hp->rope_freq_scale, c->m->rope_freqs);
+		op_rope(c->k + (size_t)t * kvd, hp->n_head_kv, hd, hp->n_rot, c->pos + t, hp->rope_base,
+			hp->rope_freq_scale, c->m->rope_freqs);
+	}
+}
 
 static void
 layer_forward(Ctx *c, int il, int n)
@@ -27,6 +43,7 @@ layer_forward(Ctx *c, int il, int n)
 	matmul(&c->env, l->wq, &a, c->q);
 	matmul(&c->env, l->wk, &a, c->k);
 	matmul(&c->env, l->wv, &a, c->v);
+	rope_batch(c, n);
 	attn_layer(c, il, n);
 	act_set(&a, c->att, n, qd, c->qbuf);
 	matmul(&c->env, l->wo, &a, c->h);
