@@ -12,8 +12,8 @@ done
 if [ -n "$need" ]; then
 	echo "installing:$need"
 	dpkg --print-foreign-architectures | grep -qx i386 || $SUDO dpkg --add-architecture i386
-	$SUDO apt-get update -qq || echo "apt-get update reported errors; trying with the indexes it has"
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $need
+	$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq || echo "apt-get update reported errors; trying with the indexes it has"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq $need
 fi
 
 # PCRE2 for -m32.  libpcre2-dev:i386 cannot always be installed beside the amd64 one (a
