@@ -31,7 +31,8 @@ LLAMBO_API int   llambo_free_model(int id);	/* 0, or -1 */
 
 LLAMBO_API const char *llambo_last_error(void);	/* reason of this thread's last failure */
 LLAMBO_API void  llambo_free(void *p);	/* frees what the library returned */
-LLAMBO_API const char *llambo_version(void);
+LLAMBO_API const char *llambo_version(void);	/* LLAMBO_VERSION of the library, "0.1.0" */
+#define LLAMBO_VERSION "0.1.0"	/* the shared library's soname is libllambo.so.<first number> */
 
 /* Ids: reserve one now, load into it later (the 9P server's clone file). */
 LLAMBO_API int llambo_reserve_id(void);	/* id >= 0 in state "empty", or -1 */

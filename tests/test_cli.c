@@ -3,14 +3,17 @@
  * error with a non-zero exit for a bad model file from every subcommand.
  * Runs $B/bin/llambo (B is the build directory, default build).
  */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../src/model/synth.h"
+#include "llambo.h"
 #include "testutil.h"
 
 static char bin[512], model[512], out[512], err[512];
@@ -155,6 +158,53 @@ test_logits_golden(void **state)
 	unlink(path);
 }
 
+/*
+ * No -m, no $LLAMBO_MODEL and no ../shared (run from an empty directory): the
+ * built-in model runs, says on standard error that its weights are random and
+ * how to get a real model, and prints text (valid UTF-8, no control characters).
+ */
+static void
+test_builtin_model(void **state)
+{
+	static const char *runs[] = { "-n 48 --temp 0", "-n 200 --temp 2 --top-k 0 --top-p 1 --min-p 0 --seed 3" };
+	char dir[512], abin[PATH_MAX], args[4096], *o, *e;
+	size_t i, n;
+
+	tmp_path(dir, sizeof dir, "empty");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_non_null(realpath(bin, abin));
+	for(i = 0; i < sizeof runs / sizeof runs[0]; i++){
+		snprintf(args, sizeof args, "cd %.512s && env -u LLAMBO_MODEL %.1024s run -p 'Once upon a time' %s >%.512s 2>%.512s",
+			dir, abin, runs[i], out, err);
+		assert_int_equal(system(args), 0);
+		o = slurp(out);
+		e = slurp(err);
+		assert_non_null(strstr(e, "built-in"));
+		assert_non_null(strstr(e, "random"));
+		assert_non_null(strstr(e, "https://"));	/* an example download */
+		assert_non_null(strstr(e, "-m "));
+		n = strlen(o);
+		assert_true(n > 10 && o[n - 1] == '\n');
+		if(!is_text(o, n - 1) || memchr(o, '\n', n - 1) != NULL)
+			fail_msg("the built-in model printed more than text: %s", o);
+		free(o);
+		free(e);
+	}
+	rmdir(dir);
+}
+
+static void
+test_version(void **state)
+{
+	char *o, want[64];
+
+	assert_int_equal(llambo("--version"), 0);
+	o = slurp(out);
+	snprintf(want, sizeof want, "llambo %s\n", LLAMBO_VERSION);
+	assert_string_equal(o, want);
+	free(o);
+}
+
 static void
 test_bad_model_everywhere(void **state)
 {
@@ -195,6 +245,8 @@ main(void)
 		cmocka_unit_test(test_logits_file),
 		cmocka_unit_test(test_logits_golden),
 		cmocka_unit_test(test_bad_model_everywhere),
+		cmocka_unit_test(test_builtin_model),
+		cmocka_unit_test(test_version),
 	};
 
 	return cmocka_run_group_tests(t, setup, teardown);

@@ -51,3 +51,32 @@ tmp_path(char *buf, size_t n, const char *name)
 		dir = "/tmp";
 	snprintf(buf, n, "%s/llambo-test-%d-%s", dir, (int)getpid(), name);
 }
+
+int
+is_text(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, k, len;
+	uint32_t c, min;
+
+	while(i < n){
+		c = p[i];
+		len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+		if(len == 0 || i + len > n)
+			return 0;
+		min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+		if(len > 1)
+			c &= 0x7F >> len;
+		for(k = 1; k < len; k++){
+			if((p[i + k] & 0xC0) != 0x80)
+				return 0;
+			c = c << 6 | (p[i + k] & 0x3F);
+		}
+		if((len > 1 && c < min) || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+			return 0;
+		if((c < 0x20 && c != '\n') || (c >= 0x7F && c < 0xA0))
+			return 0;
+		i += len;
+	}
+	return 1;
+}

@@ -21,6 +21,8 @@ int shared_path(char *buf, size_t n, const char *rel);
 
 /* Reads a whole file into malloc'd memory (NUL-terminated); NULL if it cannot. */
 char *read_file(const char *path, size_t *len);
+/* 1 if s[0..n) is valid UTF-8 (shortest forms, no surrogates) with no control character but '\n'. */
+int is_text(const char *s, size_t n);
 /* A fresh temporary path for the test to write (in $TMPDIR or /tmp). */
 void tmp_path(char *buf, size_t n, const char *name);
 

@@ -148,28 +148,6 @@ cli_need_prompt(Opts *o, const char *usage)
 	}
 }
 
-const char *
-cli_default_model(void)
-{
-	static char path[1024];
-	const char *env = getenv("LLAMBO_MODEL");
-	SynthSpec s;
-	struct stat st;
-
-	if(env != NULL && env[0] != 0)
-		return env;
-	if(stat("../shared/models/aidreams260K.gguf", &st) == 0)
-		return "../shared/models/aidreams260K.gguf";
-	snprintf(path, sizeof path, "%s/llambo-default-model.gguf", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if(stat(path, &st) == 0)
-		return path;
-	fprintf(stderr, "llambo: no -m given and no ../shared/models: writing a small synthetic model to %s\n", path);
-	synth_defaults(&s);
-	if(synth_write(&s, path) < 0)
-		cli_die("cannot write the default model: %s", llambo_last_error());
-	return path;
-}
-
 /* Loads the model, saying so on standard error when it is big enough to take a while (or with -v). */
 int
 cli_load(Opts *o)
@@ -178,8 +156,8 @@ cli_load(Opts *o)
 	struct stat st;
 	int id, tell;
 
-	if(o->model == NULL)
-		o->model = cli_default_model();
+	if(o->model == NULL && (o->model = cli_default_model()) == NULL)
+		return cli_load_builtin(o);
 	tell = o->verbose || (stat(o->model, &st) == 0 && st.st_size > (64 << 20));
 	if(tell)
 		fprintf(stderr, "llambo: loading %s (%.0f MiB, %s)...\n", o->model,

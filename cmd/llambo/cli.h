@@ -34,8 +34,10 @@ void cli_parse(Opts *o, int argc, char **argv, const char *usage);
 void cli_need_prompt(Opts *o, const char *usage);
 /* Loads o->model (or the default); exits non-zero with the reason on failure. */
 int cli_load(Opts *o);
-/* The default model: $LLAMBO_MODEL, ../shared's aidreams260K, or a synthetic one written on first use. */
+/* The default model (defmodel.c): $LLAMBO_MODEL or ../shared's aidreams260K; NULL when neither is there. */
 const char *cli_default_model(void);
+/* Loads the built-in model (random weights, a vocabulary of words), saying so on standard error. */
+int cli_load_builtin(Opts *o);
 double cli_now_ms(void);
 long cli_peak_rss_kb(void);
 _Noreturn void cli_die(const char *fmt, ...);

@@ -45,8 +45,9 @@ usage(FILE *f)
 	fprintf(f, "usage: llambo command [flags]\n\n");
 	for(i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].what);
-	fprintf(f, "\nllambo command -h tells more.  Without -m the default model is used ($LLAMBO_MODEL,\n"
-		"../shared/models/aidreams260K.gguf, or a small synthetic model written on first use).\n");
+	fprintf(f, "\nllambo command -h tells more; llambo --version the version.  Without -m the default\n"
+		"model is used: $LLAMBO_MODEL, ../shared/models/aidreams260K.gguf, or else a built-in one\n"
+		"with random weights (it says so).\n");
 }
 
 int
@@ -57,6 +58,10 @@ main(int argc, char **argv)
 	if(argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0){
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
+	}
+	if(strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0){
+		printf("llambo %s\n", llambo_version());
+		return 0;
 	}
 	if(strcmp(argv[1], "serve") == 0)
 		return serve(argv[0], argv + 1);

@@ -28,7 +28,7 @@ llambo_free(void *p)
 const char *
 llambo_version(void)
 {
-	return "llambo 0.1";
+	return LLAMBO_VERSION;
 }
 
 int

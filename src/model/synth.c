@@ -106,67 +106,6 @@ add_tensor(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, 
 	return 0;
 }
 
-/*
- * A sentencepiece-style vocabulary: <unk> <s> </s>, the 256 byte tokens, then
- * U+2581 and printable ASCII, alone and after U+2581, then two-letter pieces.
- */
-static int
-add_vocab(Synth *y, int n)
-{
-	char **tok = calloc((size_t)n, sizeof *tok);
-	float *score = malloc(sizeof(float) * (size_t)n);
-	int32_t *type = malloc(sizeof(int32_t) * (size_t)n);
-	int i, k = 0, rc = 0;
-
-	if(tok == NULL || score == NULL || type == NULL){
-		rc = lb_err("out of memory");
-		goto done;
-	}
-	for(i = 0; i < n; i++){
-		char b[32];
-		int j = i - 259;
-		type[i] = 1;
-		score[i] = -(float)i;
-		if(i < 3){
-			snprintf(b, sizeof b, "%s", i == 0 ? "<unk>" : i == 1 ? "<s>" : "</s>");
-			type[i] = i == 0 ? 2 : 3;
-		}else if(i < 259){
-			snprintf(b, sizeof b, "<0x%02X>", i - 3);
-			type[i] = 6;
-		}else if(j == 0)
-			snprintf(b, sizeof b, "\xe2\x96\x81");
-		else if(j <= 94)
-			snprintf(b, sizeof b, "%c", 32 + j);
-		else if(j <= 188)
-			snprintf(b, sizeof b, "\xe2\x96\x81%c", 32 + j - 94);
-		else{
-			k = j - 189;
-			snprintf(b, sizeof b, "\xe2\x96\x81%c%c%c", 'a' + k % 26, 'a' + (k / 26) % 26, 'a' + (k / 676) % 26);
-			if(k >= 26 * 26 * 26)
-				snprintf(b, sizeof b, "<extra_%d>", i);
-		}
-		tok[i] = strdup(b);
-		if(tok[i] == NULL){
-			rc = lb_err("out of memory");
-			goto done;
-		}
-	}
-	gguf_w_str(y->w, "tokenizer.ggml.model", "llama");
-	gguf_w_arr_str(y->w, "tokenizer.ggml.tokens", (const char *const *)tok, (size_t)n);
-	gguf_w_arr_f32(y->w, "tokenizer.ggml.scores", score, (size_t)n);
-	gguf_w_arr_i32(y->w, "tokenizer.ggml.token_type", type, (size_t)n);
-	gguf_w_u32(y->w, "tokenizer.ggml.bos_token_id", 1);
-	gguf_w_u32(y->w, "tokenizer.ggml.eos_token_id", 2);
-	gguf_w_u32(y->w, "tokenizer.ggml.unknown_token_id", 0);
-done:
-	for(i = 0; tok != NULL && i < n; i++)
-		free(tok[i]);
-	free(tok);
-	free(score);
-	free(type);
-	return rc;
-}
-
 static int
 add_meta(Synth *y, const Mix *mx)
 {
@@ -189,7 +128,7 @@ add_meta(Synth *y, const Mix *mx)
 	gguf_w_u32(y->w, "llama.rope.dimension_count", (uint32_t)(s->n_embd / s->n_head));
 	gguf_w_f32(y->w, "llama.rope.freq_base", 10000.0f);
 	gguf_w_f32(y->w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
-	return add_vocab(y, s->n_vocab);
+	return synth_vocab(y->w, s->n_vocab);
 }
 
 static int
@@ -234,8 +173,6 @@ check_spec(const SynthSpec *s)
 		return lb_err("every dimension must be positive");
 	if(s->n_embd % s->n_head != 0 || s->n_head % s->n_head_kv != 0 || (s->n_embd / s->n_head) % 2 != 0)
 		return lb_err("n_embd must be a multiple of n_head (with an even head size), n_head of n_head_kv");
-	if(s->n_vocab < 300)
-		return lb_err("n_vocab must be at least 300 (specials, bytes and some pieces)");
 	return 0;
 }
 

@@ -20,4 +20,9 @@ typedef struct SynthSpec {
 void synth_defaults(SynthSpec *s);	/* a small model: 256 wide, 4 layers, 512 tokens, Q8_0 */
 int synth_write(const SynthSpec *s, const char *path);	/* 0, or -1 with lb_err set */
 
+/* The vocabulary (synth_vocab.c): words, so that random weights still make text. */
+enum { SYNTH_MIN_VOCAB = 300 };
+struct GGUFWriter;
+int synth_vocab(struct GGUFWriter *w, int n_vocab);	/* 0, or -1 with lb_err set */
+
 #endif
