@@ -2,7 +2,8 @@
 #   make            build/ (optimised)
 #   make SAN=1      build-san/ (AddressSanitizer + UndefinedBehaviorSanitizer)
 #   make M32=1      build32/ (-m32, what hosted Inferno's emu links with)
-#   make test       builds and runs the tests (also with SAN=1 / M32=1)
+#   make PLAIN=1    build-plain/ (no SIMD kernel tier: the plain C build of any machine)
+#   make test       builds and runs the tests (also with SAN=1 / M32=1 / PLAIN=1)
 
 CC ?= cc
 OPT ?= -O2
@@ -21,13 +22,26 @@ B := $(B)-san
 OPT = -O1
 ARCH += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
-CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(WARN) $(ARCH) -Iinclude $(CFLAGS)
-SIMD = -mavx2 -mfma -mf16c
+
+# Kernel tiers (src/quant/kernels.h): the files *_<tier>.c of the tiers of the machine the
+# build is for, each compiled with its tier's flags; every other file is plain C, and
+# tiers.c lists the tiers named by -DLB_TIER_<tier>.
+TIERS_ALL = avx2
+TIERS_x86 = avx2
+MACHINE := $(shell $(CC) -dumpmachine)
+TIERS = $(if $(filter x86_64-% i386-% i486-% i586-% i686-%,$(MACHINE)),$(TIERS_x86))
+ifeq ($(PLAIN),1)
+B := $(B)-plain
+TIERS =
+endif
+TIER_FLAGS_avx2 = -mavx2 -mfma -mf16c
+
+CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(WARN) $(ARCH) -Iinclude $(TIERS:%=-DLB_TIER_%) $(CFLAGS)
 PCRELIB = $(if $(PCRE32),$(PCRE32),-lpcre2-8)
 LIBS = $(PCRELIB) -lm -pthread
 LDFLAGS_ALL = $(ARCH) $(LDFLAGS)
 
-LIBSRC = $(filter-out src/styx/%,$(wildcard src/*/*.c))
+LIBSRC = $(filter-out src/styx/% $(foreach t,$(filter-out $(TIERS),$(TIERS_ALL)),%_$(t).c),$(wildcard src/*/*.c))
 STYXSRC = $(wildcard src/styx/*.c)
 LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
 STYXOBJ = $(STYXSRC:%.c=$(B)/%.o)
@@ -52,9 +66,12 @@ $(B)/libstyx.a: $(STYXOBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/%_avx2.o: %_avx2.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(SIMD) -MMD -c -o $@ $<
+define TIER_RULE
+$$(B)/%_$(1).o: %_$(1).c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(CFLAGS_ALL) $$(TIER_FLAGS_$(1)) -MMD -c -o $$@ $$<
+endef
+$(foreach t,$(TIERS),$(eval $(call TIER_RULE,$(t))))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -74,7 +91,7 @@ test: all
 	B=$(B) sh tests/run.sh
 
 clean:
-	rm -rf build build-san build32 build32-san
+	rm -rf build build-san build32 build32-san build*-plain
 
 .PHONY: all test clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "quantref.h"
+#include "../src/quant/quant.h"
 
 static uint64_t state = 0x9E3779B97F4A7C15ull;
 
@@ -80,4 +81,10 @@ qr_first_diff(const float *a, const float *b, int n)
 		if(memcmp(&a[i], &b[i], sizeof(float)) != 0)
 			return i;
 	return -1;
+}
+
+void
+qr_best_tier(void)
+{
+	quant_use_tier(quant_ntiers() - 1);
 }

@@ -1,7 +1,7 @@
 /*
  * quantref.h - what the quantization tests share: a seeded random generator,
- * random rows, an fp16 decoding written independently of src/quant, and an
- * exact comparison of float rows.
+ * random rows, an fp16 decoding written independently of src/quant, an
+ * exact comparison of float rows, and the kernel tier tests leave in use.
  */
 #ifndef LB_QUANTREF_H
 #define LB_QUANTREF_H
@@ -20,5 +20,7 @@ void qr_fill_bytes(void *p, size_t n);
 float qr_half(uint16_t h);
 /* Index of the first element whose bits differ (NaNs included), or -1. */
 int qr_first_diff(const float *a, const float *b, int n);
+/* The best kernel tier (quant.h), as every test leaves it. */
+void qr_best_tier(void);
 
 #endif

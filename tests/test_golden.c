@@ -222,30 +222,33 @@ test_model(void **state)
 	assert_int_equal(llambo_free_model(id), 0);
 }
 
+static int tier;	/* the kernel tier a group runs with */
+
 static int
-plain_kernels(void **state)
+use_tier(void **state)
 {
-	quant_use_simd(0);
+	quant_use_tier(tier);
 	return 0;
 }
 
-/* Every model twice: with the CPU's best kernels, then with the plain C ones (what a CPU without AVX2 runs). */
+/* Every model with each kernel tier this CPU runs, the best first, plain C (what any CPU runs) last. */
 int
 main(void)
 {
 	enum { N = sizeof cases / sizeof cases[0] };
 	struct CMUnitTest t[N];
+	char group[64];
 	size_t i;
-	int failed;
+	int failed = 0;
 
 	for(i = 0; i < N; i++){
 		t[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_model, (void *)&cases[i]);
 		t[i].name = cases[i].model;
 	}
-	print_message("kernels: %s\n", quant_simd() ? "AVX2" : "plain C");
-	failed = _cmocka_run_group_tests("golden", t, N, NULL, NULL);
-	if(!quant_simd())
-		return failed;
-	print_message("kernels: plain C\n");
-	return failed + _cmocka_run_group_tests("golden, plain C kernels", t, N, plain_kernels, NULL);
+	for(tier = quant_ntiers() - 1; tier >= 0; tier--){
+		snprintf(group, sizeof group, "golden, %s kernels", quant_tier_name(tier));
+		print_message("kernels: %s\n", quant_tier_name(tier));
+		failed += _cmocka_run_group_tests(group, t, N, use_tier, NULL);
+	}
+	return failed;
 }

@@ -1,8 +1,8 @@
 /*
  * test_kquants.c - the K-quant kernels: decoders against a decoding written
  * here from the bit layouts, hand-built blocks with values worked out by hand,
- * quantizer round-trip errors, dot products against a double reference, AVX2
- * against plain C, and the bytes of the Q8_K activation quantizer.
+ * quantizer round-trip errors, dot products against a double reference in
+ * every kernel tier, and the bytes of the Q8_K activation quantizer.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "quantref.h"
 #include "../src/quant/blocks.h"
 #include "../src/quant/fp16.h"
-#include "../src/quant/gemm_k.h"
 #include "../src/quant/kernels.h"
 #include "../src/quant/quant.h"
 
@@ -65,9 +65,9 @@ rand_half(void)
 }
 
 static const QuantType *
-qtype(uint32_t t, int simd)
+qtype(uint32_t t, int tier)
 {
-	quant_use_simd(simd);
+	quant_use_tier(tier);
 	return quant_type(t);
 }
 
@@ -191,8 +191,8 @@ test_decode_random(void **state)
 
 	(void)state;
 	for(int t = 0; t < NKTYPES; t++)
-		for(int simd = 0; simd < 2; simd++){
-			const QuantType *qt = qtype(ktypes[t], simd);
+		for(int tier = 0; tier < quant_ntiers(); tier++){
+			const QuantType *qt = qtype(ktypes[t], tier);
 
 			for(int i = 0; i < NB; i++)
 				random_block(ktypes[t], buf + i*qt->size);
@@ -202,7 +202,7 @@ test_decode_random(void **state)
 					want[i*QK_K + k] = ref_decode(ktypes[t], buf + i*qt->size, k);
 			assert_same_floats(got, want, NB*QK_K);
 		}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 static void
@@ -433,74 +433,48 @@ report_dot(uint32_t t, int n, const char *what, float got, double want)
 }
 
 /*
- * vec_dot of a row of t against the double reference.  With simd, the AVX2
- * vec_dot too, the weight row at every byte offset from 0 to 31, and
- * the x4 kernel on four activation rows, bit-identical to vec_dot on each.
+ * vec_dot of a row of t against the double reference, in plain C at offsets
+ * 0 and 1, in every other tier with the weight row at every byte offset
+ * from 0 to 31 (GGUF rows may sit at odd offsets).
  */
 static void
-check_dot(uint32_t t, int n, int simd)
+check_dot(uint32_t t, int n)
 {
-	enum { NMAX = 5632, NB = NMAX/QK_K, STRIDE = NB + 1 };
-	static uint8_t w[NB * sizeof(block_q8_K)], shifted[sizeof w + 32], unused[sizeof w];
-	static block_q8_K a[4*STRIDE];
+	enum { NMAX = 5632, NB = NMAX/QK_K };
+	static uint8_t w[NB * sizeof(block_q8_K)], shifted[sizeof w + 32];
+	static block_q8_K a[NB];
 	double want, mag;
-	float got, s4[4], s1;
+	float got, s1;
 
 	make_operands(t, n, w, a);
 	want = dot_reference(t, n, w, a, &mag);
 	qtype(t, 0)->vec_dot(n, &got, w, a);
 	if(fabs(got - want) > 2e-6*mag)
 		report_dot(t, n, "plain", got, want);
-	memcpy(shifted + 1, w, quant_row_size(t, n));	/* GGUF rows may sit at odd offsets */
+	memcpy(shifted + 1, w, quant_row_size(t, n));
 	qtype(t, 0)->vec_dot(n, &s1, shifted + 1, a);
 	if(memcmp(&s1, &got, sizeof s1) != 0)
 		report_dot(t, n, "plain at an odd offset", s1, got);
-	if(!simd)
-		return;
-	for(int off = 0; off < 32; off++){
-		memcpy(shifted + off, w, quant_row_size(t, n));
-		qtype(t, 1)->vec_dot(n, &got, shifted + off, a);
-		if(fabs(got - want) > 2e-6*mag)
-			report_dot(t, n, "avx2", got, want);
-	}
-	for(int r = 1; r < 4; r++)
-		make_operands(t, n, unused, a + r*STRIDE);	/* other activations in rows 1..3 */
-	quant_vec_dot_x4_k(t)(n, s4, shifted + 31, a, STRIDE * sizeof(block_q8_K));
-	for(int r = 0; r < 4; r++){
-		qtype(t, 1)->vec_dot(n, &s1, shifted + 31, a + r*STRIDE);
-		if(memcmp(&s1, &s4[r], sizeof s1) != 0)
-			report_dot(t, n, "x4", s4[r], s1);
-	}
+	for(int tier = 1; tier < quant_ntiers(); tier++)
+		for(int off = 0; off < 32; off++){
+			memcpy(shifted + off, w, quant_row_size(t, n));
+			qtype(t, tier)->vec_dot(n, &got, shifted + off, a);
+			if(fabs(got - want) > 2e-6*mag)
+				report_dot(t, n, quant_tier_name(tier), got, want);
+		}
+	qr_best_tier();
 }
 
 static void
-test_dot_plain(void **state)
+test_dot(void **state)
 {
 	(void)state;
 	for(int t = 0; t < NKTYPES; t++)
 		for(size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
-			check_dot(ktypes[t], lengths[l], 0);
-	quant_use_simd(1);
+			check_dot(ktypes[t], lengths[l]);
 }
 
-static void
-test_dot_simd(void **state)
-{
-	(void)state;
-	quant_use_simd(1);
-	if(!quant_simd())
-		skip();
-	for(int t = 0; t < NKTYPES; t++)
-		for(size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++)
-			check_dot(ktypes[t], lengths[l], 1);
-	quant_use_simd(1);
-	assert_null(quant_vec_dot_x4_k(LB_Q8_0));
-	quant_use_simd(0);
-	assert_null(quant_vec_dot_x4_k(LB_Q4_K));	/* plain C: vec_dot four times */
-	quant_use_simd(1);
-}
-
-/* Plain and AVX2 Q8_K quantization of x give the same bytes. */
+/* Every tier's Q8_K quantization of x gives the plain bytes. */
 static void
 assert_same_q8_K(const float *x, int n)
 {
@@ -508,15 +482,17 @@ assert_same_q8_K(const float *x, int n)
 
 	assert_true(n <= 32*QK_K);
 	memset(p, 0xAA, sizeof p);
-	memset(s, 0x55, sizeof s);
 	qtype(LB_Q8_K, 0)->from_float(x, p, n);
-	qtype(LB_Q8_K, 1)->from_float(x, s, n);
-	quant_use_simd(1);
-	for(int i = 0; i < n/QK_K; i++)
-		if(memcmp(&p[i], &s[i], sizeof p[i]) != 0){
-			print_error("block %d differs\n", i);
-			fail();
-		}
+	for(int tier = 1; tier < quant_ntiers(); tier++){
+		memset(s, 0x55, sizeof s);
+		qtype(LB_Q8_K, tier)->from_float(x, s, n);
+		for(int i = 0; i < n/QK_K; i++)
+			if(memcmp(&p[i], &s[i], sizeof p[i]) != 0){
+				print_error("%s: block %d differs\n", quant_tier_name(tier), i);
+				fail();
+			}
+	}
+	qr_best_tier();
 }
 
 static void
@@ -539,7 +515,7 @@ test_q8_K_bytes(void **state)
 			sum += b.qs[16*j + k];
 		assert_int_equal(b.bsums[j], sum);
 	}
-	if(!quant_simd())
+	if(quant_ntiers() == 1)
 		skip();
 	assert_same_q8_K(x, QK_K);
 	for(size_t l = 0; l < sizeof lengths / sizeof lengths[0]; l++){
@@ -583,8 +559,7 @@ main(void)
 		cmocka_unit_test(test_decode_hand),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_quantize_edges),
-		cmocka_unit_test(test_dot_plain),
-		cmocka_unit_test(test_dot_simd),
+		cmocka_unit_test(test_dot),
 		cmocka_unit_test(test_q8_K_bytes),
 	};
 

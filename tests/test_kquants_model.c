@@ -4,7 +4,7 @@
  * no importance matrix, so by ggml's reference quantizers):
  *  - decoding each K-quant tensor lands within the type's error of the F32 one;
  *  - our quantizers, fed the F32 tensor, give the file's bytes exactly;
- *  - plain and AVX2 dot products of its rows agree with a double reference.
+ *  - the dot products of its rows in every kernel tier agree with a double reference.
  * Skips when ../shared is absent.
  */
 #include <math.h>
@@ -50,7 +50,7 @@ open_model(GGUFFile *f, const char *rel)
 	}
 }
 
-/* The first rows of w (type t, rows of k) dotted with random activations: plain and AVX2 against double. */
+/* The first rows of w (type t, rows of k) dotted with random activations: every tier against double. */
 static void
 check_rows(const GGUFTensor *w, int k, int rows)
 {
@@ -75,15 +75,15 @@ check_rows(const GGUFTensor *w, int k, int rows)
 			want += (double)x[i]*a[i];
 			mag += fabs((double)x[i]*a[i]);
 		}
-		for(int simd = 0; simd < 2; simd++){
-			quant_use_simd(simd);
+		for(int tier = 0; tier < quant_ntiers(); tier++){
+			quant_use_tier(tier);
 			quant_type(w->type)->vec_dot(k, &got, row, q8);
 			if(fabs(got - want) > 2e-6*mag){
-				print_error("%s row %d simd %d: %.9g, want %.9g\n", w->name, r, simd, got, want);
+				print_error("%s row %d %s: %.9g, want %.9g\n", w->name, r, quant_tier_name(tier), got, want);
 				fail();
 			}
 		}
-		quant_use_simd(1);
+		quant_use_tier(quant_ntiers() - 1);
 	}
 	free(a);
 	free(x);

@@ -3,8 +3,8 @@
  * q5_0, q5_1, q8_0, q8_1): decoders against decodings written here from the
  * formats, edge scales, quantizer round-trip bounds, the q8 activation bytes
  * (rounding ties, NaN, infinities, as ggml's x86 code makes them), dot products
- * against a double reference, AVX2 against plain C, unaligned rows, the x4
- * kernels of gemm.h, and the tensors of the shared model files.
+ * against a double reference, every kernel tier against plain C, unaligned
+ * rows, and the tensors of the shared model files.
  */
 #include <float.h>
 #include <math.h>
@@ -17,7 +17,6 @@
 #include "quantref.h"
 #include "../src/gguf/gguf.h"
 #include "../src/quant/blocks.h"
-#include "../src/quant/gemm.h"
 #include "../src/quant/quant.h"
 
 enum { QK = 32, NMAX = 5632 };
@@ -29,10 +28,11 @@ static const int lengths[] = { 32, 64, 96, 160, 256, 4064, 4096, 5632, 1, 7, 31,
 enum { NWTYPES = sizeof wtypes / sizeof wtypes[0], NBTYPES = sizeof btypes / sizeof btypes[0],
 	NLENGTHS = sizeof lengths / sizeof lengths[0] };
 
+/* The type's traits in a kernel tier (0: plain C). */
 static const QuantType *
-mode(uint32_t t, int simd)
+mode(uint32_t t, int tier)
 {
-	quant_use_simd(simd);
+	quant_use_tier(tier);
 	return quant_type(t);
 }
 
@@ -82,18 +82,18 @@ test_f16_decode_all(void **state)
 {
 	static uint16_t h[65536];
 	static float got[65536], want[65536];
-	int i, simd;
+	int i, tier;
 
 	(void)state;
 	for(i = 0; i < 65536; i++){
 		h[i] = (uint16_t)i;
 		want[i] = qr_half((uint16_t)i);
 	}
-	for(simd = 0; simd < 2; simd++){
-		mode(LB_F16, simd)->to_float(h, got, 65536);
-		expect_same_floats(got, want, 65536, simd ? "f16 to_float avx2" : "f16 to_float");
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_F16, tier)->to_float(h, got, 65536);
+		expect_same_floats(got, want, 65536, quant_tier_name(tier));
 	}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 /* Every half survives the round trip; a NaN comes back quieted with its payload, as from F16C. */
@@ -102,24 +102,24 @@ test_f16_roundtrip_all(void **state)
 {
 	static float f[65536];
 	static uint16_t got[65536];
-	int i, simd;
+	int i, tier;
 
 	(void)state;
 	for(i = 0; i < 65536; i++)
 		f[i] = qr_half((uint16_t)i);
-	for(simd = 0; simd < 2; simd++){
-		mode(LB_F16, simd)->from_float(f, got, 65536);
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_F16, tier)->from_float(f, got, 65536);
 		for(i = 0; i < 65536; i++){
 			int nan = (i & 0x7C00) == 0x7C00 && (i & 0x3FF) != 0;
 			uint16_t want = (uint16_t)(nan ? i | 0x200 : i);
 
 			if(got[i] != want){
-				print_error("half 0x%04x came back as 0x%04x (simd %d)\n", i, got[i], simd);
+				print_error("half 0x%04x came back as 0x%04x (%s)\n", i, got[i], quant_tier_name(tier));
 				fail();
 			}
 		}
 	}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 /* Halfway between two halves goes to the even one; a hair off goes to the nearer. */
@@ -137,7 +137,7 @@ test_f16_rounding(void **state)
 	};
 	uint16_t h, e;
 	double mid;
-	int i, k, simd;
+	int i, k, tier;
 
 	(void)state;
 	for(h = 0, i = 0; h < NPOS; h++){
@@ -151,22 +151,22 @@ test_f16_rounding(void **state)
 			want[i] = want[i - 3] | 0x8000;
 		}
 	}
-	for(simd = 0; simd < 2; simd++){
-		mode(LB_F16, simd)->from_float(f, got, NPOS * 6);
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_F16, tier)->from_float(f, got, NPOS * 6);
 		for(i = 0; i < NPOS * 6; i++)
 			if(got[i] != want[i]){
-				print_error("%a rounds to 0x%04x, want 0x%04x (simd %d)\n", f[i], got[i], want[i], simd);
+				print_error("%a rounds to 0x%04x, want 0x%04x (%s)\n", f[i], got[i], want[i], quant_tier_name(tier));
 				fail();
 			}
 		for(k = 0; k < (int)(sizeof edge / sizeof edge[0]); k++){
-			mode(LB_F16, simd)->from_float(&edge[k].f, &h, 1);
+			mode(LB_F16, tier)->from_float(&edge[k].f, &h, 1);
 			if(h != edge[k].h){
-				print_error("%a rounds to 0x%04x, want 0x%04x (simd %d)\n", edge[k].f, h, edge[k].h, simd);
+				print_error("%a rounds to 0x%04x, want 0x%04x (%s)\n", edge[k].f, h, edge[k].h, quant_tier_name(tier));
 				fail();
 			}
 		}
 	}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 /* float to bfloat16, worked out in double: the nearer of the two neighbours, ties to even. */
@@ -197,7 +197,7 @@ test_bf16(void **state)
 	static uint16_t h[N], got[N], got2[N];
 	static float f[N], want[N];
 	uint32_t u;
-	int i, simd;
+	int i, tier;
 
 	(void)state;
 	for(i = 0; i < N; i++){
@@ -205,8 +205,8 @@ test_bf16(void **state)
 		u = (uint32_t)i << 16;
 		memcpy(&want[i], &u, 4);
 	}
-	for(simd = 0; simd < 2; simd++){
-		mode(LB_BF16, simd)->to_float(h, f, N);
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_BF16, tier)->to_float(h, f, N);
 		expect_same_floats(f, want, N, "bf16 to_float");
 	}
 	/* random bit patterns (NaNs among them), then the halfway cases */
@@ -217,12 +217,16 @@ test_bf16(void **state)
 		memcpy(&f[i], &u, 4);
 	}
 	mode(LB_BF16, 0)->from_float(f, got, N);
-	mode(LB_BF16, 1)->from_float(f, got2, N);
-	for(i = 0; i < N; i++)
-		if(got[i] != want_bf16(f[i]) || got2[i] != got[i]){
-			print_error("%a: bf16 0x%04x / 0x%04x, want 0x%04x\n", f[i], got[i], got2[i], want_bf16(f[i]));
-			fail();
-		}
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_BF16, tier)->from_float(f, got2, N);
+		for(i = 0; i < N; i++)
+			if(got[i] != want_bf16(f[i]) || got2[i] != got[i]){
+				print_error("%a: bf16 0x%04x / 0x%04x (%s), want 0x%04x\n", f[i], got[i], got2[i],
+					quant_tier_name(tier), want_bf16(f[i]));
+				fail();
+			}
+	}
+	qr_best_tier();
 }
 
 /* ---- the block types: decoding ---- */
@@ -288,7 +292,7 @@ test_decode_edges(void **state)
 	static uint8_t buf[NB * sizeof(block_q8_1)];
 	static float got[NB * QK], want[NB * QK];
 	char what[64];
-	int ti, i, j, simd;
+	int ti, i, j, tier;
 
 	(void)state;
 	for(ti = 0; ti < NBTYPES; ti++){
@@ -303,13 +307,13 @@ test_decode_edges(void **state)
 			for(j = 0; j < QK; j++)
 				want[i*QK + j] = want_value(t, buf + i*size, j);
 		}
-		for(simd = 0; simd < 2; simd++){
-			mode(t, simd)->to_float(buf, got, NB * QK);
-			snprintf(what, sizeof what, "%s to_float (simd %d)", quant_type(t)->name, simd);
+		for(tier = 0; tier < quant_ntiers(); tier++){
+			mode(t, tier)->to_float(buf, got, NB * QK);
+			snprintf(what, sizeof what, "%s to_float (%s)", quant_type(t)->name, quant_tier_name(tier));
 			expect_same_values(got, want, NB * QK, what);
 		}
 	}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 /* A few values worked out by hand. */
@@ -446,12 +450,12 @@ test_q8_1_sum(void **state)
 	static float x[N];
 	block_q8_1 b[N / QK];
 	float amax;
-	int i, j, sum, simd;
+	int i, j, sum, tier;
 
 	(void)state;
 	qr_fill_gauss(x, N, 2);
-	for(simd = 0; simd < 2; simd++){
-		mode(LB_Q8_1, simd)->from_float(x, b, N);
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_Q8_1, tier)->from_float(x, b, N);
 		for(i = 0; i < N / QK; i++){
 			for(amax = 0, sum = 0, j = 0; j < QK; j++){
 				sum += b[i].qs[j];
@@ -460,23 +464,27 @@ test_q8_1_sum(void **state)
 			assert_int_equal(b[i].s, to_half(amax / 127 * (float)sum));	/* the unrounded d */
 		}
 	}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
-/* q8_0 and q8_1 blocks of x with both kernels; they must agree, and the qs are returned from the plain one */
+/* q8_0 and q8_1 blocks of x in every tier; they must agree, and the qs are returned from the plain one */
 static void
 q8_both(const float *x, int nb, block_q8_0 *b0, block_q8_1 *b1)
 {
 	block_q8_0 s0[8];
 	block_q8_1 s1[8];
+	int tier;
 
 	assert_true(nb <= 8);
 	mode(LB_Q8_0, 0)->from_float(x, b0, nb * QK);
 	mode(LB_Q8_1, 0)->from_float(x, b1, nb * QK);
-	mode(LB_Q8_0, 1)->from_float(x, s0, nb * QK);
-	mode(LB_Q8_1, 1)->from_float(x, s1, nb * QK);
-	expect_same_bytes(s0, b0, nb * sizeof *b0, "q8_0 avx2 vs plain");
-	expect_same_bytes(s1, b1, nb * sizeof *b1, "q8_1 avx2 vs plain");
+	for(tier = 1; tier < quant_ntiers(); tier++){
+		mode(LB_Q8_0, tier)->from_float(x, s0, nb * QK);
+		mode(LB_Q8_1, tier)->from_float(x, s1, nb * QK);
+		expect_same_bytes(s0, b0, nb * sizeof *b0, quant_tier_name(tier));
+		expect_same_bytes(s1, b1, nb * sizeof *b1, quant_tier_name(tier));
+	}
+	qr_best_tier();
 	for(int i = 0; i < nb; i++){
 		assert_int_equal(b0[i].d, b1[i].d);
 		expect_same_bytes(b1[i].qs, b0[i].qs, QK, "q8_1 qs vs q8_0 qs");
@@ -567,7 +575,7 @@ test_q8_nonfinite(void **state)
 	expect_q8(&b0[3], 0x7C00, q, "-inf");
 }
 
-/* Random blocks against the formula written out here with nearbyintf; plain and AVX2 bytes agree. */
+/* Random blocks against the formula written out here with nearbyintf; every tier's bytes agree. */
 static void
 test_q8_random(void **state)
 {
@@ -633,7 +641,7 @@ make_acts(uint32_t t, int n, void *y)
 
 	qr_fill_gauss(x, n, ldexpf(1, (int)(qr_rand32() % 8) - 4));
 	mode(t, 0)->from_float(x, y, n);
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 /*
@@ -652,7 +660,7 @@ ref_dot(uint32_t t, int n, const void *w, const void *y, double *sumabs)
 
 	qt->to_float(w, a, n);
 	yt->to_float(y, b, n);
-	quant_use_simd(1);
+	qr_best_tier();
 	*sumabs = 0;
 	for(i = 0; i < n; i++){
 		s += (double)a[i] * b[i];
@@ -681,7 +689,7 @@ test_vec_dot_reference(void **state)
 	static uint8_t w[NMAX * 4], y[NMAX * 4];
 	double ref, sumabs;
 	float got;
-	int ti, li, kind, simd, n;
+	int ti, li, kind, tier, n;
 
 	(void)state;
 	for(ti = 0; ti < NWTYPES; ti++)
@@ -695,47 +703,48 @@ test_vec_dot_reference(void **state)
 				make_weights(t, n, w, kind);
 				make_acts(quant_type(t)->vec_dot_type, n, y);
 				ref = ref_dot(t, n, w, y, &sumabs);
-				for(simd = 0; simd < 2; simd++){
-					mode(t, simd)->vec_dot(n, &got, w, y);
+				for(tier = 0; tier < quant_ntiers(); tier++){
+					mode(t, tier)->vec_dot(n, &got, w, y);
 					if(!(fabs(got - ref) <= tolerance(n, sumabs))){
-						print_error("%s n %d kind %d simd %d: %.9g, want %.9g (sum|p| %.3g)\n",
-							quant_type(t)->name, n, kind, simd, got, ref, sumabs);
+						print_error("%s n %d kind %d %s: %.9g, want %.9g (sum|p| %.3g)\n",
+							quant_type(t)->name, n, kind, quant_tier_name(tier), got, ref, sumabs);
 						fail();
 					}
 				}
 			}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
-/* The AVX2 decoders and encoders give the plain C bytes, for every type. */
+/* Every tier's decoders and encoders give the plain C bytes, for every type. */
 static void
-test_simd_conversions(void **state)
+test_tier_conversions(void **state)
 {
 	enum { N = 4096 };
 	static float x[N], a[N], b[N];
 	static uint8_t qa[N * 4], qb[N * 4];
-	int ti;
+	int ti, tier;
 
 	(void)state;
-	quant_use_simd(1);
-	if(!quant_simd())
+	if(quant_ntiers() == 1)
 		skip();
-	for(ti = 0; ti < NWTYPES + 1; ti++){
-		const uint32_t t = ti < NWTYPES ? wtypes[ti] : LB_Q8_1;
-		const size_t size = quant_row_size(t, N);
+	for(tier = 1; tier < quant_ntiers(); tier++)
+		for(ti = 0; ti < NWTYPES + 1; ti++){
+			const uint32_t t = ti < NWTYPES ? wtypes[ti] : LB_Q8_1;
+			const size_t size = quant_row_size(t, N);
 
-		qr_fill_gauss(x, N, 3);
-		x[17] = NAN;
-		x[100] = -INFINITY;
-		x[200] = 1e-40f;
-		mode(t, 0)->from_float(x, qa, N);
-		mode(t, 1)->from_float(x, qb, N);
-		expect_same_bytes(qb, qa, size, quant_type(t)->name);
-		qr_fill_bytes(qa, size);
-		mode(t, 0)->to_float(qa, a, N);
-		mode(t, 1)->to_float(qa, b, N);
-		expect_same_floats(b, a, N, quant_type(t)->name);
-	}
+			qr_fill_gauss(x, N, 3);
+			x[17] = NAN;
+			x[100] = -INFINITY;
+			x[200] = 1e-40f;
+			mode(t, 0)->from_float(x, qa, N);
+			mode(t, tier)->from_float(x, qb, N);
+			expect_same_bytes(qb, qa, size, quant_type(t)->name);
+			qr_fill_bytes(qa, size);
+			mode(t, 0)->to_float(qa, a, N);
+			mode(t, tier)->to_float(qa, b, N);
+			expect_same_floats(b, a, N, quant_type(t)->name);
+		}
+	qr_best_tier();
 }
 
 /* Rows at any byte offset give the bits they give aligned. */
@@ -747,19 +756,19 @@ test_unaligned(void **state)
 	static uint8_t w[N * 4 + 64], y[N * 4 + 64], wu[N * 4 + 64], yu[N * 4 + 64], wq[N * 4];
 	static float f[N], fu[N], x[N];
 	float s, su;
-	int ti, k, simd;
+	int ti, k, tier;
 
 	(void)state;
 	for(ti = 0; ti < NWTYPES; ti++)
-		for(simd = 0; simd < 2; simd++){
+		for(tier = 0; tier < quant_ntiers(); tier++){
 			const uint32_t t = wtypes[ti];
-			const QuantType *qt = mode(t, simd);
+			const QuantType *qt = mode(t, tier);
 			const size_t wsize = quant_row_size(t, N);
 			const size_t ysize = quant_row_size(qt->vec_dot_type, N);
 
 			make_weights(t, N, w, 1);
 			make_acts(qt->vec_dot_type, N, y);
-			qt = mode(t, simd);
+			qt = mode(t, tier);
 			qt->vec_dot(N, &s, w, y);
 			qt->to_float(w, f, N);
 			qr_fill_gauss(x, N, 1);
@@ -775,54 +784,12 @@ test_unaligned(void **state)
 				expect_same_bytes(wu + offs[k], wq, wsize, "from_float into an unaligned row");
 			}
 		}
-	quant_use_simd(1);
-}
-
-/* gemm.h: four rows at once are bit-identical to four single dot products. */
-static void
-test_x4(void **state)
-{
-	static const int ns[] = { 32, 96, 4096, 5632, 7, 255 };
-	static uint8_t w[NMAX * 4], y[4 * (NMAX * 4 + 6)];
-	float s4[4], s1;
-	size_t stride;
-	int ti, ni, simd, r;
-
-	(void)state;
-	assert_null(quant_vec_dot_x4(LB_Q8_1));	/* an activation type: no kernel */
-	quant_use_simd(0);
-	assert_null(quant_vec_dot_x4(LB_Q4_K));	/* K-quants have x4 kernels only in AVX2 (test_kquants) */
-	quant_use_simd(1);
-	if(quant_simd())
-		assert_non_null(quant_vec_dot_x4(LB_Q4_K));
-	for(ti = 0; ti < NWTYPES; ti++)
-		for(ni = 0; ni < 6; ni++)
-			for(simd = 0; simd < 2; simd++){
-				const uint32_t t = wtypes[ti];
-				const QuantType *qt = mode(t, simd);
-				const int n = ns[ni];
-				lb_vec_dot_x4_fn x4 = quant_vec_dot_x4(t);
-
-				if(n % qt->blck != 0)
-					continue;
-				assert_non_null(x4);
-				stride = quant_row_size(qt->vec_dot_type, n) + 6;
-				make_weights(t, n, w, ni & 1);
-				for(r = 0; r < 4; r++)
-					make_acts(qt->vec_dot_type, n, y + r*stride);
-				qt = mode(t, simd);
-				x4(n, s4, w, y, stride);
-				for(r = 0; r < 4; r++){
-					qt->vec_dot(n, &s1, w, y + r*stride);
-					expect_same_floats(&s4[r], &s1, 1, qt->name);
-				}
-			}
-	quant_use_simd(1);
+	qr_best_tier();
 }
 
 /* ---- the shared model files ---- */
 
-/* Every tensor of its own type in a file: plain and AVX2 decode alike, to finite values;
+/* Every tensor of its own type in a file: every tier decodes it as plain C does, to finite values;
  * ggml's q4_0, q5_0 and q8_0 blocks come back byte for byte when requantized. */
 static void
 check_file(const char *name, uint32_t type)
@@ -830,12 +797,12 @@ check_file(const char *name, uint32_t type)
 	char path[512];
 	GGUFFile f;
 	const QuantType *qt;
-	float *a, *b, got[2], *act;
+	float *a, *b, got, *act;
 	uint8_t *q, *qy;
 	double sumabs, ref;
 	size_t t, rowsize, ntens = 0;
 	int64_t row, k, n;
-	int simd;
+	int tier;
 
 	SHARED_OR_SKIP(path, name);
 	assert_int_equal(gguf_open(&f, path, 1), 0);
@@ -860,8 +827,10 @@ check_file(const char *name, uint32_t type)
 			const uint8_t *w = (const uint8_t *)g->data + row*rowsize;
 
 			mode(type, 0)->to_float(w, a, n);
-			mode(type, 1)->to_float(w, b, n);
-			expect_same_floats(b, a, (int)n, g->name);
+			for(tier = 1; tier < quant_ntiers(); tier++){
+				mode(type, tier)->to_float(w, b, n);
+				expect_same_floats(b, a, (int)n, g->name);
+			}
 			for(k = 0; k < n; k++)
 				assert_true(isfinite(a[k]));
 			if(type == LB_Q4_0 || type == LB_Q5_0 || type == LB_Q8_0){
@@ -871,10 +840,10 @@ check_file(const char *name, uint32_t type)
 			if(row % 16 != 0)
 				continue;
 			ref = ref_dot(type, (int)n, w, qy, &sumabs);
-			for(simd = 0; simd < 2; simd++){
-				mode(type, simd)->vec_dot((int)n, &got[simd], w, qy);
-				if(!(fabs(got[simd] - ref) <= tolerance((int)n, sumabs))){
-					print_error("%s row %lld simd %d: %.9g, want %.9g\n", g->name, (long long)row, simd, got[simd], ref);
+			for(tier = 0; tier < quant_ntiers(); tier++){
+				mode(type, tier)->vec_dot((int)n, &got, w, qy);
+				if(!(fabs(got - ref) <= tolerance((int)n, sumabs))){
+					print_error("%s row %lld %s: %.9g, want %.9g\n", g->name, (long long)row, quant_tier_name(tier), got, ref);
 					fail();
 				}
 			}
@@ -885,7 +854,7 @@ check_file(const char *name, uint32_t type)
 		free(q);
 		free(qy);
 	}
-	quant_use_simd(1);
+	qr_best_tier();
 	print_message("%s: %zu tensors of %s checked\n", name, ntens, quant_type(type)->name);
 	assert_true(ntens > 0);
 	gguf_close(&f);
@@ -915,9 +884,8 @@ main(void)
 		cmocka_unit_test(test_q8_nonfinite),
 		cmocka_unit_test(test_q8_random),
 		cmocka_unit_test(test_vec_dot_reference),
-		cmocka_unit_test(test_simd_conversions),
+		cmocka_unit_test(test_tier_conversions),
 		cmocka_unit_test(test_unaligned),
-		cmocka_unit_test(test_x4),
 		cmocka_unit_test(test_file_f16),
 		cmocka_unit_test(test_file_bf16),
 		cmocka_unit_test(test_file_q8_0),

@@ -2,10 +2,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "../quant/gemm.h"
-#include "../quant/gemv.h"
 #include "../quant/quant.h"
-#include "../quant/tile.h"
 #include "matmul.h"
 
 enum {
@@ -17,11 +14,7 @@ enum {
 typedef struct Job {
 	MatEnv *e;
 	const GGUFTensor *w;
-	const QuantType *wt;
-	lb_vec_dot_x4_fn dot4;	/* one weight row with four activation rows, or NULL */
-	lb_tile_fn tile;	/* tr weight rows with tc activation rows, or NULL */
-	int tr, tc;
-	lb_gemv_fn gemv;	/* many weight rows with one activation row */
+	const QuantType *wt;	/* its kernels in every shape (quant.h) */
 	Act *a;
 	float *y;
 	int rows;
@@ -63,9 +56,9 @@ row_x4(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 	float s4[4];
 	int t = t0;
 
-	if(j->dot4 != NULL)
+	if(j->wt->x4 != NULL)
 		for(; t + 4 <= t1; t += 4){
-			j->dot4(k, s4, wr, abase + (size_t)t * astride, astride);
+			j->wt->x4(k, s4, wr, abase + (size_t)t * astride, astride);
 			j->y[(size_t)t * j->rows + r] = s4[0];
 			j->y[(size_t)(t + 1) * j->rows + r] = s4[1];
 			j->y[(size_t)(t + 2) * j->rows + r] = s4[2];
@@ -79,25 +72,40 @@ row_x4(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 static void
 block_tiles(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 {
+	const QuantType *wt = j->wt;
 	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
-	float s[TILE_MAX];
+	float s[LB_TILE_MAX];
 	int t, i, c;
 
-	for(t = t0; t + j->tc <= t1; t += j->tc){
-		j->tile(j->a->k, s, j->tc, wr, j->wrow, abase + (size_t)t * astride, astride);
-		for(i = 0; i < j->tr; i++)
-			for(c = 0; c < j->tc; c++)
-				j->y[(size_t)(t + c) * j->rows + r + i] = s[i*j->tc + c];
+	for(t = t0; t + wt->tc <= t1; t += wt->tc){
+		wt->tile(j->a->k, s, wt->tc, wr, j->wrow, abase + (size_t)t * astride, astride);
+		for(i = 0; i < wt->tr; i++)
+			for(c = 0; c < wt->tc; c++)
+				j->y[(size_t)(t + c) * j->rows + r + i] = s[i*wt->tc + c];
 	}
-	for(i = 0; i < j->tr && t < t1; i++)
+	for(i = 0; i < wt->tr && t < t1; i++)
 		row_x4(j, r + i, t, t1, abase, astride);
+}
+
+/* Weight rows r0..r1-1 against one activation row, streaming the weights. */
+static void
+rows_gemv(Job *j, int r0, int r1, const uint8_t *act, float *y)
+{
+	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r0 * j->wrow;
+	int r;
+
+	if(j->wt->gemv != NULL){
+		j->wt->gemv(j->a->k, y + r0, wr, j->wrow, act, r1 - r0);
+		return;
+	}
+	for(r = r0; r < r1; r++, wr += j->wrow)
+		j->wt->vec_dot(j->a->k, y + r, wr, act);
 }
 
 /* One block of weight rows against every activation row, the fast way. */
 static void
 block_fast(Job *j, int r0, int r1)
 {
-	const uint8_t *wbase = j->w->data;
 	const uint8_t *abase;
 	Act *a = j->a;
 	size_t astride;
@@ -112,15 +120,14 @@ block_fast(Job *j, int r0, int r1)
 	}
 	if(a->n < 4){	/* generation: the block's rows against each activation row, streaming the weights */
 		for(t = 0; t < a->n; t++)
-			j->gemv(a->k, &j->y[(size_t)t * j->rows + r0], wbase + (size_t)r0 * j->wrow, j->wrow,
-				abase + (size_t)t * astride, r1 - r0);
+			rows_gemv(j, r0, r1, abase + (size_t)t * astride, j->y + (size_t)t * j->rows);
 		return;
 	}
 	for(t0 = 0; t0 < a->n; t0 = t1){
 		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
 		r = r0;
-		if(j->tile != NULL)
-			for(; r + j->tr <= r1; r += j->tr)
+		if(j->wt->tile != NULL)
+			for(; r + j->wt->tr <= r1; r += j->wt->tr)
 				block_tiles(j, r, t0, t1, abase, astride);
 		for(; r < r1; r++)
 			row_x4(j, r, t0, t1, abase, astride);
@@ -165,9 +172,6 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	j.e = e;
 	j.w = w;
 	j.wt = quant_type(w->type);
-	j.dot4 = quant_vec_dot_x4(w->type);
-	j.tile = quant_tile(w->type, &j.tr, &j.tc);
-	j.gemv = quant_gemv(w->type);
 	j.a = a;
 	j.y = y;
 	j.rows = (int)w->ne[1];

@@ -12,11 +12,8 @@
 
 #include "avx2.h"
 #include "blocks.h"
-#include "gemm.h"
-#include "gemv.h"
 #include "kernels.h"
 #include "qconv.h"
-#include "quant.h"
 
 /* the loads are passed to dot_rows and widen as functions: inlined, they cost nothing */
 #define INLINE static inline __attribute__((always_inline))
@@ -69,7 +66,7 @@ at_bf16(const uint8_t *p, int i)
 enum { ACC = 2 };	/* accumulators per row: two hide the FMA latency, and four rows' fit in registers */
 
 /*
- * s[r] = x . (y + r*ystride) for r < nr (1, or 4 for the gemm.h kernels):
+ * s[r] = x . (y + r*ystride) for r < nr (1, or 4 for the x4 kernels):
  * ACC 8-lane accumulators per row over 8*ACC elements a step, each weight
  * vector loaded once for all rows; the rest element by element, summed in
  * double (wide: F16, BF16) or float (F32) as ggml does.  Each row's arithmetic
@@ -119,8 +116,8 @@ vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
 	dot_rows(n, s, x, y, 0, 1, esize, load_##t, at_##t, wide); \
 } \
-void \
-q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t ystride) \
+static void \
+x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
 	dot_rows(n, s, x, y, ystride, 4, esize, load_##t, at_##t, wide); \
 }
@@ -128,10 +125,6 @@ q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t ys
 DOT(f32, 4, 0)
 DOT(f16, 2, 1)
 DOT(bf16, 2, 1)
-
-GEMV_ROWS(q_gemv_f32_avx2, vec_dot_f32)
-GEMV_ROWS(q_gemv_f16_avx2, vec_dot_f16)
-GEMV_ROWS(q_gemv_bf16_avx2, vec_dot_bf16)
 
 /* 8 at a time with load, the rest with the plain C decoder */
 INLINE void
@@ -159,12 +152,15 @@ from_float_f16(const float *x, void *y, int64_t n)
 }
 
 void
-quant_avx2_float(struct QuantType *tab)
+quant_avx2_float(QuantType *tab)
 {
 	tab[LB_F32].vec_dot = vec_dot_f32;
+	tab[LB_F32].x4 = x4_f32;
 	tab[LB_F16].vec_dot = vec_dot_f16;
+	tab[LB_F16].x4 = x4_f16;
 	tab[LB_F16].to_float = to_float_f16;
 	tab[LB_F16].from_float = from_float_f16;
 	tab[LB_BF16].vec_dot = vec_dot_bf16;
+	tab[LB_BF16].x4 = x4_bf16;
 	tab[LB_BF16].to_float = to_float_bf16;
 }

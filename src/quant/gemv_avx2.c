@@ -1,5 +1,5 @@
 /*
- * gemv_avx2.c - the gemv kernels (gemv.h) of the 32-element block types:
+ * gemv_avx2.c - the gemv kernels (quant.h) of the 32-element block types:
  * legacy_avx2.h's arithmetic, with the activation's share done once per call.
  *
  * q4_0 and q5_0 quants are taken unsigned here (value + 8 or 16: maddubs wants
@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "gemv.h"
+#include "kernels.h"
 #include "legacy_avx2.h"
 
 enum { CHUNKGROUPS = 32, CHUNK = CHUNKGROUPS * GROUP };	/* blocks: 8192 elements */
@@ -144,8 +144,8 @@ gemv(int n, float *s, const uint8_t *x, size_t xstride, const uint8_t *y, int nr
 }
 
 #define GEMV(t, w, offset, hasmin, wide) \
-void \
-q_gemv_##t##_avx2(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
+static void \
+gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
 { \
 	const Kind k = { w, sizeof(block_##t), offset, hasmin, wide }; \
 \
@@ -157,3 +157,13 @@ GEMV(q4_1, w_q4_1, 0, 1, 0)
 GEMV(q5_0, w_q5_0u, 16, 0, 0)
 GEMV(q5_1, w_q5_1, 0, 1, 0)
 GEMV(q8_0, w_q8_0, 0, 0, 1)
+
+void
+quant_avx2_gemv(QuantType *tab)
+{
+	tab[LB_Q4_0].gemv = gemv_q4_0;
+	tab[LB_Q4_1].gemv = gemv_q4_1;
+	tab[LB_Q5_0].gemv = gemv_q5_0;
+	tab[LB_Q5_1].gemv = gemv_q5_1;
+	tab[LB_Q8_0].gemv = gemv_q8_0;
+}

@@ -1,13 +1,22 @@
 /*
- * kernels.h - the per-type functions behind quant_type(), named q_<op>_<type>.
- * Plain C versions are the reference; *_avx2 versions (files *_avx2.c, compiled
- * with -mavx2 -mfma -mf16c) are chosen at run time when the CPU has them, and
- * must give the same results up to float summation order.
+ * kernels.h - the per-type functions behind quant_type(), named q_<op>_<type>,
+ * and the kernel tiers built on them.
+ *
+ * The plain C functions are tier 0, the reference.  Each further tier is a set
+ * of files named *_<tier>.c, compiled with that tier's instruction set flags
+ * (the Makefile's TIER_FLAGS_<tier>) and only on machines of its architecture;
+ * their fill functions override entries of a table that starts as a copy of
+ * the tier below, and tiers.c lists them with the CPU test that guards them.
+ * A tier that replaces a type's vec_dot replaces or clears its other shapes
+ * too (quant.h: each bit-identical to vec_dot), and its conversions give the
+ * plain bytes.  So adding a tier is new files plus entries in tiers.c.
  */
 #ifndef LB_KERNELS_H
 #define LB_KERNELS_H
 
 #include <stdint.h>
+
+#include "quant.h"
 
 #define Q_DECL(t) \
 	void q_to_float_##t(const void *x, float *y, int64_t n); \
@@ -35,14 +44,25 @@ void q_vec_dot_q4_K(int n, float *s, const void *x, const void *y);
 void q_vec_dot_q5_K(int n, float *s, const void *x, const void *y);
 void q_vec_dot_q6_K(int n, float *s, const void *x, const void *y);
 
-/*
- * The AVX2 files override entries of the table they are given (indexed by type id):
- * any of to_float, from_float, vec_dot they speed up.  Called once, only when the CPU
- * has AVX2, FMA and F16C.
- */
-struct QuantType;
-void quant_avx2_float(struct QuantType *tab);	/* float_avx2.c */
-void quant_avx2_legacy(struct QuantType *tab);	/* legacy_avx2.c */
-void quant_avx2_kquants(struct QuantType *tab);	/* kquants_avx2.c */
+/* A tier's fill function: overrides entries of the table (indexed by type id). */
+typedef void lb_fill_fn(QuantType *tab);
+
+enum { TIER_FILLS = 8 };
+
+typedef struct Tier {
+	const char *name;
+	int (*cpu_runs)(void);	/* NULL: every CPU */
+	lb_fill_fn *fill[TIER_FILLS];	/* called in order, NULL-terminated */
+} Tier;
+
+/* tiers.c: plain C first, then the tiers of this build's architecture, each on top of the one before */
+extern const Tier quant_tiers[];
+extern const int quant_ntiers_built;
+
+/* AVX2 + FMA + F16C (x86) */
+lb_fill_fn quant_avx2_float;	/* float_avx2.c */
+lb_fill_fn quant_avx2_legacy;	/* legacy_avx2.c */
+lb_fill_fn quant_avx2_gemv;	/* gemv_avx2.c */
+lb_fill_fn quant_avx2_kquants;	/* kquants_avx2.c */
 
 #endif

@@ -18,10 +18,7 @@
 #include <string.h>
 
 #include "blocks.h"
-#include "gemm_k.h"
-#include "gemv.h"
 #include "kernels.h"
-#include "quant.h"
 
 #define INLINE static inline __attribute__((always_inline))
 /*
@@ -135,7 +132,7 @@ yblock(const void *y, size_t stride, int r, int i)
 
 /*
  * Each kernel below works a weight row against nr activation rows (1 for
- * vec_dot, 4 for the gemm_k.h kernels): a weight block is unpacked once and
+ * vec_dot, 4 for x4): a weight block is unpacked once and
  * used for every row, and each row's arithmetic is the same whatever nr is,
  * so the x4 results are bit-identical to the single-row ones.
  */
@@ -390,8 +387,8 @@ dot_##t(int n, float *s, const void *x, const void *y) \
 	call(y, 0, 1); \
 } \
 \
-void \
-q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t stride) \
+static void \
+x4_##t(int n, float *s, const void *x, const void *y, size_t stride) \
 { \
 	call(y, stride, 4); \
 }
@@ -407,9 +404,6 @@ KERNELS(q3_K, Q3)
 KERNELS(q4_K, Q4)
 KERNELS(q5_K, Q5)
 KERNELS(q6_K, Q6)
-
-GEMV_ROWS(q_gemv_q2_K_avx2, dot_q2_K)
-GEMV_ROWS(q_gemv_q3_K_avx2, dot_q3_K)
 
 enum { K4_SHARED = 64 };	/* super-blocks whose activation sums the gemv keeps on the stack (1 KB) */
 
@@ -427,18 +421,17 @@ k4_gemv(int n, float *s, const uint8_t *x, size_t xstride, const void *y, int nr
 		k4_rows(n, s + r, x + (size_t)r*xstride, bsize, qs_off, five, y, 0, 1, nb <= K4_SHARED ? bsums32 : NULL);
 }
 
-void
-q_gemv_q4_K_avx2(int n, float *s, const void *x, size_t xstride, const void *y, int nr)
+static void
+gemv_q4_K(int n, float *s, const void *x, size_t xstride, const void *y, int nr)
 {
 	k4_gemv(n, s, x, xstride, y, nr, sizeof(block_q4_K), offsetof(block_q4_K, qs), 0);
 }
 
-void
-q_gemv_q5_K_avx2(int n, float *s, const void *x, size_t xstride, const void *y, int nr)
+static void
+gemv_q5_K(int n, float *s, const void *x, size_t xstride, const void *y, int nr)
 {
 	k4_gemv(n, s, x, xstride, y, nr, sizeof(block_q5_K), offsetof(block_q5_K, qs), 1);
 }
-GEMV_ROWS(q_gemv_q6_K_avx2, dot_q6_K)
 
 /*
  * The Q8_K quantizer with the bytes of the plain one (ggml's reference):
@@ -495,13 +488,18 @@ from_float_q8_K(const float *x, void *vy, int64_t n)
 	}
 }
 
+/* Q2_K, Q3_K and Q6_K have no gemv of their own: a row at a time is as fast */
+#define SET(id, t) tab[id].vec_dot = dot_##t, tab[id].x4 = x4_##t
+
 void
 quant_avx2_kquants(QuantType *tab)
 {
-	tab[LB_Q2_K].vec_dot = dot_q2_K;
-	tab[LB_Q3_K].vec_dot = dot_q3_K;
-	tab[LB_Q4_K].vec_dot = dot_q4_K;
-	tab[LB_Q5_K].vec_dot = dot_q5_K;
-	tab[LB_Q6_K].vec_dot = dot_q6_K;
+	SET(LB_Q2_K, q2_K);
+	SET(LB_Q3_K, q3_K);
+	SET(LB_Q4_K, q4_K);
+	SET(LB_Q5_K, q5_K);
+	SET(LB_Q6_K, q6_K);
+	tab[LB_Q4_K].gemv = gemv_q4_K;
+	tab[LB_Q5_K].gemv = gemv_q5_K;
 	tab[LB_Q8_K].from_float = from_float_q8_K;
 }

@@ -3,8 +3,8 @@
  * activation quantizers for AVX2 + FMA + F16C.
  *
  * The arithmetic is legacy_avx2.h's.  dot_tile does it for nw weight rows
- * against nr activation rows at once (1 x 1 for vec_dot, 1 x 4 for the gemm.h
- * kernels, TILE_R x TILE_C for the tile.h ones): a pair of weight blocks is
+ * against nr activation rows at once (1 x 1 for vec_dot, 1 x 4 for x4,
+ * TILE_R x TILE_C for tile): a pair of weight blocks is
  * decoded once for every activation row, an activation block's scales and
  * bias terms found once for every weight row, and each (weight row,
  * activation row) gets the same arithmetic whatever the shape.
@@ -13,12 +13,9 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "gemm.h"
 #include "kernels.h"
 #include "legacy_avx2.h"
 #include "qconv.h"
-#include "quant.h"
-#include "tile.h"
 
 enum { NW_MAX = TILE_R, NR_MAX = TILE_C > 4 ? TILE_C : 4 };
 
@@ -140,13 +137,13 @@ vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
 	dot_tile(n, s, 0, x, 0, 1, y, 0, 1, w_##t, sizeof(block_##t), hasmin, wide, 0); \
 } \
-void \
-q_vec_dot_##t##_x4_avx2(int n, float *s, const void *x, const void *y, size_t ystride) \
+static void \
+x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
 	dot_tile(n, s, 0, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t), hasmin, wide, 0); \
 } \
-void \
-q_tile_##t##_avx2(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride) \
+static void \
+tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride) \
 { \
 	dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, tw, sizeof(block_##t), hasmin, wide, bias); \
 }
@@ -204,14 +201,18 @@ q8_block(const float *x, float *d, int8_t *q)
 static void from_float_q8_0(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 0, q8_block); }
 static void from_float_q8_1(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 1, q8_block); }
 
+#define SET(id, t) \
+	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].tile = tile_##t, \
+	tab[id].tr = TILE_R, tab[id].tc = TILE_C
+
 void
-quant_avx2_legacy(struct QuantType *tab)
+quant_avx2_legacy(QuantType *tab)
 {
-	tab[LB_Q4_0].vec_dot = vec_dot_q4_0;
-	tab[LB_Q4_1].vec_dot = vec_dot_q4_1;
-	tab[LB_Q5_0].vec_dot = vec_dot_q5_0;
-	tab[LB_Q5_1].vec_dot = vec_dot_q5_1;
-	tab[LB_Q8_0].vec_dot = vec_dot_q8_0;
+	SET(LB_Q4_0, q4_0);
+	SET(LB_Q4_1, q4_1);
+	SET(LB_Q5_0, q5_0);
+	SET(LB_Q5_1, q5_1);
+	SET(LB_Q8_0, q8_0);
 	tab[LB_Q8_0].from_float = from_float_q8_0;
 	tab[LB_Q8_1].from_float = from_float_q8_1;
 }

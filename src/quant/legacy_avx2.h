@@ -26,7 +26,10 @@
 /* GCC does not unroll the loops over rows and pairs by itself: they must be, to keep values in registers */
 #define UNROLL _Pragma("GCC unroll 8")
 
-enum { QK = 32, GROUP = 8 };
+enum {
+	QK = 32, GROUP = 8,
+	TILE_R = 4, TILE_C = 4,	/* the tile kernels' shape: 4 weight rows x 4 activation rows */
+};
 
 INLINE __m256i
 load32(const uint8_t *p)

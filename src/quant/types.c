@@ -1,20 +1,20 @@
-/* types.c - the table of tensor types, and the choice between plain C and AVX2 kernels. */
+/* types.c - the table of tensor types, one per kernel tier, and the choice of tier. */
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-#endif
 
 #include "blocks.h"
 #include "kernels.h"
 #include "quant.h"
 
 #define T(id, nm, bl, sz, vdt, t) \
-	[id] = { nm, bl, sz, vdt, q_to_float_##t, q_from_float_##t, q_vec_dot_##t }
+	[id] = { nm, bl, sz, vdt, q_to_float_##t, q_from_float_##t, q_vec_dot_##t, NULL, NULL, NULL, 0, 0 }
 /* types that are only ever activations: no vec_dot of their own */
 #define A(id, nm, bl, sz, t) \
-	[id] = { nm, bl, sz, id, q_to_float_##t, q_from_float_##t, NULL }
+	[id] = { nm, bl, sz, id, q_to_float_##t, q_from_float_##t, NULL, NULL, NULL, NULL, 0, 0 }
 
+/* plain C: vec_dot alone, every other shape is a loop over it */
 static const QuantType plain[LB_NTYPES] = {
 	T(LB_F32, "F32", 1, 4, LB_F32, f32),
 	T(LB_F16, "F16", 1, 2, LB_F16, f16),
@@ -33,43 +33,36 @@ static const QuantType plain[LB_NTYPES] = {
 	A(LB_Q8_K, "Q8_K", QK_K, sizeof(block_q8_K), q8_K),
 };
 
-static QuantType simd[LB_NTYPES];
-static int have_simd;	/* the CPU has AVX2+FMA+F16C and simd[] is filled */
-static int use_simd = 1;
+enum { MAXTIERS = 8 };
+
+static QuantType tabs[MAXTIERS][LB_NTYPES];
+static int ntiers;	/* the tiers this CPU runs: quant_tiers[0 .. ntiers-1] */
+static atomic_int use;	/* the tier in use */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-/* AVX2, FMA and F16C, and an OS that saves the YMM registers (cpuid and xgetbv, so gcc and clang agree) */
-static int
-cpu_has_avx2(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	unsigned a, b, c, d, lo, hi;
-
-	if(!__get_cpuid(1, &a, &b, &c, &d))
-		return 0;
-	if(!(c & bit_FMA) || !(c & bit_F16C) || !(c & bit_OSXSAVE) || !(c & bit_AVX))
-		return 0;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	if((lo & 6) != 6)
-		return 0;
-	if(!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-		return 0;
-	return (b & bit_AVX2) != 0;
-#else
-	return 0;
-#endif
-}
-
+/* The CPU runs a tier if it runs the one below (whose table it starts from) and passes its test. */
 static void
 init(void)
 {
-	have_simd = cpu_has_avx2();
-	memcpy(simd, plain, sizeof simd);
-	if(have_simd){
-		quant_avx2_float(simd);
-		quant_avx2_legacy(simd);
-		quant_avx2_kquants(simd);
+	const char *want = getenv("LLAMBO_KERNELS");
+	const Tier *t;
+	int i, k;
+
+	memcpy(tabs[0], plain, sizeof plain);
+	ntiers = 1;
+	for(i = 1; i < quant_ntiers_built && i < MAXTIERS; i++){
+		t = &quant_tiers[i];
+		if(t->cpu_runs != NULL && !t->cpu_runs())
+			break;
+		memcpy(tabs[i], tabs[i - 1], sizeof tabs[i]);
+		for(k = 0; k < TIER_FILLS && t->fill[k] != NULL; k++)
+			t->fill[k](tabs[i]);
+		ntiers++;
 	}
+	atomic_init(&use, ntiers - 1);
+	for(i = 0; want != NULL && i < ntiers; i++)
+		if(strcmp(want, quant_tiers[i].name) == 0)
+			atomic_init(&use, i);
 }
 
 const QuantType *
@@ -80,7 +73,7 @@ quant_type(uint32_t type)
 	if(type >= LB_NTYPES)
 		return NULL;
 	pthread_once(&once, init);
-	t = have_simd && use_simd ? &simd[type] : &plain[type];
+	t = &tabs[atomic_load_explicit(&use, memory_order_relaxed)][type];
 	return t->name != NULL ? t : NULL;
 }
 
@@ -95,14 +88,28 @@ quant_row_size(uint32_t type, int64_t n)
 }
 
 int
-quant_simd(void)
+quant_ntiers(void)
 {
 	pthread_once(&once, init);
-	return have_simd && use_simd;
+	return ntiers;
+}
+
+const char *
+quant_tier_name(int tier)
+{
+	return tier >= 0 && tier < quant_ntiers() ? quant_tiers[tier].name : NULL;
+}
+
+int
+quant_tier(void)
+{
+	pthread_once(&once, init);
+	return atomic_load(&use);
 }
 
 void
-quant_use_simd(int on)
+quant_use_tier(int tier)
 {
-	use_simd = on;
+	pthread_once(&once, init);
+	atomic_store(&use, tier < 0 ? 0 : tier >= ntiers ? ntiers - 1 : tier);
 }

@@ -1,0 +1,48 @@
+/*
+ * tiers.c - the kernel tiers of this build (see kernels.h) and the CPU tests
+ * that guard them.  The Makefile compiles the files of the tiers of the
+ * machine the build is for, and names them here with -DLB_TIER_<tier>.
+ */
+#include <stddef.h>
+
+#include "kernels.h"
+
+#if defined(LB_TIER_avx2)
+#include <cpuid.h>
+
+/* The register state the OS saves (XCR0): without it the registers are not there to use. */
+static unsigned
+os_saves(void)
+{
+	unsigned a, b, c, d, lo, hi;
+
+	if(!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+		return 0;
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo;
+}
+
+/* AVX2, FMA and F16C, and the YMM state saved (cpuid and xgetbv, so gcc and clang agree) */
+static int
+has_avx2(void)
+{
+	unsigned a, b, c, d;
+
+	if(!__get_cpuid(1, &a, &b, &c, &d))
+		return 0;
+	if(!(c & bit_FMA) || !(c & bit_F16C) || !(c & bit_AVX) || (os_saves() & 6) != 6)
+		return 0;
+	if(!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & bit_AVX2) != 0;
+}
+#endif
+
+const Tier quant_tiers[] = {
+	{ "plain", NULL, { NULL } },
+#if defined(LB_TIER_avx2)
+	{ "avx2", has_avx2, { quant_avx2_float, quant_avx2_legacy, quant_avx2_gemv, quant_avx2_kquants } },
+#endif
+};
+
+const int quant_ntiers_built = sizeof quant_tiers / sizeof quant_tiers[0];

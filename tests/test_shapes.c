@@ -1,0 +1,289 @@
+/*
+ * test_shapes.c - the kernels of quant.h's other shapes (x4, gemv, tile):
+ * in every kernel tier, for every weight type that has them, each result
+ * bit-identical to the type's vec_dot on that row pair, for lengths of whole
+ * and partial groups of blocks, rows longer than a kernel's activation chunk,
+ * rows at odd byte offsets and strides, quantized rows and rows of random
+ * bytes; nothing written outside the results.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "quantref.h"
+#include "../src/quant/blocks.h"
+#include "../src/quant/quant.h"
+
+static const uint32_t wtypes[] = {
+	LB_F32, LB_F16, LB_BF16, LB_Q4_0, LB_Q4_1, LB_Q5_0, LB_Q5_1, LB_Q8_0,
+	LB_Q2_K, LB_Q3_K, LB_Q4_K, LB_Q5_K, LB_Q6_K,
+};
+/* element counts: whole groups of eight blocks and partial ones, past the 8192-element chunk of gemv_avx2.c */
+static const int lengths[] = { 1, 7, 33, 255, 32, 64, 96, 224, 256, 288, 512, 2048, 4064, 5632, 8192, 8224, 8448, 16640 };
+/* gemv rows per call: one, a partial and a whole block of 16, and more */
+static const int nrs[] = { 1, 3, 16, 19 };
+enum { NTYPES = sizeof wtypes / sizeof wtypes[0], NLENGTHS = sizeof lengths / sizeof lengths[0],
+	NNRS = sizeof nrs / sizeof nrs[0], NRMAX = 19, NMAX = 16640, FLOATMAX = 5632,
+	SMAX = 8, SSTRIDE = SMAX + 3 };
+
+/* The byte offsets of the binary16 scales in a block of t. */
+static int
+scale_offsets(uint32_t t, int *off)
+{
+	switch(t){
+	case LB_Q4_0: case LB_Q5_0: case LB_Q8_0:
+		off[0] = 0;
+		return 1;
+	case LB_Q4_1: case LB_Q5_1: case LB_Q4_K: case LB_Q5_K:
+		off[0] = 0;
+		off[1] = 2;
+		return 2;
+	case LB_Q2_K:
+		off[0] = offsetof(block_q2_K, d);
+		off[1] = offsetof(block_q2_K, dmin);
+		return 2;
+	case LB_Q3_K:
+		off[0] = offsetof(block_q3_K, d);
+		return 1;
+	case LB_Q6_K:
+		off[0] = offsetof(block_q6_K, d);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A weight row of n elements at w: quantized N(0,1) data, or (bytes) random
+ * bytes with finite scales: a NaN scale would make the results NaNs whose
+ * payload depends on operand order, which no caller can see anyway.
+ */
+static void
+make_row(uint32_t t, int n, uint8_t *w, int bytes)
+{
+	static float x[NMAX];
+	static uint64_t aligned[NMAX/2];	/* the K-quant quantizers want aligned blocks */
+	const QuantType *qt = quant_type(t);
+	const size_t size = quant_row_size(t, n);
+	int off[2], k, i, ns;
+	uint16_t h;
+	float f;
+
+	qr_fill_gauss(x, n, 1);
+	qt->from_float(x, aligned, n);
+	memcpy(w, aligned, size);
+	if(!bytes || qt->blck == 1)
+		return;
+	qr_fill_bytes(w, size);
+	ns = scale_offsets(t, off);
+	for(i = 0; i < n / qt->blck; i++)
+		for(k = 0; k < ns; k++){
+			f = qr_gauss() * 0.05f;
+			quant_type(LB_F16)->from_float(&f, &h, 1);
+			memcpy(w + i*qt->size + off[k], &h, sizeof h);
+		}
+}
+
+/* nr rows of t (odd offset and stride) and nc activation rows of its vec_dot_type (odd offset and stride but for Q8_K). */
+typedef struct {
+	uint8_t *w, *y;
+	size_t wstride, ystride;
+} Rows;
+
+static void
+make_rows(Rows *m, uint32_t t, int n, int nr, int nc, int bytes, uint8_t *wbuf, uint8_t *ybuf)
+{
+	static float x[NMAX];
+	static uint64_t aligned[NMAX/2 + 64];
+	const QuantType *qt = quant_type(t);
+	const QuantType *yt = quant_type(qt->vec_dot_type);
+	int r;
+
+	const int yalign = qt->vec_dot_type == LB_Q8_K ? 4 : 1;	/* Q8_K blocks are structs with a float */
+
+	m->w = wbuf + 1;
+	m->y = ybuf + 3*yalign;
+	m->wstride = quant_row_size(t, n) + 3;
+	m->ystride = quant_row_size(qt->vec_dot_type, n) + 5*yalign;
+	for(r = 0; r < nr; r++)
+		make_row(t, n, m->w + r*m->wstride, bytes && r % 2 == 1);
+	for(r = 0; r < nc; r++){
+		qr_fill_gauss(x, n, ldexpf(1, (int)(qr_rand32() % 8) - 4));
+		yt->from_float(x, aligned, n);	/* the Q8_K quantizer wants aligned blocks */
+		memcpy(m->y + r*m->ystride, aligned, quant_row_size(qt->vec_dot_type, n));
+	}
+}
+
+/* s[r*sstride + c] against vec_dot of weight row r and activation row c. */
+static void
+expect_vec_dot(const QuantType *qt, int n, const Rows *m, const float *s, size_t sstride, int nr, int nc, const char *shape)
+{
+	float want;
+	int r, c;
+
+	for(r = 0; r < nr; r++)
+		for(c = 0; c < nc; c++){
+			qt->vec_dot(n, &want, m->w + r*m->wstride, m->y + c*m->ystride);
+			if(memcmp(&want, &s[r*sstride + c], sizeof want) != 0){
+				print_error("%s %s %s n %d row %d col %d: %.9g, vec_dot %.9g\n", quant_tier_name(quant_tier()),
+					qt->name, shape, n, r, c, s[r*sstride + c], want);
+				fail();
+			}
+		}
+}
+
+static void
+check_gemv(const QuantType *qt, uint32_t t, int n, int nr, int bytes, uint8_t *wbuf, uint8_t *ybuf)
+{
+	float s[NRMAX + 1];
+	Rows m;
+
+	make_rows(&m, t, n, nr, 1, bytes, wbuf, ybuf);
+	s[nr] = 12345;
+	qt->gemv(n, s, m.w, m.wstride, m.y, nr);
+	assert_true(s[nr] == 12345);	/* nothing written past s[nr-1] */
+	expect_vec_dot(qt, n, &m, s, 1, nr, 1, "gemv");
+}
+
+static void
+check_x4(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, uint8_t *ybuf)
+{
+	float s[5];
+	Rows m;
+
+	make_rows(&m, t, n, 1, 4, bytes, wbuf, ybuf);
+	s[4] = 12345;
+	qt->x4(n, s, m.w, m.y, m.ystride);
+	assert_true(s[4] == 12345);
+	expect_vec_dot(qt, n, &m, s, 4, 1, 4, "x4");
+}
+
+static void
+check_tile(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, uint8_t *ybuf)
+{
+	float s[SMAX * SSTRIDE];
+	Rows m;
+	int r, c;
+
+	assert_true(qt->tr >= 1 && qt->tc >= 1 && qt->tr <= SMAX && qt->tc <= SMAX && qt->tr*qt->tc <= LB_TILE_MAX);
+	make_rows(&m, t, n, qt->tr, qt->tc, bytes, wbuf, ybuf);
+	for(r = 0; r < SMAX * SSTRIDE; r++)
+		s[r] = 12345;
+	qt->tile(n, s, SSTRIDE, m.w, m.wstride, m.y, m.ystride);
+	for(r = 0; r < SMAX; r++)
+		for(c = r < qt->tr ? qt->tc : 0; c < SSTRIDE; c++)
+			assert_true(s[r*SSTRIDE + c] == 12345);	/* nothing written outside the tile */
+	expect_vec_dot(qt, n, &m, s, SSTRIDE, qt->tr, qt->tc, "tile");
+}
+
+/* Every shape of every type of the tier in use, at every length. */
+static int
+check_tier(uint8_t *w, uint8_t *y)
+{
+	int ti, li, ni, checked = 0;
+
+	for(ti = 0; ti < NTYPES; ti++)
+		for(li = 0; li < NLENGTHS; li++){
+			const uint32_t t = wtypes[ti];
+			const QuantType *qt = quant_type(t);
+			const int n = lengths[li], bytes = li % 2;
+
+			if(n % qt->blck != 0 || (qt->blck == 1 && n > FLOATMAX))
+				continue;
+			for(ni = 0; qt->gemv != NULL && ni < NNRS; ni++)
+				if(n <= 5632 || nrs[ni] <= 3){	/* the long rows with few rows: time */
+					check_gemv(qt, t, n, nrs[ni], bytes, w, y);
+					checked++;
+				}
+			if(qt->x4 != NULL && n <= 8224){
+				check_x4(qt, t, n, bytes, w, y);
+				checked++;
+			}
+			if(qt->tile != NULL && n <= 5632){
+				check_tile(qt, t, n, bytes, w, y);
+				checked++;
+			}
+		}
+	return checked;
+}
+
+static void
+test_bits(void **state)
+{
+	uint8_t *w = malloc(NRMAX * (NMAX * 4 + 8)), *y = malloc(SMAX * (NMAX * 4 + 8));	/* malloc: aligned */
+	int tier;
+
+	(void)state;
+	assert_true(w != NULL && y != NULL);
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		quant_use_tier(tier);
+		print_message("%s: %d cases\n", quant_tier_name(tier), check_tier(w, y));
+	}
+	qr_best_tier();
+	free(w);
+	free(y);
+}
+
+/*
+ * Plain C has vec_dot alone; every other tier has x4 for every weight type
+ * (prompt processing wants it); types that are only activations have no
+ * kernel in any shape.
+ */
+static void
+test_choice(void **state)
+{
+	static const uint32_t acts[] = { LB_Q8_1, LB_Q8_K };
+	const QuantType *qt;
+	int tier, i;
+
+	(void)state;
+	assert_null(quant_type(LB_NTYPES));
+	assert_null(quant_type(4));	/* Q4_2, gone from ggml */
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		quant_use_tier(tier);
+		for(i = 0; i < NTYPES; i++){
+			qt = quant_type(wtypes[i]);
+			assert_non_null(qt->vec_dot);
+			if(tier == 0)
+				assert_true(qt->x4 == NULL && qt->gemv == NULL && qt->tile == NULL);
+			else
+				assert_non_null(qt->x4);
+		}
+		for(i = 0; i < 2; i++){
+			qt = quant_type(acts[i]);
+			assert_true(qt->vec_dot == NULL && qt->x4 == NULL && qt->gemv == NULL && qt->tile == NULL);
+		}
+	}
+	qr_best_tier();
+}
+
+/* nr 0 writes nothing. */
+static void
+test_no_rows(void **state)
+{
+	static uint8_t w[64], y[64];
+	const QuantType *qt = quant_type(LB_Q4_0);
+	float s = 7;
+
+	(void)state;
+	if(qt->gemv == NULL)
+		skip();
+	make_row(LB_Q4_0, 32, w, 0);
+	quant_type(LB_Q8_0)->from_float((const float[32]){ 1 }, y, 32);
+	qt->gemv(32, &s, w, 18, y, 0);
+	assert_true(s == 7);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_choice),
+		cmocka_unit_test(test_no_rows),
+		cmocka_unit_test(test_bits),
+	};
+
+	qr_seed(7);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
