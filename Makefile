@@ -3,7 +3,8 @@
 #   make SAN=1      build-san/ (AddressSanitizer + UndefinedBehaviorSanitizer)
 #   make M32=1      build32/ (-m32, what hosted Inferno's emu links with)
 #   make PLAIN=1    build-plain/ (no SIMD kernel tier: the plain C build of any machine)
-#   make test       builds and runs the tests (also with SAN=1 / M32=1 / PLAIN=1)
+#   make TSAN=1     build-tsan/ (ThreadSanitizer: the server and API tests, tests/all.sh runs them)
+#   make test       builds and runs the tests (also with SAN=1 / M32=1 / PLAIN=1 / TSAN=1)
 
 CC ?= cc
 OPT ?= -O2
@@ -21,6 +22,11 @@ ifeq ($(SAN),1)
 B := $(B)-san
 OPT = -O1
 ARCH += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+ifeq ($(TSAN),1)
+B = build-tsan
+OPT = -O1
+ARCH += -fsanitize=thread -fno-omit-frame-pointer
 endif
 
 # Kernel tiers (src/quant/kernels.h): the files *_<tier>.c of the tiers of the machine the
@@ -47,6 +53,10 @@ LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
 STYXOBJ = $(STYXSRC:%.c=$(B)/%.o)
 CMDS = $(patsubst cmd/%/,%,$(dir $(wildcard cmd/*/main.c)))
 TESTSRC = $(wildcard tests/test_*.c)
+ifeq ($(TSAN),1)
+# the threads are in the server and the API: their tests, not the kernels' (slow under TSan)
+TESTSRC = tests/test_api.c tests/test_styx.c tests/test_styx_proto.c tests/test_styx_codec.c
+endif
 TESTS = $(TESTSRC:tests/%.c=$(B)/tests/%)
 TESTLIB = $(patsubst %.c,$(B)/%.o,$(filter-out tests/test_%.c,$(wildcard tests/*.c)))
 
@@ -88,10 +98,10 @@ $(B)/tests/%: $(B)/tests/%.o $(TESTLIB) $(B)/libstyx.a $(B)/libllambo.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TESTLIB) $(B)/libstyx.a $(B)/libllambo.a -lcmocka $(LIBS)
 
 test: all
-	B=$(B) sh tests/run.sh
+	B=$(B) sh tests/run.sh $(TESTS)
 
 clean:
-	rm -rf build build-san build32 build32-san build*-plain
+	rm -rf build build-san build32 build32-san build*-plain build-tsan
 
 .PHONY: all test clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: installs what it needs, then builds and runs
 # the tests four ways (optimised, AddressSanitizer+UBSan, -m32, and with no SIMD
-# kernel tier compiled in: the plain C build other machines get), then the Inferno
-# tests (which say plainly that they skip when INFERNO_ROOT is absent).
+# kernel tier compiled in: the plain C build other machines get), the server and API
+# tests under ThreadSanitizer, then the Inferno tests (which say plainly that they
+# skip when INFERNO_ROOT is absent).
 # Ends with one line: "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 1
 sh scripts/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -27,6 +28,7 @@ run "optimised build"
 run "AddressSanitizer + UndefinedBehaviorSanitizer" SAN=1
 run "32-bit build (-m32)" M32=1
 run "plain C build (no SIMD tier)" PLAIN=1
+run "ThreadSanitizer (the server and API tests)" TSAN=1
 echo "=== Inferno (the emu tests need INFERNO_ROOT; without it they say they skipped)"
 out=$(sh tests/inferno.sh 2>&1); rc=$?
 printf '%s\n' "$out"

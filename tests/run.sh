@@ -1,11 +1,13 @@
 #!/bin/sh
-# Runs every test program in $B/tests (cmocka), then prints one summary line.
+# Runs the test programs named as arguments, or every one in $B/tests (cmocka), then
+# prints one summary line.
 # Tests that need ../shared (models, goldens, tokenizer vectors) skip cleanly when it is absent.
 B=${B:-build}
 # cmocka's group summaries "[  PASSED  ] N test(s)." (skipped ones not included), summed over a program's groups
 count() { printf '%s\n' "$2" | grep -o "\[  $1 *\] [0-9]* test" | grep -o '[0-9]*' | awk '{ n += $1 } END { print n + 0 }'; }
 pass=0 fail=0 skip=0 bad=""
-for t in "$B"/tests/test_*; do
+[ $# -gt 0 ] || set -- "$B"/tests/test_*
+for t in "$@"; do
 	case "$t" in *.o|*.d) continue;; esac
 	[ -x "$t" ] || continue
 	out=$("$t" 2>&1); rc=$?
