@@ -571,6 +571,59 @@ test_limits_model(void **state)
 	styx_srv_free(s);
 }
 
+/* Sends a Tread of fid far beyond the text: it waits until the generation ends. */
+static void
+parkread(StyxClient *c, int fid, uint16_t tag)
+{
+	StyxFcall t = { .type = STYX_TREAD, .offset = 1 << 30, .count = 16 };
+
+	t.fid = (uint32_t)fid;
+	t.tag = tag;
+	assert_int_equal(styxc_send(c, &t), 0);
+}
+
+/* A limit of 3 outstanding requests admits 3, not 4 (issue 7, defect 7). */
+static void
+test_pending_limit(void **state)
+{
+	char a2[64], path[PATH_MAX], data[64], b;
+	const char *req = "Once upon a time|3000|0";
+	StyxFcall t = { .type = STYX_TSTAT, .tag = 4 }, r;
+	StyxClient *c;
+	StyxConfig cfg;
+	StyxSrv *s;
+	int id, fid, i;
+
+	(void)state;
+	if(st_model("mini-llama-Q4_0.gguf", path, sizeof path) < 0)
+		skip();
+	styx_default_config(&cfg);
+	cfg.lim.max_pending = 3;
+	s = st_server(&cfg, a2, sizeof a2);
+	c = st_dial(a2);
+	id = st_load(c, path);
+	assert_true(id >= 0);
+	snprintf(data, sizeof data, "models/%d/data", id);
+	fid = styxc_open(c, data, STYX_ORDWR);
+	assert_int_equal(styxc_write(c, fid, 0, req, strlen(req)), (long)strlen(req));
+	assert_int_equal(styxc_read(c, fid, 0, &b, 1), 1);
+	for(i = 1; i <= 3; i++)
+		parkread(c, fid, (uint16_t)i);
+	/* the fourth is refused at once, whatever it is */
+	t.fid = c->root;
+	assert_int_equal(styxc_send(c, &t), 0);
+	assert_int_equal(styxc_recv(c, &r), 0);
+	assert_int_equal(r.tag, 4);
+	assert_int_equal(r.type, STYX_RERROR);
+	assert_true(styx_streq(r.ename, "too many outstanding requests (limit 3)"));
+	styxc_close(c);
+	c = st_dial(a2);
+	snprintf(data, sizeof data, "free %d", id);
+	assert_int_equal(st_echo(c, "ctl", data), 0);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
 /* Wide addresses want model directories; paths stay inside them; -r refuses load and free. */
 static void
 test_safety(void **state)
@@ -719,6 +772,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_limits_model),
+		cmocka_unit_test(test_pending_limit),
 		cmocka_unit_test(test_safety),
 		cmocka_unit_test(test_transports),
 	};

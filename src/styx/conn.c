@@ -379,7 +379,7 @@ newreq(Conn *c, uint16_t tag, uint8_t type, const char *bad)
 	r->type = type;
 	pthread_mutex_lock(&c->lk);
 	dup = findreq(c, tag) != NULL;
-	full = c->nreqs > c->srv->cfg.lim.max_pending;
+	full = c->nreqs >= c->srv->cfg.lim.max_pending;	/* this one would be one more */
 	r->next = c->reqs;
 	c->reqs = r;
 	c->nreqs++;
