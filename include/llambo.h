@@ -37,6 +37,14 @@ LLAMBO_API const char *llambo_version(void);	/* LLAMBO_VERSION of the library, "
 /* Ids: reserve one now, load into it later (the 9P server's clone file). */
 LLAMBO_API int llambo_reserve_id(void);	/* id >= 0 in state "empty", or -1 */
 LLAMBO_API int llambo_load_into(int id, const char *path, int use_mmap, int n_gpu_layers);	/* 0, or -1 */
+/*
+ * Holding a ready model keeps its id from being given to another model until
+ * the hold is released: work accepted now (a queued request) can never run
+ * on a model loaded later.  A model freed while held is gone for new work at
+ * once (generating on it fails with "no such model").
+ */
+LLAMBO_API int llambo_model_hold(int id);	/* 0, or -1 if id is not a ready model */
+LLAMBO_API void llambo_model_release(int id);
 
 /* Generation with every knob. */
 typedef int (*llambo_token_fn)(const char *piece, size_t len, void *arg);	/* nonzero return stops */

@@ -704,6 +704,180 @@ test_nonblocking(void **state)
 	styxc_close(b);
 }
 
+/* The number after key in text ("generations 1"), or -1. */
+static int
+field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p != NULL ? atoi(p + strlen(key)) : -1;
+}
+
+/*
+ * What status says holds together at every moment (issue 7, defect 10):
+ * "request generating" never beside "generations 0", nor a state that
+ * disagrees with the count.  Polled while many short generations start and end.
+ */
+static void
+test_status_consistent(void **state)
+{
+	char data[64], status[64], text[512], b;
+	StyxClient *c;
+	int id, i, fid, sfid, n, gens, snapshots = 0;
+	long k;
+
+	(void)state;
+	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	snprintf(status, sizeof status, "models/%d/status", id);
+	sfid = styxc_open(c, status, STYX_OREAD);
+	assert_true(sfid >= 0);
+	for(i = 0; i < 40; i++){
+		fid = styxc_open(c, data, STYX_ORDWR);
+		assert_int_equal(styxc_write(c, fid, 0, "Once|16|0", 9), 9);
+		assert_true(styxc_read(c, fid, 0, &b, 1) >= 0);
+		for(n = 0; n < 100000; n++){
+			k = styxc_read(c, sfid, 0, text, sizeof text - 1);
+			assert_true(k > 0);
+			text[k] = 0;
+			snapshots++;
+			gens = field(text, "\ngenerations ");
+			if(strstr(text, "request generating") != NULL && gens < 1)
+				fail_msg("status says the request is generating with %d generations:\n%s", gens, text);
+			if((strstr(text, "state generating") != NULL) != (gens > 0))
+				fail_msg("status's state disagrees with its count:\n%s", text);
+			if(strstr(text, "request done") != NULL)
+				break;
+		}
+		assert_int_equal(styxc_clunk(c, fid), 0);
+	}
+	print_message("%d snapshots of status\n", snapshots);
+	styxc_clunk(c, sfid);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
+/* Reads status on c until it contains want (bounded); 0 when it does. */
+static int
+waitstatus(StyxClient *c, const char *status, const char *want)
+{
+	char *text;
+	int i, found = 0;
+
+	for(i = 0; i < 1000 && !found; i++){
+		if((text = st_cat(c, status)) == NULL)
+			return -1;
+		found = strstr(text, want) != NULL;
+		free(text);
+		if(!found)
+			usleep(10 * 1000);
+	}
+	return found ? 0 : -1;
+}
+
+/*
+ * A request waiting for a generation slot holds its model (issue 7, defect 2):
+ * the model is freed and another loaded while it waits; the id is not given
+ * to the new model, and the request fails with a clear error instead of
+ * running on whatever model has its id now.
+ */
+static void
+test_queued_holds_model(void **state)
+{
+	char a2[64], small[PATH_MAX], big[PATH_MAX], data[64], status[64], cmd[PATH_MAX + 16], ename[256];
+	const char *req = "Once upon a time|8|0";
+	StyxFcall t = { .type = STYX_TREAD, .tag = 900, .count = 4096 }, r;
+	StyxClient *a, *b, *c;
+	StyxConfig cfg;
+	StyxSrv *s;
+	int ida, idb, idc, fid;
+
+	(void)state;
+	if(st_model("aidreams260K.gguf", small, sizeof small) < 0 || st_model("mini-llama-Q4_0.gguf", big, sizeof big) < 0)
+		skip();
+	styx_default_config(&cfg);
+	cfg.lim.max_running = 1;
+	s = st_server(&cfg, a2, sizeof a2);
+	a = st_dial(a2);
+	b = st_dial(a2);
+	c = st_dial(a2);
+	/* a holds the only slot */
+	ida = st_load(a, big);
+	assert_true(ida >= 0);
+	snprintf(data, sizeof data, "models/%d/data", ida);
+	startgen(a, data, "Once upon a time|3000|0");
+	/* b's request waits for it */
+	idb = st_load(b, small);
+	assert_true(idb >= 0);
+	snprintf(data, sizeof data, "models/%d/data", idb);
+	fid = styxc_open(b, data, STYX_ORDWR);
+	assert_int_equal(styxc_write(b, fid, 0, req, strlen(req)), (long)strlen(req));
+	t.fid = (uint32_t)fid;
+	assert_int_equal(styxc_send(b, &t), 0);
+	snprintf(status, sizeof status, "models/%d/status", idb);
+	assert_int_equal(waitstatus(b, status, "request queued"), 0);
+	/* c frees b's model and loads another */
+	snprintf(cmd, sizeof cmd, "free %d", idb);
+	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+	idc = st_load(c, big);
+	assert_true(idc >= 0);
+	assert_int_not_equal(idc, idb);	/* the id is still held by the waiting request */
+	/* the slot frees: b's request fails, saying why */
+	styxc_close(a);
+	assert_int_equal(styxc_recv(b, &r), 0);
+	assert_int_equal(r.tag, 900);
+	if(r.type == STYX_RREAD)
+		fail_msg("the request ran on another model: \"%.*s\"", (int)r.count, (const char *)r.data);
+	assert_int_equal(r.type, STYX_RERROR);
+	styx_strcpy(ename, sizeof ename, r.ename);
+	print_message("%s\n", ename);
+	assert_non_null(strstr(ename, "no such model"));
+	styxc_close(b);
+	snprintf(cmd, sizeof cmd, "free %d", idc);
+	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+	snprintf(cmd, sizeof cmd, "free %d", ida);
+	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
+/*
+ * Replies from generation threads while the reader thread renegotiates the
+ * version (issue 7, defect 10: Conn.msize and Gen.state were read without
+ * their lock): a running generation with a waiting read is replaced, and a
+ * Tversion follows at once, many times over.  The ThreadSanitizer build
+ * (make TSAN=1) fails this test if any access races.
+ */
+static void
+test_version_race(void **state)
+{
+	char data[64], v[16];
+	StyxFcall t = { .type = STYX_TCLUNK, .tag = 701 }, ver = { .type = STYX_TVERSION, .tag = STYX_NOTAG, .msize = 8216 }, r;
+	StyxClient *c;
+	int id, i, fid, f2;
+
+	(void)state;
+	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	ver.version = styx_str("9P2000");
+	for(i = 0; i < 20; i++){
+		fid = startgen(c, data, "Once upon a time|3000|0");
+		sendread(c, fid, 700, 1 << 30);
+		f2 = styxc_open(c, data, STYX_OWRITE);
+		assert_int_equal(styxc_write(c, f2, 0, "Hi|1|0", 6), 6);
+		t.fid = (uint32_t)f2;
+		assert_int_equal(styxc_send(c, &t), 0);	/* the clunk starts it, replacing the first */
+		assert_int_equal(styxc_send(c, &ver), 0);
+		do
+			assert_int_equal(styxc_recv(c, &r), 0);
+		while(r.type != STYX_RVERSION);
+		styx_strcpy(v, sizeof v, r.version);
+		assert_string_equal(v, "9P2000");
+		assert_int_equal(styxc_attach(c, "race"), 0);
+	}
+	assert_int_equal(waitidle(id), 0);
+	freemodel(c, id);
+	styxc_close(c);
+}
+
 int
 main(void)
 {
@@ -721,6 +895,9 @@ main(void)
 		cmocka_unit_test(test_many_tags),
 		cmocka_unit_test(test_nonblocking),
 		cmocka_unit_test(test_qids),
+		cmocka_unit_test(test_status_consistent),
+		cmocka_unit_test(test_queued_holds_model),
+		cmocka_unit_test(test_version_race),
 	};
 
 	return cmocka_run_group_tests(tests, st_setup, st_teardown);

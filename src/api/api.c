@@ -73,6 +73,18 @@ llambo_load_model(const char *path, int use_mmap, int n_gpu_layers)
 }
 
 int
+llambo_model_hold(int id)
+{
+	return reg_hold(id) != NULL ? 0 : -1;
+}
+
+void
+llambo_model_release(int id)
+{
+	reg_release(id);
+}
+
+int
 llambo_free_model(int id)
 {
 	return reg_free(id);

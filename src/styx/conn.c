@@ -210,30 +210,43 @@ utf8cut(const char *s, size_t len, size_t n)
 	return n;
 }
 
+/*
+ * A packed Rerror (tag NOTAG) saying text, cut at a character to fit in the
+ * smallest msize granted (256), so that no other thread reads Conn.msize.
+ * NULL if out of memory.
+ */
+uint8_t *
+conn_rerror(const char *text, size_t *n)
+{
+	StyxFcall f;
+	uint8_t *m;
+
+	memset(&f, 0, sizeof f);
+	f.type = STYX_RERROR;
+	f.tag = STYX_NOTAG;
+	f.ename.p = text;
+	f.ename.len = (uint16_t)utf8cut(text, strlen(text), STYX_MINMSIZE - STYX_HDRSZ - 2);
+	if((m = malloc(STYX_MINMSIZE)) != NULL)
+		*n = styx_pack(&f, m, STYX_MINMSIZE);
+	return m;
+}
+
 void
 conn_error(Conn *c, Req *r, const char *fmt, ...)
 {
-	char buf[256];
-	uint8_t msg[STYX_HDRSZ + 2 + sizeof buf];
-	StyxFcall f;
-	size_t max = c->msize > 0 && c->msize < sizeof msg ? c->msize : sizeof msg;
+	char buf[STYX_MINMSIZE];
 	va_list ap;
 	uint8_t *m;
+	size_t n;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
-	memset(&f, 0, sizeof f);
-	f.type = STYX_RERROR;
-	f.tag = r->tag;
-	f.ename.p = buf;
-	f.ename.len = (uint16_t)utf8cut(buf, strlen(buf), max - STYX_HDRSZ - 2);
-	m = malloc(sizeof msg);
-	if(m == NULL){
+	if((m = conn_rerror(buf, &n)) == NULL){
 		conn_drop(c, r);
 		return;
 	}
-	conn_reply_msg(c, r, m, styx_pack(&f, m, sizeof msg));
+	conn_reply_msg(c, r, m, n);
 }
 
 uint8_t *

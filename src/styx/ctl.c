@@ -337,7 +337,7 @@ char *
 ctl_listing(StyxSrv *s, size_t *len)
 {
 	static const char *states[] = { "empty", "loading", "ready" };
-	int ids[256], n = llambo_list_models(ids, 256), i;
+	int ids[256], n = llambo_list_models(ids, 256), i, running, sessions;
 	size_t max = 64, k = 0;
 	llambo_status st;
 	char *buf;
@@ -354,8 +354,9 @@ ctl_listing(StyxSrv *s, size_t *len)
 			continue;
 		if(st.state == LLAMBO_EMPTY && srv_loading(s, ids[i]))
 			st.state = LLAMBO_LOADING;
+		srv_counts(s, ids[i], &running, &sessions);
 		k += (size_t)snprintf(buf + k, max - k, "%d %s %.*s\n", ids[i],
-			st.state == LLAMBO_READY && st.generations > 0 ? "generating" : states[st.state],
+			st.state == LLAMBO_READY && running > 0 ? "generating" : states[st.state],
 			(int)strnlen(st.path, sizeof st.path), st.path);
 	}
 	*len = k;

@@ -108,20 +108,6 @@ data_detach(Fid *f)
 	gen_unref(g);
 }
 
-static int
-ready(int id, uint32_t serial, StyxSrv *s)
-{
-	llambo_status st;
-
-	if(srv_serial(s, id) != serial || llambo_model_status(id, &st) < 0)
-		return lb_err("no such model: %d (it was freed)", id);
-	if(st.state == LLAMBO_LOADING)
-		return lb_err("model %d is still loading", id);
-	if(st.state != LLAMBO_READY)
-		return lb_err("model %d is empty: write \"load PATH\" to the clone open that reserved it", id);
-	return 0;
-}
-
 int
 data_start(Conn *c, Fid *f, int clunking)
 {
@@ -138,7 +124,7 @@ data_start(Conn *c, Fid *f, int clunking)
 		free(text);
 		return -1;
 	}
-	rc = ready(f->node.id, f->node.serial, c->srv);
+	rc = gen_hold(g);
 	if(rc == 0)
 		rc = request_parse(text, n, &c->srv->cfg.lim, g);
 	free(text);
@@ -200,21 +186,21 @@ data_flush(Conn *c, Req *old)
 }
 
 static const char *
-statename(const llambo_status *st)
+statename(const llambo_status *st, int running)
 {
 	if(st->state == LLAMBO_LOADING)
 		return "loading";
 	if(st->state != LLAMBO_READY)
 		return "empty";
-	return st->generations > 0 ? "generating" : "ready";
+	return running > 0 ? "generating" : "ready";
 }
 
 char *
 data_status(Conn *c, const Node *n, size_t *len)
 {
 	llambo_status st;
-	char req[256], *buf;
-	int sessions, pathlen;
+	char req[256];
+	int running, sessions, pathlen;
 	Gen *g;
 
 	if(llambo_model_status(n->id, &st) < 0)
@@ -222,11 +208,15 @@ data_status(Conn *c, const Node *n, size_t *len)
 	if(st.state == LLAMBO_EMPTY && srv_loading(c->srv, n->id))
 		st.state = LLAMBO_LOADING;
 	snprintf(req, sizeof req, "none");
-	if((g = data_latest(c, n->id, n->serial)) != NULL)
+	/* the request's state and the model's count of running generations, as of one moment */
+	if((g = data_latest(c, n->id, n->serial)) != NULL){
+		pthread_mutex_lock(&g->lk);
 		gen_describe(g, req, sizeof req);
-	sessions = srv_sessions(c->srv, n->id);
+	}
+	srv_counts(c->srv, n->id, &running, &sessions);
+	if(g != NULL)
+		pthread_mutex_unlock(&g->lk);
 	pathlen = (int)strnlen(st.path, sizeof st.path);
-	buf = srv_smprint(len, "state %s\ngenerations %d\ntokens %lld\ntok/s %.1f\nsessions %d\nrequest %s\npath %.*s\n",
-		statename(&st), st.generations, st.tokens_generated, st.last_tok_per_s, sessions, req, pathlen, st.path);
-	return buf;
+	return srv_smprint(len, "state %s\ngenerations %d\ntokens %lld\ntok/s %.1f\nsessions %d\nrequest %s\npath %.*s\n",
+		statename(&st, running), running, st.tokens_generated, st.last_tok_per_s, sessions, req, pathlen, st.path);
 }

@@ -32,6 +32,7 @@ enum {
 enum {
 	STYX_IOHDRSZ = 24,	/* room for a Twrite/Rread header */
 	STYX_HDRSZ = 7,	/* size[4] type[1] tag[2] */
+	STYX_MINMSIZE = 256,	/* the smallest msize the server grants: every Rerror fits in it */
 	STYX_MAXWELEM = 16,
 	STYX_NOTAG = 0xFFFF,
 	STYX_QIDSZ = 13,

@@ -108,7 +108,9 @@ answer(Gen *g, Req *r, int atend)
 	}
 	if(!atend)
 		return 0;
-	if(g->state != Gfailed)
+	if(g->state == Gfailed)
+		r->msg = conn_rerror(g->err, &r->nmsg);
+	else
 		r->msg = conn_rread(NULL, 0, &r->nmsg);
 	return 1;
 }
@@ -140,8 +142,6 @@ deliver(Gen *g, Req *ready, int waiting)
 		next = r->nextwait;
 		if(r->msg != NULL)
 			conn_reply_msg(g->conn, r, r->msg, r->nmsg);
-		else if(g->state == Gfailed)
-			conn_error(g->conn, r, "%s", g->err);
 		else
 			conn_error(g->conn, r, "out of memory");
 		if(waiting)
@@ -242,6 +242,8 @@ finish(Gen *g, const char *why)
 	Req *ready;
 
 	pthread_mutex_lock(&g->lk);
+	if(g->state == Grunning)
+		srv_running(g->conn->srv, g->id, g->serial, -1);
 	if(why != NULL || g->cancel != Cnone){
 		g->state = Gfailed;
 		snprintf(g->err, sizeof g->err, "%s", why != NULL ? why : cancelwhy(g->cancel));
@@ -253,6 +255,40 @@ finish(Gen *g, const char *why)
 	srv_bump(g->conn->srv, g->id);
 }
 
+/*
+ * Held from acceptance to the end, the model's id cannot pass to another
+ * model while the request waits for a slot.  The hold comes first and the
+ * serial is checked after it, so the model held is the load the node named.
+ */
+int
+gen_hold(Gen *g)
+{
+	StyxSrv *s = g->conn->srv;
+	llambo_status st;
+
+	if(llambo_model_hold(g->id) == 0){
+		if(srv_serial(s, g->id) == g->serial){
+			g->held = 1;
+			return 0;
+		}
+		llambo_model_release(g->id);
+	}
+	if(srv_serial(s, g->id) != g->serial || llambo_model_status(g->id, &st) < 0)
+		return lb_err("no such model: %d (it was freed)", g->id);
+	if(st.state == LLAMBO_LOADING)
+		return lb_err("model %d is still loading", g->id);
+	return lb_err("model %d is empty: write \"load PATH\" to the clone open that reserved it", g->id);
+}
+
+/* The model is let go when the generation ends (its text is kept for reading). */
+static void
+letgo(Gen *g)
+{
+	if(g->held)
+		llambo_model_release(g->id);
+	g->held = 0;
+}
+
 void
 gen_fail(Gen *g, const char *why)
 {
@@ -260,6 +296,7 @@ gen_fail(Gen *g, const char *why)
 	g->state = Gfailed;
 	snprintf(g->err, sizeof g->err, "%s", why);
 	pthread_mutex_unlock(&g->lk);
+	letgo(g);
 }
 
 /* Waits for a running slot; -1 if cancelled first. */
@@ -294,6 +331,7 @@ run(Gen *g)
 	p.n_stop = g->nstops;
 	pthread_mutex_lock(&g->lk);
 	g->state = Grunning;
+	srv_running(s, g->id, g->serial, 1);
 	pthread_mutex_unlock(&g->lk);
 	srv_bump(s, g->id);
 	text = llambo_generate(g->id, g->prompt, &p, NULL);
@@ -316,6 +354,7 @@ genmain(void *arg)
 		run(g);
 	else
 		finish(g, NULL);
+	letgo(g);
 	gen_unref(g);
 	return NULL;
 }
@@ -359,16 +398,14 @@ gen_cancel(Gen *g, int why)
 	pthread_mutex_unlock(&s->lk);
 }
 
-/* One line on g for the status file: "generating 5/128 tokens", "cancelled 961/3000 tokens: ..." */
+/* With g->lk held: one line on g for the status file: "generating 5/128 tokens", "cancelled 961/3000 tokens: ..." */
 void
 gen_describe(Gen *g, char *buf, size_t n)
 {
 	static const char *names[] = { "queued", "generating", "done", "failed" };
 	const char *name;
 
-	pthread_mutex_lock(&g->lk);
 	name = g->state == Gfailed && g->cancel != Cnone ? "cancelled" : names[g->state];
 	snprintf(buf, n, "%s %d/%d tokens%s%s", name, g->ntok, g->params.max_tokens,
 		g->state == Gfailed ? ": " : "", g->state == Gfailed ? g->err : "");
-	pthread_mutex_unlock(&g->lk);
 }

@@ -38,6 +38,7 @@ typedef struct Model {
 	int id;
 	uint32_t serial;
 	int sessions;	/* connections that have made a request on it */
+	int running;	/* its generations in state Grunning (changed with Gen.lk held) */
 	uint32_t events;	/* bumped when its status changes: the status qid's version */
 	int clone_open;	/* reserved by an open of clone that is still open */
 	int loading;	/* a load into it is running */
@@ -81,7 +82,7 @@ struct Req {
 	uint64_t offset;
 	uint32_t count;
 	Req *nextwait;
-	uint8_t *msg;	/* the answer built for it under Gen.lk */
+	uint8_t *msg;	/* the answer built for it under Gen.lk (Rread or Rerror); NULL: out of memory */
 	size_t nmsg;
 };
 
@@ -120,7 +121,7 @@ struct Conn {
 	int ref;
 	int dead;
 	int broken;	/* a write failed: write no more (under wlk) */
-	uint32_t msize;	/* 0 until Tversion */
+	uint32_t msize;	/* 0 until Tversion; the reader thread's alone */
 	Req *reqs;
 	int nreqs;
 	Fid *fids;
@@ -154,6 +155,7 @@ struct Gen {
 	char err[160];
 	Req *waiters;
 	int readers;	/* open fids reading it */
+	int held;	/* it holds its model (llambo_model_hold) until it ends */
 };
 
 /* conn.c */
@@ -165,6 +167,7 @@ void *conn_reader(void *arg);
 void conn_reply(Conn *c, Req *r, StyxFcall *f);
 void conn_reply_msg(Conn *c, Req *r, uint8_t *msg, size_t n);
 void conn_error(Conn *c, Req *r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+uint8_t *conn_rerror(const char *text, size_t *n);	/* a packed Rerror; NULL if out of memory */
 void conn_drop(Conn *c, Req *r);
 void conn_freereq(Req *r);
 void conn_abort(Conn *c, Req *keep);
@@ -212,6 +215,7 @@ char *data_status(Conn *c, const Node *n, size_t *len);
 
 /* gen.c */
 Gen *gen_new(Conn *c, int id, uint32_t serial);
+int gen_hold(Gen *g);	/* holds the model its node named, if still that load and ready; -1 with lb_err */
 int gen_start(Gen *g);	/* queues it and runs it in a thread; -1 with lb_err (server busy) */
 void gen_cancel(Gen *g, int why);
 void gen_ref(Gen *g);
@@ -219,8 +223,8 @@ void gen_unref(Gen *g);
 /* Answers r now if it can (text, or the end); else parks it and returns 1. */
 int gen_read(Gen *g, Conn *c, Req *r);
 int gen_unwait(Gen *g, Req *r);	/* 1 if r was parked and is taken back */
-void gen_fail(Gen *g, const char *why);	/* a request that never ran: reads report why */
-void gen_describe(Gen *g, char *buf, size_t n);
+void gen_fail(Gen *g, const char *why);	/* a request that never ran: reads report why; lets go of the model */
+void gen_describe(Gen *g, char *buf, size_t n);	/* with g->lk held */
 
 /* request.c */
 int request_parse(const char *text, size_t n, const StyxLimits *lim, Gen *g);
@@ -233,7 +237,9 @@ int srv_reserve(StyxSrv *s, uint32_t *serial);	/* a fresh id with its entry; -1 
 void srv_forget(StyxSrv *s, int id);
 void srv_bump(StyxSrv *s, int id);
 void srv_session(StyxSrv *s, int id, uint32_t serial, int delta);
-int srv_sessions(StyxSrv *s, int id);
+void srv_running(StyxSrv *s, int id, uint32_t serial, int delta);
+/* Its generations running and its sessions, read together. */
+void srv_counts(StyxSrv *s, int id, int *running, int *sessions);
 int srv_loading(StyxSrv *s, int id);
 int srv_thread(StyxSrv *s, void *(*fn)(void *), void *arg, size_t stack);
 void srv_thread_done(StyxSrv *s);

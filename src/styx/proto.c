@@ -103,8 +103,8 @@ rversion(Conn *c, Req *r, StyxFcall *t)
 	StyxStr v = t->version;
 	int ok = v.len >= 6 && memcmp(v.p, "9P2000", 6) == 0 && (v.len == 6 || v.p[6] == '.');
 
-	if(t->msize < 256){
-		conn_error(c, r, "msize %u is too small (at least 256)", t->msize);
+	if(t->msize < STYX_MINMSIZE){
+		conn_error(c, r, "msize %u is too small (at least %d)", t->msize, STYX_MINMSIZE);
 		return;
 	}
 	proto_reset(c, r);

@@ -216,17 +216,28 @@ srv_loading(StyxSrv *s, int id)
 	return loading;
 }
 
-int
-srv_sessions(StyxSrv *s, int id)
+void
+srv_running(StyxSrv *s, int id, uint32_t serial, int delta)
 {
 	Model *m;
-	int n;
 
 	pthread_mutex_lock(&s->lk);
 	m = srv_find(s, id);
-	n = m != NULL ? m->sessions : 0;
+	if(m != NULL && m->serial == serial)
+		m->running += delta;
 	pthread_mutex_unlock(&s->lk);
-	return n;
+}
+
+void
+srv_counts(StyxSrv *s, int id, int *running, int *sessions)
+{
+	Model *m;
+
+	pthread_mutex_lock(&s->lk);
+	m = srv_find(s, id);
+	*running = m != NULL ? m->running : 0;
+	*sessions = m != NULL ? m->sessions : 0;
+	pthread_mutex_unlock(&s->lk);
 }
 
 /* A malloc'd printf; its length in *len.  NULL with lb_err set when out of memory. */
