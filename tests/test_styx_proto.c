@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -498,8 +499,9 @@ test_limits(void **state)
 	assert_int_equal(styxc_clunk(c, 100), 0);
 	assert_int_equal(walkfid(c, c->root, 200, NULL, NULL, &r), 0);
 	d = st_dial(a2);
-	e = styxc_dial(a2);	/* the third connection is closed at once */
+	e = styxc_dial(a2);	/* the third connection is refused, and told why */
 	assert_null(e);
+	assert_string_equal(lb_errstr(), "too many connections (limit 2); try again later");
 	styxc_close(d);
 	for(i = 1; i < 7; i++)
 		assert_int_equal(styxc_clunk(c, 100 + i), 0);
@@ -511,6 +513,84 @@ test_limits(void **state)
 	assert_int_equal(styxc_clunk(c, i), 0);
 	assert_true(styxc_open(c, "clone", STYX_OREAD) >= 0);
 	styxc_close(c);
+	styx_srv_free(s);
+}
+
+/* A raw connection that has sent nothing, with a receive timeout of 10 s. */
+static int
+rawconn(const char *addr)
+{
+	struct timeval tv = { 10, 0 };
+	int fd = styx_dial(addr);
+
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	return fd;
+}
+
+/* 1 when the server has closed fd (read gives the end, or a reset), 0 if it stays open 10 s. */
+static int
+closedby(int fd)
+{
+	char b[64];
+	ssize_t n;
+
+	while((n = read(fd, b, sizeof b)) > 0)
+		;
+	return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+/*
+ * Silent sockets cannot lock others out (issue 7, defect 4): a connection that
+ * has not finished Tversion and Tattach within the handshake timeout is
+ * dropped, and so is one whose message stops half way; an attached mount
+ * that is idle is kept.
+ */
+static void
+test_silent_sockets(void **state)
+{
+	char a2[64], *text;
+	StyxClient *idle, *half, *c;
+	StyxConfig cfg;
+	StyxSrv *s;
+	int silent, versioned;
+	uint8_t msg[64];
+	StyxFcall t = { .type = STYX_TVERSION, .tag = STYX_NOTAG, .msize = 8216 };
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.max_conns = 4;
+	cfg.lim.handshake_timeout = 1;
+	s = st_server(&cfg, a2, sizeof a2);
+	idle = st_dial(a2);
+	silent = rawconn(a2);
+	versioned = rawconn(a2);	/* Tversion, and never Tattach */
+	t.version = styx_str("9P2000");
+	assert_int_equal(write(versioned, msg, styx_pack(&t, msg, sizeof msg)), 19);
+	half = st_dial(a2);	/* attached, then half a message */
+	styx_put32(msg, 23);
+	msg[4] = STYX_TREAD;
+	assert_int_equal(styxc_sendraw(half, msg, 9), 0);
+	/* every slot is taken: a fifth is refused with a reason */
+	assert_null(styxc_dial(a2));
+	assert_non_null(strstr(lb_errstr(), "too many connections"));
+	/* the three that never finish are dropped */
+	assert_true(closedby(silent));
+	assert_true(closedby(versioned));
+	assert_true(isclosed(half));
+	close(silent);
+	close(versioned);
+	styxc_close(half);
+	/* the idle mount, idle longer than the timeout, still serves; a new client gets in */
+	text = st_cat(idle, "ctl");
+	assert_non_null(text);
+	free(text);
+	c = st_dial(a2);
+	text = st_cat(c, "ctl");
+	assert_non_null(text);
+	free(text);
+	styxc_close(c);
+	styxc_close(idle);
 	styx_srv_free(s);
 }
 
@@ -771,6 +851,7 @@ main(void)
 		cmocka_unit_test(test_stat_wstat),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_silent_sockets),
 		cmocka_unit_test(test_limits_model),
 		cmocka_unit_test(test_pending_limit),
 		cmocka_unit_test(test_safety),

@@ -37,7 +37,9 @@ usage(void)
 		"        -N models loaded (32) -G generations held per connection (16) -C clone ids per connection (8)\n"
 		"        -n max_tokens per request (4096) -s request bytes per connection (262144)\n"
 		"        -o output bytes per generation (1048576)\n"
-		"        -t threads per generation (0: every core) -M msize (131096) -w write timeout s (60)\n");
+		"        -t threads per generation (0: every core) -M msize (131096) -w write timeout s (60)\n"
+		"        -T handshake timeout s (5): a connection must finish Tversion and Tattach, and a\n"
+		"           message once begun must keep arriving, within it (an attached mount may idle)\n");
 	exit(2);
 }
 
@@ -73,6 +75,7 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 't': l->gen_threads = (int)num(arg, 0, 1024); break;
 	case 'M': l->max_msize = (uint32_t)num(arg, 8216, 1024 * 1024); break;
 	case 'w': l->write_timeout = (int)num(arg, 1, 86400); break;
+	case 'T': l->handshake_timeout = (int)num(arg, 1, 86400); break;
 	default: usage();
 	}
 }
@@ -108,7 +111,7 @@ main(int argc, char **argv)
 	sigset_t set;
 
 	styx_default_config(&cfg);
-	while((c = getopt_long(argc, argv, "a:im:Prl:Dc:f:p:g:q:L:N:G:C:n:s:o:t:M:w:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "a:im:Prl:Dc:f:p:g:q:L:N:G:C:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;

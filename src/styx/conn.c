@@ -9,11 +9,13 @@
  * Rflush never overtakes the reply it flushes.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../util/error.h"
@@ -37,6 +39,7 @@ conn_new(StyxSrv *s, int rfd, int wfd, int sock)
 	c->wfd = wfd;
 	c->sock = sock;
 	c->num = __atomic_add_fetch(&num, 1, __ATOMIC_RELAXED);
+	c->born = conn_now();
 	c->ref = 1;
 	pthread_mutex_init(&c->lk, NULL);
 	pthread_mutex_init(&c->wlk, NULL);
@@ -267,21 +270,71 @@ conn_rread(const void *data, uint32_t count, size_t *n)
 	return m;
 }
 
-/* The next message, framed: its size, or -1 to close the connection. */
+long
+conn_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/*
+ * Reads n bytes, waiting at most until deadline (ms on conn_now's clock, -1: no
+ * limit) for the first and at most stall ms (-1: no limit) for each later
+ * one.  1, or 0 when the input ends, stalls, or the server stops.
+ */
+static int
+readwait(Conn *c, uint8_t *p, size_t n, long deadline, int stall)
+{
+	struct pollfd fds[2] = { { c->rfd, POLLIN, 0 }, { c->srv->wake[0], POLLIN, 0 } };
+	int ms, k;
+	ssize_t got;
+
+	while(n > 0){
+		ms = deadline < 0 ? -1 : deadline > conn_now() ? (int)(deadline - conn_now()) : 0;
+		k = poll(fds, 2, ms);
+		if(k < 0 && errno == EINTR)
+			continue;
+		if(k <= 0 || fds[1].revents != 0)
+			return 0;
+		got = read(c->rfd, p, n);
+		if(got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if(got <= 0)
+			return 0;
+		p += got;
+		n -= (size_t)got;
+		deadline = stall < 0 ? -1 : conn_now() + stall;
+	}
+	return 1;
+}
+
+/*
+ * The next message, framed: its size, or -1 to close the connection.  A socket
+ * that has not finished Tversion and Tattach within the handshake timeout is
+ * dropped, and so is a message that stops arriving half way; an attached
+ * connection may wait for its next message for ever (a mount sits idle for hours).
+ */
 static long
 readmsg(Conn *c)
 {
 	uint32_t size, max = c->msize > 0 ? c->msize : c->srv->cfg.lim.max_msize;
+	int stall = c->sock ? c->srv->cfg.lim.handshake_timeout * 1000 : -1;
+	long deadline = c->sock && !c->attached ? c->born + stall : -1;
 
-	if(styx_readn(c->rfd, c->rbuf, 4) <= 0)
+	if(!readwait(c, c->rbuf, 4, deadline, stall)){
+		if(c->srv->cfg.trace && deadline >= 0 && conn_now() >= deadline)
+			fprintf(stderr, "%d no Tversion and Tattach within %d s: closing\n", c->num, stall / 1000);
 		return -1;
+	}
 	size = styx_get32(c->rbuf);
 	if(size < STYX_HDRSZ || size > max){
 		if(c->srv->cfg.trace)
 			fprintf(stderr, "%d bad message size %u (msize %u): closing\n", c->num, size, max);
 		return -1;
 	}
-	if(styx_readn(c->rfd, c->rbuf + 4, size - 4) <= 0)
+	if(!readwait(c, c->rbuf + 4, size - 4, stall < 0 ? -1 : conn_now() + stall, stall))
 		return -1;
 	return (long)size;
 }

@@ -58,6 +58,7 @@ struct StyxSrv {
 	uint32_t nextserial;
 	Model *models;
 	int nmodels, amodels;
+	int wake[2];	/* a pipe: its write end closes when the server stops, waking every reader */
 	int lfd[4];	/* listeners */
 	int nlfd;
 	int port;
@@ -122,6 +123,8 @@ struct Conn {
 	int dead;
 	int broken;	/* a write failed: write no more (under wlk) */
 	uint32_t msize;	/* 0 until Tversion; the reader thread's alone */
+	int attached;	/* a Tattach succeeded since the last Tversion (reader thread) */
+	long born;	/* when the connection or its last Tversion began, ms (reader thread) */
 	Req *reqs;
 	int nreqs;
 	Fid *fids;
@@ -166,6 +169,7 @@ void *conn_reader(void *arg);
 /* Answers r with f (tag set here), or with a packed message (taken); frees r. */
 void conn_reply(Conn *c, Req *r, StyxFcall *f);
 void conn_reply_msg(Conn *c, Req *r, uint8_t *msg, size_t n);
+long conn_now(void);	/* ms on a monotonic clock */
 void conn_error(Conn *c, Req *r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint8_t *conn_rerror(const char *text, size_t *n);	/* a packed Rerror; NULL if out of memory */
 void conn_drop(Conn *c, Req *r);

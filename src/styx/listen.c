@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,12 +24,32 @@
 #include "addr.h"
 #include "impl.h"
 
+/*
+ * A socket over the connection limit: an Rerror says why (its tag NOTAG is
+ * Tversion's).  What the client sent already is read, so that the close that
+ * follows is an orderly end and not a reset that could lose the Rerror.
+ */
+static void
+refuse(int fd, const char *why)
+{
+	char drain[8192];
+	uint8_t *m;
+	size_t n;
+
+	if((m = conn_rerror(why, &n)) != NULL)
+		send(fd, m, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(m);
+	shutdown(fd, SHUT_WR);
+	recv(fd, drain, sizeof drain, MSG_DONTWAIT);
+}
+
 int
 styx_srv_serve(StyxSrv *s, int rfd, int wfd)
 {
 	struct timeval tv = { s->cfg.lim.write_timeout, 0 };
 	socklen_t len = sizeof(int);
 	int type, one = 1, full;
+	char why[128];
 	Conn *c;
 
 	c = conn_new(s, rfd, wfd, getsockopt(rfd, SOL_SOCKET, SO_TYPE, &type, &len) == 0);
@@ -51,8 +72,11 @@ styx_srv_serve(StyxSrv *s, int rfd, int wfd)
 	}
 	pthread_mutex_unlock(&s->lk);
 	if(full){
+		snprintf(why, sizeof why, "too many connections (limit %d); try again later", s->cfg.lim.max_conns);
+		if(c->sock)
+			refuse(rfd, why);
 		conn_unref(c);
-		return lb_err("too many connections (limit %d)", s->cfg.lim.max_conns);
+		return lb_err("%s", why);
 	}
 	if(srv_thread(s, conn_reader, c, 256 * 1024) < 0){
 		conn_forget(s, c);

@@ -108,6 +108,8 @@ rversion(Conn *c, Req *r, StyxFcall *t)
 		return;
 	}
 	proto_reset(c, r);
+	c->attached = 0;	/* a new handshake, with its own time limit */
+	c->born = conn_now();
 	f.msize = t->msize < c->srv->cfg.lim.max_msize ? t->msize : c->srv->cfg.lim.max_msize;
 	f.version = styx_str(ok ? "9P2000" : "unknown");
 	c->msize = ok ? f.msize : 0;
@@ -126,6 +128,7 @@ rattach(Conn *c, Req *r, StyxFcall *t)
 	}
 	if(newfid(c, r, t->fid, &root) == NULL)
 		return;
+	c->attached = 1;
 	tree_qid(c->srv, &root, &f.qid);
 	conn_reply(c, r, &f);
 }

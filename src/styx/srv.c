@@ -3,6 +3,8 @@
  * unique across loads of the same id, the threads it must wait for, and the
  * counts a test compares before and after a client.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +36,7 @@ styx_default_config(StyxConfig *c)
 	c->lim.max_clones = 8;
 	c->lim.gen_threads = 0;
 	c->lim.write_timeout = 60;
+	c->lim.handshake_timeout = 5;
 }
 
 static int
@@ -42,7 +45,7 @@ checklimits(const StyxLimits *l)
 	if(l->max_conns < 1 || l->max_fids < 4 || l->max_pending < 1 || l->max_running < 1
 	|| l->max_queued < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
 	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
-	|| l->max_gens < 1 || l->max_clones < 1)
+	|| l->max_gens < 1 || l->max_clones < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400)
 		return lb_err("bad limits: every limit must be at least 1");
 	if(l->max_msize < 8192 + STYX_IOHDRSZ || l->max_msize > 1024 * 1024)
 		return lb_err("bad limits: msize must be from 8216 to 1 MiB");
@@ -67,6 +70,11 @@ styx_srv_new(const StyxConfig *c)
 		return NULL;
 	}
 	s->cfg = *c;
+	if(pipe2(s->wake, O_CLOEXEC) < 0){
+		lb_err("cannot make a pipe: %s", strerror(errno));
+		free(s);
+		return NULL;
+	}
 	pthread_mutex_init(&s->lk, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->nextserial = 1;
@@ -385,6 +393,7 @@ styx_srv_free(StyxSrv *s)
 		return;
 	pthread_mutex_lock(&s->lk);
 	s->stopping = 1;
+	close(s->wake[1]);	/* every reader's poll wakes */
 	for(i = 0; i < s->nlfd; i++)
 		shutdown(s->lfd[i], SHUT_RDWR);
 	for(c = s->conns; c != NULL; c = c->next)
@@ -396,6 +405,7 @@ styx_srv_free(StyxSrv *s)
 	pthread_mutex_unlock(&s->lk);
 	for(i = 0; i < s->nlfd; i++)
 		close(s->lfd[i]);
+	close(s->wake[0]);
 	for(i = 0; i < 4; i++)
 		if(s->unixpaths[i] != NULL){
 			unlink(s->unixpaths[i]);

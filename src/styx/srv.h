@@ -29,6 +29,7 @@ typedef struct StyxLimits {
 	int max_clones;	/* ids one connection may hold reserved through clone */
 	int gen_threads;	/* llambo_params.n_threads of each generation (0: the library's choice) */
 	int write_timeout;	/* seconds a reply may wait for a client that does not read */
+	int handshake_timeout;	/* seconds a socket has to finish Tversion and Tattach, and a begun message to keep arriving */
 } StyxLimits;
 
 enum { STYX_MAXDIRS = 16 };
