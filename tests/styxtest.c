@@ -163,6 +163,26 @@ st_load(StyxClient *c, const char *path)
 	return id;
 }
 
+void
+st_free(StyxClient *c, int id)
+{
+	char cmd[32];
+
+	snprintf(cmd, sizeof cmd, "free %d\n", id);
+	if(st_echo(c, "ctl", cmd) < 0)
+		fail_msg("free %d: %s", id, lb_errstr());
+}
+
+void
+st_serves(StyxClient *c)
+{
+	char *text = st_cat(c, "ctl");
+
+	if(text == NULL)
+		fail_msg("reading ctl: %s", lb_errstr());
+	free(text);
+}
+
 char *
 st_reference(int id, const char *prompt, int max_tokens)
 {

@@ -34,6 +34,10 @@ char *st_cat(StyxClient *c, const char *path);
 int st_echo(StyxClient *c, const char *path, const char *text);
 /* "load PATH" through ctl; the model's id from ctl's listing, or -1. */
 int st_load(StyxClient *c, const char *path);
+/* "free ID" through ctl; fails the test if refused. */
+void st_free(StyxClient *c, int id);
+/* Reads ctl: fails the test unless the server answers c. */
+void st_serves(StyxClient *c);
 /* The text the C API generates for prompt, greedy: what a 9P reader must get (malloc'd). */
 char *st_reference(int id, const char *prompt, int max_tokens);
 /* Waits up to seconds for the server's counts to come back to base; 0 when they do. */

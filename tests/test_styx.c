@@ -31,15 +31,6 @@ now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static void
-freemodel(StyxClient *c, int id)
-{
-	char cmd[32];
-
-	snprintf(cmd, sizeof cmd, "free %d\n", id);
-	assert_int_equal(st_echo(c, "ctl", cmd), 0);
-}
-
 /* A client with the test model name loaded (or the test skipped): its id, and data's path. */
 static StyxClient *
 withmodel(const char *name, int *id, char *data, size_t n)
@@ -174,7 +165,7 @@ test_clone(void **state)
 
 	snprintf(buf, sizeof buf, "models/%d/data", id);
 	checkgen(c, buf, id, "The sky", 16);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -208,7 +199,7 @@ test_streaming(void **state)
 		assert_int_equal(styxc_clunk(c, fid), 0);
 	}
 	assert_true(streamed);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -238,7 +229,7 @@ test_isolation(void **state)
 	free(tb);
 	llambo_free(ra);
 	llambo_free(rb);
-	freemodel(a, id);
+	st_free(a, id);
 	styxc_close(a);
 	styxc_close(b);
 }
@@ -310,7 +301,7 @@ test_flush(void **state)
 	status = st_cat(c, buf);
 	assert_non_null(status);
 	free(status);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -374,7 +365,7 @@ test_ten_clients(void **state)
 		llambo_free(ref);
 		free(w[i].text);
 	}
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -412,7 +403,7 @@ test_killed_client(void **state)
 	assert_int_equal(waitidle(id), 0);
 	/* and the server goes on serving */
 	checkgen(c, data, id, "Hello", 8);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -441,7 +432,7 @@ test_replace(void **state)
 	assert_string_equal(text, ref);
 	free(text);
 	llambo_free(ref);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -479,7 +470,7 @@ test_errors(void **state)
 	assert_non_null(strstr(lb_errstr(), "max_tokens"));
 	assert_null(st_cat(c, data));
 	assert_non_null(strstr(lb_errstr(), "max_tokens"));
-	freemodel(c, id);
+	st_free(c, id);
 	snprintf(data, sizeof data, "models/%d/status", id);
 	assert_null(st_cat(c, data));
 	styxc_close(c);
@@ -521,7 +512,7 @@ test_status(void **state)
 	assert_non_null(strstr(text, "request done"));
 	assert_non_null(strstr(text, "sessions 1"));
 	free(text);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -554,7 +545,7 @@ test_many_tags(void **state)
 		seen[r.tag - 1000] = 1;
 	}
 	assert_int_equal(styxc_clunk(c, fid), 0);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -583,7 +574,7 @@ test_qids(void **state)
 	old = styxc_walk(c, data);
 	assert_int_equal(styxc_stat(c, old, &d, sbuf, sizeof sbuf), 0);
 	q1 = d.qid.path;
-	freemodel(c, id);
+	st_free(c, id);
 	assert_int_equal(styxc_stat(c, old, &d, sbuf, sizeof sbuf), -1);
 	assert_int_equal(st_model("aidreams260K.gguf", path, sizeof path), 0);
 	id2 = st_load(c, path);
@@ -700,7 +691,7 @@ test_nonblocking(void **state)
 	styxc_close(a);
 	assert_int_equal(waitidle(id), 0);
 	b = st_dial(st_addr);
-	freemodel(b, id);
+	st_free(b, id);
 	styxc_close(b);
 }
 
@@ -752,7 +743,7 @@ test_status_consistent(void **state)
 	}
 	print_message("%d snapshots of status\n", snapshots);
 	styxc_clunk(c, sfid);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 
@@ -783,7 +774,7 @@ waitstatus(StyxClient *c, const char *status, const char *want)
 static void
 test_queued_holds_model(void **state)
 {
-	char a2[64], small[PATH_MAX], big[PATH_MAX], data[64], status[64], cmd[PATH_MAX + 16], ename[256];
+	char a2[64], small[PATH_MAX], big[PATH_MAX], data[64], status[64], ename[256];
 	const char *req = "Once upon a time|8|0";
 	StyxFcall t = { .type = STYX_TREAD, .tag = 900, .count = 4096 }, r;
 	StyxClient *a, *b, *c;
@@ -816,8 +807,7 @@ test_queued_holds_model(void **state)
 	snprintf(status, sizeof status, "models/%d/status", idb);
 	assert_int_equal(waitstatus(b, status, "request queued"), 0);
 	/* c frees b's model and loads another */
-	snprintf(cmd, sizeof cmd, "free %d", idb);
-	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+	st_free(c, idb);
 	idc = st_load(c, big);
 	assert_true(idc >= 0);
 	assert_int_not_equal(idc, idb);	/* the id is still held by the waiting request */
@@ -832,10 +822,8 @@ test_queued_holds_model(void **state)
 	print_message("%s\n", ename);
 	assert_non_null(strstr(ename, "no such model"));
 	styxc_close(b);
-	snprintf(cmd, sizeof cmd, "free %d", idc);
-	assert_int_equal(st_echo(c, "ctl", cmd), 0);
-	snprintf(cmd, sizeof cmd, "free %d", ida);
-	assert_int_equal(st_echo(c, "ctl", cmd), 0);
+	st_free(c, idc);
+	st_free(c, ida);
 	styxc_close(c);
 	styx_srv_free(s);
 }
@@ -874,7 +862,7 @@ test_version_race(void **state)
 		assert_int_equal(styxc_attach(c, "race"), 0);
 	}
 	assert_int_equal(waitidle(id), 0);
-	freemodel(c, id);
+	st_free(c, id);
 	styxc_close(c);
 }
 

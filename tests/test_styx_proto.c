@@ -468,9 +468,7 @@ test_hostile(void **state)
 	styxc_close(c);
 	/* the server is well and serves others */
 	c = st_dial(st_addr);
-	text = st_cat(c, "ctl");
-	assert_non_null(text);
-	free(text);
+	st_serves(c);
 	styxc_close(c);
 }
 
@@ -549,7 +547,7 @@ closedby(int fd)
 static void
 test_silent_sockets(void **state)
 {
-	char a2[64], *text;
+	char a2[64];
 	StyxClient *idle, *half, *c;
 	StyxConfig cfg;
 	StyxSrv *s;
@@ -582,13 +580,9 @@ test_silent_sockets(void **state)
 	close(versioned);
 	styxc_close(half);
 	/* the idle mount, idle longer than the timeout, still serves; a new client gets in */
-	text = st_cat(idle, "ctl");
-	assert_non_null(text);
-	free(text);
+	st_serves(idle);
 	c = st_dial(a2);
-	text = st_cat(c, "ctl");
-	assert_non_null(text);
-	free(text);
+	st_serves(c);
 	styxc_close(c);
 	styxc_close(idle);
 	styx_srv_free(s);
@@ -698,8 +692,7 @@ test_pending_limit(void **state)
 	assert_true(styx_streq(r.ename, "too many outstanding requests (limit 3)"));
 	styxc_close(c);
 	c = st_dial(a2);
-	snprintf(data, sizeof data, "free %d", id);
-	assert_int_equal(st_echo(c, "ctl", data), 0);
+	st_free(c, id);
 	styxc_close(c);
 	styx_srv_free(s);
 }
