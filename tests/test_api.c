@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../src/gguf/gguf.h"
 #include "../src/model/synth.h"
+#include "json.h"
 #include "llambo.h"
 #include "testutil.h"
 
@@ -306,6 +308,67 @@ test_info(void **state)
 	assert_null(llambo_get_model_info(id));
 }
 
+/* A copy of the file at from, at to, with general.name set to name (any bytes). */
+static void
+rename_model(const char *from, const char *to, const char *name)
+{
+	GGUFWriter *w = gguf_writer_new(0);
+	GGUFFile f;
+	size_t i;
+
+	assert_int_equal(gguf_open(&f, from, 0), 0);
+	for(i = 0; i < f.n_kv; i++)
+		if(strcmp(f.kv[i].key, "general.name") != 0)
+			gguf_w_copy(w, &f, &f.kv[i]);
+	gguf_w_str(w, "general.name", name);
+	for(i = 0; i < f.n_tensors; i++)
+		gguf_w_tensor(w, f.tensors[i].name, f.tensors[i].type, (int)f.tensors[i].n_dims, f.tensors[i].ne, f.tensors[i].data);
+	assert_int_equal(gguf_write_file(w, to), 0);
+	gguf_writer_free(w);
+	gguf_close(&f);
+}
+
+/*
+ * info is valid JSON whatever bytes the file's name and path hold (issue 7,
+ * defect 9): invalid UTF-8 becomes U+FFFD, and a long name is cut between
+ * characters, not inside one.
+ */
+static void
+test_info_json(void **state)
+{
+	static const char *const names[] = {
+		"caf\xc3\xa9 \xff\xfe \xc3 \xed\xa0\x80 \xf4\x90\x80\x80 \xe2\x82 \x7f\x01 \"quoted\" back\\slash",
+		NULL,	/* 600 two-byte characters: 1200 bytes, more than any name is kept */
+	};
+	char path[512], name[1300], why[128], *js, *p;
+	size_t i;
+	int id;
+
+	for(i = 0; i < 600; i++)
+		memcpy(name + 2 * i, "\xc3\xa9", 2);
+	name[1200] = 0;
+	tmp_path(path, sizeof path, "info-\xff\xc3.gguf");	/* the path is not UTF-8 either */
+	for(i = 0; i < 2; i++){
+		rename_model(model_path, path, names[i] != NULL ? names[i] : name);
+		id = llambo_load_model(path, 1, 0);
+		assert_true(id >= 0);
+		js = llambo_get_model_info(id);
+		assert_non_null(js);
+		if(json_check(js, strlen(js), why, sizeof why) < 0)
+			fail_msg("info is not JSON (%s): %s", why, js);
+		p = strstr(js, "\"name\":\"");
+		assert_non_null(p);
+		if(i == 0)
+			assert_non_null(strstr(p, "caf\xc3\xa9 \\ufffd\\ufffd \\ufffd \\ufffd\\ufffd\\ufffd"));
+		else
+			assert_non_null(strstr(p, "\xc3\xa9\xc3\xa9\",\""));	/* ends on a whole character */
+		assert_non_null(strstr(js, "info-\\ufffd\\ufffd.gguf"));
+		llambo_free(js);
+		llambo_free_model(id);
+	}
+	unlink(path);
+}
+
 typedef struct Worker {
 	int id;
 	char *out;
@@ -396,6 +459,7 @@ main(void)
 		cmocka_unit_test(test_stop_string),
 		cmocka_unit_test(test_batch_equals_sequential),
 		cmocka_unit_test(test_info),
+		cmocka_unit_test(test_info_json),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_types),
 	};

@@ -1,12 +1,16 @@
 /* info.c - a model described as JSON, for get_model_info and models/N/info. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../gguf/gguf.h"
 #include "../quant/quant.h"
 #include "../util/error.h"
 #include "registry.h"
+
+enum { MAXNAME = 1024 };	/* bytes of general.name kept: the file's, not a buffer's */
 
 typedef struct Buf {
 	char *s;
@@ -44,21 +48,51 @@ put(Buf *b, const char *fmt, ...)
 	}
 }
 
-/* A JSON string: quotes, backslashes and control bytes escaped; other bytes as they are. */
-static void
-put_str(Buf *b, const char *key, const char *s, size_t n)
+/* The length of the well-formed UTF-8 character at s[0..n) (shortest form, no surrogate, at most U+10FFFF), or 0. */
+static size_t
+utf8char(const unsigned char *s, size_t n)
 {
-	size_t i;
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3 : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0, i;
+	uint32_t c;
+
+	if(len == 0 || len > n)
+		return 0;
+	c = len == 1 ? s[0] : s[0] & (0x7F >> len);
+	for(i = 1; i < len; i++){
+		if((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3F);
+	}
+	if((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+/*
+ * A JSON string of at most max bytes of s, cut between characters: quotes,
+ * backslashes and control bytes escaped, each byte that is not part of a
+ * well-formed UTF-8 character written as U+FFFD (names and paths are bytes).
+ */
+static void
+put_str(Buf *b, const char *key, const char *str, size_t n, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i, k;
 
 	put(b, "\"%s\":\"", key);
-	for(i = 0; i < n; i++){
-		unsigned char c = (unsigned char)s[i];
-		if(c == '"' || c == '\\')
-			put(b, "\\%c", c);
-		else if(c < 0x20)
-			put(b, "\\u%04x", c);
+	for(i = 0; i < n; i += k){
+		k = utf8char(s + i, n - i);
+		if(i + (k > 0 ? k : 1) > max)
+			break;
+		if(k == 0){
+			put(b, "\\ufffd");
+			k = 1;
+		}else if(s[i] == '"' || s[i] == '\\')
+			put(b, "\\%c", s[i]);
+		else if(s[i] < 0x20)
+			put(b, "\\u%04x", s[i]);
 		else
-			put(b, "%c", c);
+			put(b, "%.*s", (int)k, (const char *)s + i);
 	}
 	put(b, "\",");
 }
@@ -67,12 +101,15 @@ static void
 describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const char *path)
 {
 	const HParams *hp = &m->hp;
+	GGUFStr name;
 
 	put(b, "{\"id\":%d,", id);
-	put_str(b, "architecture", m->arch, strlen(m->arch));
-	put_str(b, "name", m->name, strlen(m->name));
-	put_str(b, "file", path, strlen(path));
-	put_str(b, "quantization", model_ftype_name(m), strlen(model_ftype_name(m)));
+	put_str(b, "architecture", m->arch, strlen(m->arch), SIZE_MAX);
+	if(gguf_get_str(&m->file, "general.name", &name) != 1)
+		name.len = 0;
+	put_str(b, "name", name.p, name.len, MAXNAME);
+	put_str(b, "file", path, strlen(path), SIZE_MAX);
+	put_str(b, "quantization", model_ftype_name(m), strlen(model_ftype_name(m)), SIZE_MAX);
 	put(b, "\"parameters\":%llu,\"size_bytes\":%zu,", (unsigned long long)m->n_params, m->weight_bytes);
 	put(b, "\"context_length\":%d,\"embedding_length\":%d,\"block_count\":%d,", hp->n_ctx_train, hp->n_embd, hp->n_layer);
 	put(b, "\"head_count\":%d,\"head_count_kv\":%d,\"head_dim\":%d,\"feed_forward_length\":%d,",
@@ -80,7 +117,7 @@ describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const c
 	put(b, "\"rope_freq_base\":%g,\"rope_freq_scale\":%g,\"rms_norm_eps\":%g,\"tied_output\":%s,",
 		hp->rope_base, hp->rope_freq_scale, hp->norm_eps, m->output == m->tok_embd ? "true" : "false");
 	put(b, "\"vocab_size\":%d,\"tokenizer\":\"%s\",", hp->n_vocab, vocab_kind(m->vocab) == VOCAB_SPM ? "llama" : "gpt2");
-	put_str(b, "pre_tokenizer", vocab_pre_name(m->vocab), strlen(vocab_pre_name(m->vocab)));
+	put_str(b, "pre_tokenizer", vocab_pre_name(m->vocab), strlen(vocab_pre_name(m->vocab)), SIZE_MAX);
 	put(b, "\"bos\":%d,\"eos\":%d,", vocab_bos(m->vocab), vocab_eos(m->vocab));
 	put(b, "\"gguf_version\":%u,\"mmap\":%s,", m->file.version, use_mmap && m->file.mapped ? "true" : "false");
 	put(b, "\"backend\":\"cpu\",\"simd\":\"%s\",\"n_gpu_layers\":%d,", quant_tier_name(quant_tier()), n_gpu_layers);
