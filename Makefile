@@ -4,6 +4,7 @@
 #   make M32=1      build32/ (-m32, what hosted Inferno's emu links with)
 #   make PLAIN=1    build-plain/ (no SIMD kernel tier: the plain C build of any machine)
 #   make TSAN=1     build-tsan/ (ThreadSanitizer: the server and API tests, tests/all.sh runs them)
+#   make FUZZ=1 fuzz  build-fuzz/fuzz/ (clang's libFuzzer harnesses of tests/fuzz, with ASan+UBSan)
 #   make test       builds and runs the tests (also with SAN=1 / M32=1 / PLAIN=1 / TSAN=1)
 
 CC ?= cc
@@ -22,6 +23,13 @@ ifeq ($(SAN),1)
 B := $(B)-san
 OPT = -O1
 ARCH += -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+ifeq ($(FUZZ),1)
+# every object instrumented for libFuzzer's coverage; the harnesses link with -fsanitize=fuzzer
+B = build-fuzz
+CC = clang
+OPT = -O1
+ARCH += -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 endif
 ifeq ($(TSAN),1)
 B = build-tsan
@@ -97,11 +105,20 @@ $(foreach c,$(CMDS),$(eval $(call CMD_RULE,$(c))))
 $(B)/tests/%: $(B)/tests/%.o $(TESTLIB) $(B)/libstyx.a $(B)/libllambo.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $< $(TESTLIB) $(B)/libstyx.a $(B)/libllambo.a -lcmocka $(LIBS)
 
+FUZZSRC = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS = $(FUZZSRC:tests/fuzz/%.c=$(B)/fuzz/%)
+
+$(B)/fuzz/%: $(B)/tests/fuzz/%.o $(TESTLIB) $(B)/libstyx.a $(B)/libllambo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(TESTLIB) $(B)/libstyx.a $(B)/libllambo.a -lcmocka $(LIBS)
+
+fuzz: $(FUZZERS)
+
 test: all
 	B=$(B) sh tests/run.sh $(TESTS)
 
 clean:
-	rm -rf build build-san build32 build32-san build*-plain build-tsan
+	rm -rf build build-san build32 build32-san build*-plain build-tsan build-fuzz
 
-.PHONY: all test clean
+.PHONY: all test clean fuzz
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

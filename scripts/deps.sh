@@ -2,11 +2,12 @@
 # Installs the Debian packages Llambo builds and tests with (run as root, or with sudo).
 #   build: gcc make libpcre2-dev          tests: libcmocka-dev
 #   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386
+#   the libFuzzer harnesses (tests/fuzz): clang libclang-rt-dev
 set -e
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 arch=$(dpkg --print-architecture)
 need=""
-for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch gcc-multilib libcmocka-dev:i386; do
+for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch gcc-multilib libcmocka-dev:i386 clang libclang-rt-dev; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 if [ -n "$need" ]; then

@@ -2,8 +2,9 @@
 # The whole test suite, as CI runs it: installs what it needs, then builds and runs
 # the tests four ways (optimised, AddressSanitizer+UBSan, -m32, and with no SIMD
 # kernel tier compiled in: the plain C build other machines get), the server and API
-# tests under ThreadSanitizer, then the Inferno tests (which say plainly that they
-# skip when INFERNO_ROOT is absent).
+# tests under ThreadSanitizer, a short run of each libFuzzer harness (about a minute
+# for all), then the Inferno tests (which say plainly that they skip when
+# INFERNO_ROOT is absent).
 # Ends with one line: "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 1
 sh scripts/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -24,20 +25,24 @@ run() {	# run LABEL MAKEFLAGS...
 	set -- $line
 	total_p=$((total_p + $1)); total_f=$((total_f + $3)); total_s=$((total_s + $5))
 }
+suite() {	# suite LABEL SCRIPT: a script that ends with "N passed, N failed, N skipped"
+	echo "=== $1"
+	out=$(sh "$2" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	line=$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' | tail -1)
+	if [ -n "$line" ]; then
+		set -- $line
+		total_p=$((total_p + $1)); total_f=$((total_f + $3)); total_s=$((total_s + $5))
+	fi
+	[ $rc -eq 0 ] && [ -n "$line" ] || total_f=$((total_f + 1))
+}
 run "optimised build"
 run "AddressSanitizer + UndefinedBehaviorSanitizer" SAN=1
 run "32-bit build (-m32)" M32=1
 run "plain C build (no SIMD tier)" PLAIN=1
 run "ThreadSanitizer (the server and API tests)" TSAN=1
-echo "=== Inferno (the emu tests need INFERNO_ROOT; without it they say they skipped)"
-out=$(sh tests/inferno.sh 2>&1); rc=$?
-printf '%s\n' "$out"
-line=$(printf '%s\n' "$out" | grep -oE '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' | tail -1)
-if [ -n "$line" ]; then
-	set -- $line
-	total_p=$((total_p + $1)); total_f=$((total_f + $3)); total_s=$((total_s + $5))
-fi
-[ $rc -eq 0 ] && [ -n "$line" ] || total_f=$((total_f + 1))
+suite "libFuzzer harnesses, a short run of each (tests/fuzz.sh)" tests/fuzz.sh
+suite "Inferno (the emu tests need INFERNO_ROOT; without it they say they skipped)" tests/inferno.sh
 rm -f /tmp/llambo-build-$$.log
 echo "all suites: $total_p passed, $total_f failed, $total_s skipped"
 echo "$total_p passed, $total_f failed, $total_s skipped"

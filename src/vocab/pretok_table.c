@@ -250,6 +250,13 @@ pretok_find(const char *name, size_t len)
 	return NULL;
 }
 
+/* The name of pre-tokenizer number i, for the tests and fuzzers that try each; NULL past the last. */
+const char *
+pretok_name(int i)
+{
+	return i >= 0 && (size_t)i < sizeof predefs / sizeof predefs[0] ? predefs[i].name : NULL;
+}
+
 const char *
 predef_name(const PreDef *d)
 {

@@ -118,6 +118,7 @@ typedef struct PreDef PreDef;
 typedef struct Pretok Pretok;
 /* Looks name up in llama.cpp's table; NULL with lb_err when unknown or unsupported. */
 const PreDef *pretok_find(const char *name, size_t len);
+const char *pretok_name(int i);	/* the i-th known pre-tokenizer's name, or NULL */
 const char *predef_name(const PreDef *d);
 const char *const *predef_regexes(const PreDef *d);	/* NULL-terminated */
 int predef_clean_spaces(const PreDef *d);

@@ -1,20 +1,22 @@
 /*
- * fuzz_gguf.c - libFuzzer harness for the GGUF parser (not part of the cmocka suite).
- *
- *   make build/libllambo.a
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
- *     tests/fuzz/fuzz_gguf.c src/gguf/gguf_[morvw]*.c build/libllambo.a -lm -pthread -o fuzz_gguf
- *   ./fuzz_gguf -max_total_time=60 corpus/
- *
- * (the GGUF sources are instrumented; the quant table comes from the library.)
- * Every accepted input is walked completely, so an index or pointer that escapes
- * the buffer shows up under ASan; a refusal must come with a reason.
+ * fuzz_gguf.c - libFuzzer harness for GGUF files and the models in them: any
+ * bytes as a file.  The parser's tables are walked whole (an index or pointer
+ * that escapes the buffer shows up under ASan); then the bytes are loaded as a
+ * model through a memfd, as llambo_load_model loads any file, and a model that
+ * loads is used: its info must be valid JSON, text must tokenize, and two
+ * tokens must generate.  Every refusal must come with a reason.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "../../include/llambo.h"
 #include "../../src/gguf/gguf.h"
 #include "../../src/util/error.h"
+#include "../json.h"
 
 static unsigned sink;
 
@@ -42,16 +44,70 @@ walk(const GGUFFile *f)
 			sink += d[j];
 }
 
+static void
+noreason(const char *what)
+{
+	if(llambo_last_error()[0] == 0){
+		fprintf(stderr, "%s failed without a reason\n", what);
+		abort();
+	}
+}
+
+/* What a client does with a model: info, tokens, a short generation. */
+static void
+use(int id)
+{
+	static const char text[] = "Hello, world! Once upon a time \xe2\x96\x81 \xc3\xa9";
+	char why[128], *info, *out;
+	int32_t *toks = NULL;
+	llambo_params p;
+
+	if((info = llambo_get_model_info(id)) == NULL)
+		noreason("info");
+	else if(json_check(info, strlen(info), why, sizeof why) < 0){
+		fprintf(stderr, "info is not JSON (%s): %s\n", why, info);
+		abort();
+	}
+	llambo_free(info);
+	if(llambo_tokenize(id, text, &toks) < 0)
+		noreason("tokenize");
+	llambo_free(toks);
+	llambo_default_params(&p);
+	p.max_tokens = 2;
+	p.temperature = 0;
+	p.n_threads = 1;
+	p.n_ctx = 16;
+	if((out = llambo_generate(id, "Once upon", &p, NULL)) == NULL)
+		noreason("generate");
+	llambo_free(out);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	char path[64];
 	GGUFFile f;
+	int fd, id;
 
 	lb_errclear();
-	if(gguf_parse(&f, data, size) == 0){
-		walk(&f);
-		gguf_close(&f);
-	}else if(lb_errstr()[0] == 0)
-		abort();	/* a refusal without a reason */
+	if(gguf_parse(&f, data, size) < 0){
+		noreason("gguf_parse");
+		return 0;
+	}
+	walk(&f);
+	gguf_close(&f);
+	if((fd = memfd_create("fuzz.gguf", MFD_CLOEXEC)) < 0)
+		return 0;
+	if(write(fd, data, size) == (ssize_t)size){
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		lb_errclear();
+		if((id = llambo_load_model(path, size & 1, 0)) < 0)
+			noreason("load");
+		else{
+			use(id);
+			llambo_free_model(id);
+		}
+	}
+	close(fd);
 	return 0;
 }
