@@ -143,12 +143,20 @@ st_echo(StyxClient *c, const char *path, const char *text)
 int
 st_load(StyxClient *c, const char *path)
 {
-	char cmd[1200], *list, *line;
-	int id = -1, k;
+	char cmd[1200];
 
 	snprintf(cmd, sizeof cmd, "load %s 1 0\n", path);
 	if(st_echo(c, "ctl", cmd) < 0)
 		return -1;
+	return st_find(c, path);
+}
+
+int
+st_find(StyxClient *c, const char *path)
+{
+	char *list, *line;
+	int id = -1, k;
+
 	if((list = st_cat(c, "ctl")) == NULL)
 		return -1;
 	for(line = list; *line != 0; line = strchr(line, '\n') + 1){

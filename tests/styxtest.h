@@ -34,6 +34,8 @@ char *st_cat(StyxClient *c, const char *path);
 int st_echo(StyxClient *c, const char *path, const char *text);
 /* "load PATH" through ctl; the model's id from ctl's listing, or -1. */
 int st_load(StyxClient *c, const char *path);
+/* The id of the model loaded last from path, from ctl's listing, or -1. */
+int st_find(StyxClient *c, const char *path);
 /* "free ID" through ctl; fails the test if refused. */
 void st_free(StyxClient *c, int id);
 /* Reads ctl: fails the test unless the server answers c. */

@@ -3,11 +3,14 @@
  * needed): ids, errors, generation parameters, streaming, stop strings, threads, and
  * the engine's consistency (batch = token by token, mmap = read, every tensor type runs).
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../src/gguf/gguf.h"
@@ -333,6 +336,59 @@ rename_model(const char *from, const char *to, const char *name)
  * defect 9): invalid UTF-8 becomes U+FFFD, and a long name is cut between
  * characters, not inside one.
  */
+/* A load in a thread of its own, so that a load that blocks cannot block the test. */
+typedef struct Load {
+	char path[512];
+	int rc, done;
+	char why[256];
+	pthread_mutex_t lk;
+	pthread_cond_t cv;
+} Load;
+
+static void *
+loader(void *arg)
+{
+	Load *l = arg;
+	int rc = llambo_load_model(l->path, 1, 0);
+
+	pthread_mutex_lock(&l->lk);
+	l->rc = rc;
+	snprintf(l->why, sizeof l->why, "%s", llambo_last_error());
+	l->done = 1;
+	pthread_cond_signal(&l->cv);
+	pthread_mutex_unlock(&l->lk);
+	return NULL;
+}
+
+/* Loading a FIFO fails at once, saying why (issue 7, defect 3: open() blocked until a writer came). */
+static void
+test_load_fifo(void **state)
+{
+	static Load l = { .lk = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+	struct timespec until;
+	pthread_t th;
+	int fd, done;
+
+	tmp_path(l.path, sizeof l.path, "fifo.gguf");
+	assert_int_equal(mkfifo(l.path, 0600), 0);
+	assert_int_equal(pthread_create(&th, NULL, loader, &l), 0);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&l.lk);
+	while(!l.done && pthread_cond_timedwait(&l.cv, &l.lk, &until) == 0)
+		;
+	done = l.done;
+	pthread_mutex_unlock(&l.lk);
+	if(!done && (fd = open(l.path, O_WRONLY | O_NONBLOCK)) >= 0)	/* the blocked open returns */
+		close(fd);
+	pthread_join(th, NULL);
+	unlink(l.path);
+	if(!done)
+		fail_msg("loading a FIFO blocked for 10 s");
+	assert_int_equal(l.rc, -1);
+	assert_non_null(strstr(l.why, "not a regular file"));
+}
+
 static void
 test_info_json(void **state)
 {
@@ -450,6 +506,7 @@ main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_fifo),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_bad_params),

@@ -50,6 +50,8 @@ load(GGUFFile *f, int fd, const char *path, int use_mmap)
 		return lb_err("%s: %s", path, strerror(errno));
 	if(!S_ISREG(st.st_mode))
 		return lb_err("%s: not a regular file", path);
+	if(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0)	/* opened without blocking; read as usual */
+		return lb_err("%s: %s", path, strerror(errno));
 	if((uint64_t)st.st_size > SIZE_MAX)
 		return lb_err("%s: file of %lld bytes is too large for this address space", path,
 			(long long)st.st_size);
@@ -87,7 +89,8 @@ gguf_open(GGUFFile *f, const char *path, int use_mmap)
 	int fd, rc;
 
 	memset(f, 0, sizeof *f);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: the open of a FIFO (or a device) must not wait before load() refuses it */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if(fd < 0){
 		if(errno == ENOENT)
 			return lb_err("%s: no such file", path);
