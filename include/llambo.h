@@ -34,7 +34,8 @@ LLAMBO_API void  llambo_free(void *p);	/* frees what the library returned */
 LLAMBO_API const char *llambo_version(void);	/* LLAMBO_VERSION of the library, "0.1.0" */
 #define LLAMBO_VERSION "0.1.0"	/* the shared library's soname is libllambo.so.<first number> */
 
-/* Ids: reserve one now, load into it later (the 9P server's clone file). */
+/* Ids: at most LLAMBO_MAX_IDS at once (loaded, loading or reserved); reserve one now, load into it later (the 9P server's clone file). */
+#define LLAMBO_MAX_IDS 256
 LLAMBO_API int llambo_reserve_id(void);	/* id >= 0 in state "empty", or -1 */
 LLAMBO_API int llambo_load_into(int id, const char *path, int use_mmap, int n_gpu_layers);	/* 0, or -1 */
 /*

@@ -588,6 +588,46 @@ test_silent_sockets(void **state)
 	styx_srv_free(s);
 }
 
+/*
+ * Opens of clone cannot take every model id (issue 7, defect 5): 32
+ * connections each holding 8 ids left none, and every load failed, for
+ * everyone.  Now the server bounds the ids reserved through clone in all and
+ * refuses the open over it; another client's load still gets an id.
+ */
+static void
+test_clone_total(void **state)
+{
+	char a2[64], path[PATH_MAX];
+	StyxClient *c[32], *d;
+	StyxSrv *s;
+	int i, k, opened = 0, refused = 0, id;
+
+	(void)state;
+	if(st_model("aidreams260K.gguf", path, sizeof path) < 0)
+		skip();
+	s = st_server(NULL, a2, sizeof a2);
+	for(i = 0; i < 32; i++){
+		c[i] = st_dial(a2);
+		for(k = 0; k < 8; k++){
+			if(styxc_open(c[i], "clone", STYX_OREAD) >= 0)
+				opened++;
+			else if(strstr(lb_errstr(), "ids reserved through clone") != NULL)
+				refused++;
+		}
+	}
+	print_message("%d opens of clone, %d refused\n", opened, refused);
+	assert_int_equal(opened + refused, 256);
+	d = st_dial(a2);
+	id = st_load(d, path);
+	if(id < 0)
+		fail_msg("a load with the clone ids taken: %s", lb_errstr());
+	st_free(d, id);
+	styxc_close(d);
+	for(i = 0; i < 32; i++)
+		styxc_close(c[i]);
+	styx_srv_free(s);
+}
+
 /* Writes req on a new open of data and reads it to the end; the open stays (it holds the generation). */
 static int
 holdgen(StyxClient *c, const char *data, const char *req)
@@ -845,6 +885,7 @@ main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_silent_sockets),
+		cmocka_unit_test(test_clone_total),
 		cmocka_unit_test(test_limits_model),
 		cmocka_unit_test(test_pending_limit),
 		cmocka_unit_test(test_safety),

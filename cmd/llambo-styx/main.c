@@ -35,6 +35,7 @@ usage(void)
 		"limits: -c conns (64) -f fids per connection (256) -p pending requests per connection (64)\n"
 		"        -g generations running (16) -q generations queued (64) -L loads at once (2)\n"
 		"        -N models loaded (32) -G generations held per connection (16) -C clone ids per connection (8)\n"
+		"        -R clone ids in all (32; -N, -L and -R add up to at most 256)\n"
 		"        -n max_tokens per request (4096) -s request bytes per connection (262144)\n"
 		"        -o output bytes per generation (1048576)\n"
 		"        -t threads per generation (0: every core) -M msize (131096) -w write timeout s (60)\n"
@@ -69,6 +70,7 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 'N': l->max_models = (int)num(arg, 1, 256); break;
 	case 'G': l->max_gens = (int)num(arg, 1, 10000); break;
 	case 'C': l->max_clones = (int)num(arg, 1, 256); break;
+	case 'R': l->max_reserved = (int)num(arg, 1, 256); break;
 	case 'n': l->max_tokens = (int)num(arg, 1, 1000000); break;
 	case 's': l->max_request = (size_t)num(arg, 16, 1L << 30); break;
 	case 'o': l->max_output = (size_t)num(arg, 16, 1L << 30); break;
@@ -111,7 +113,7 @@ main(int argc, char **argv)
 	sigset_t set;
 
 	styx_default_config(&cfg);
-	while((c = getopt_long(argc, argv, "a:im:Prl:Dc:f:p:g:q:L:N:G:C:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "a:im:Prl:Dc:f:p:g:q:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;

@@ -6,7 +6,7 @@
 #include "../util/error.h"
 #include "registry.h"
 
-enum { MAXMODELS = 256 };
+enum { MAXMODELS = LLAMBO_MAX_IDS };
 
 typedef struct Entry {
 	int used;	/* the id is taken */

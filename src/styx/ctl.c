@@ -369,14 +369,23 @@ clone_open(Conn *c, Fid *f)
 	StyxSrv *s = c->srv;
 	Model *m;
 	uint32_t serial;
-	int id;
+	int id, full;
 
 	if(s->cfg.readonly)
 		return lb_err("read-only server: clone is disabled (-r)");
 	if(c->nclones >= s->cfg.lim.max_clones)
 		return lb_err("too many opens of clone on this connection (limit %d)", s->cfg.lim.max_clones);
-	if((id = srv_reserve(s, &serial)) < 0)
+	pthread_mutex_lock(&s->lk);
+	full = s->reserved >= s->cfg.lim.max_reserved;
+	if(!full)
+		s->reserved++;
+	pthread_mutex_unlock(&s->lk);
+	if(full)
+		return lb_err("too many ids reserved through clone on this server (limit %d): try again later", s->cfg.lim.max_reserved);
+	if((id = srv_reserve(s, &serial)) < 0){
+		srv_account(s, &s->reserved, -1);
 		return -1;
+	}
 	c->nclones++;
 	pthread_mutex_lock(&s->lk);
 	if((m = srv_model(s, id)) != NULL)
@@ -412,6 +421,7 @@ clone_close(Conn *c, Fid *f)
 	}
 	f->clone_id = -1;
 	c->nclones--;
+	srv_account(s, &s->reserved, -1);
 }
 
 int

@@ -55,6 +55,7 @@ struct StyxSrv {
 	size_t nbytes;
 	int running, queued;	/* generations */
 	int loads;
+	int reserved;	/* ids held by open clone fids, all connections */
 	uint32_t nextserial;
 	Model *models;
 	int nmodels, amodels;

@@ -34,6 +34,7 @@ styx_default_config(StyxConfig *c)
 	c->lim.max_models = 32;
 	c->lim.max_gens = 16;
 	c->lim.max_clones = 8;
+	c->lim.max_reserved = 32;
 	c->lim.gen_threads = 0;
 	c->lim.write_timeout = 60;
 	c->lim.handshake_timeout = 5;
@@ -45,8 +46,12 @@ checklimits(const StyxLimits *l)
 	if(l->max_conns < 1 || l->max_fids < 4 || l->max_pending < 1 || l->max_running < 1
 	|| l->max_queued < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
 	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
-	|| l->max_gens < 1 || l->max_clones < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400)
+	|| l->max_gens < 1 || l->max_clones < 1 || l->max_reserved < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400)
 		return lb_err("bad limits: every limit must be at least 1");
+	/* models, loads (an id each while they start) and clone opens can never take every id */
+	if((long)l->max_models + l->max_loads + l->max_reserved > LLAMBO_MAX_IDS)
+		return lb_err("bad limits: models (%d), loads (%d) and ids reserved through clone (%d) add up to more than the %d ids there are",
+			l->max_models, l->max_loads, l->max_reserved, LLAMBO_MAX_IDS);
 	if(l->max_msize < 8192 + STYX_IOHDRSZ || l->max_msize > 1024 * 1024)
 		return lb_err("bad limits: msize must be from 8216 to 1 MiB");
 	return 0;

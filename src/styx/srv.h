@@ -27,6 +27,7 @@ typedef struct StyxLimits {
 	int max_models;	/* models loaded or loading, for loads from clients */
 	int max_gens;	/* generations one connection may hold (running or kept for reading) */
 	int max_clones;	/* ids one connection may hold reserved through clone */
+	int max_reserved;	/* ids all connections together may hold reserved through clone */
 	int gen_threads;	/* llambo_params.n_threads of each generation (0: the library's choice) */
 	int write_timeout;	/* seconds a reply may wait for a client that does not read */
 	int handshake_timeout;	/* seconds a socket has to finish Tversion and Tattach, and a begun message to keep arriving */
