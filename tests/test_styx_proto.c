@@ -813,37 +813,41 @@ test_safety(void **state)
 	assert_int_equal(llambo_free_model(id), 0);
 }
 
-/* A Unix socket, and the stdin/stdout of the real program (mount {os llambo-styx -i >[1=0]}). */
+/* A Unix socket. */
 static void
-test_transports(void **state)
+test_unix(void **state)
 {
-	char sock[PATH_MAX], a2[PATH_MAX + 8], prog[PATH_MAX], *text;
-	const char *b = getenv("B");
-	int in[2], out[2];
+	char sock[PATH_MAX], a2[PATH_MAX + 8];
 	StyxClient *c;
-	pid_t pid;
-	int status;
 
 	(void)state;
 	tmp_path(sock, sizeof sock, "sock");
 	snprintf(a2, sizeof a2, "unix!%s", sock);
 	assert_int_equal(styx_srv_listen(st_srv, a2), 0);
 	c = st_dial(a2);
-	text = st_cat(c, "ctl");
-	assert_non_null(text);
-	free(text);
+	st_serves(c);
 	styxc_close(c);
+}
+
+/* The real program on a pipe to its stdin and one from its stdout (mount {os llambo-styx -i >[1=0]}), attached; or skip. */
+static StyxClient *
+stdioserver(pid_t *pid)
+{
+	char prog[PATH_MAX], v[16];
+	const char *b = getenv("B");
+	int in[2], out[2];
+	StyxClient *c;
 
 	snprintf(prog, sizeof prog, "%s/bin/llambo-styx", b != NULL && b[0] ? b : "build");
 	if(access(prog, X_OK) != 0){
-		print_message("skipping the -i test: %s not built\n", prog);
-		return;
+		print_message("skipping: %s is not built\n", prog);
+		skip();
 	}
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if(pid == 0){
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if(*pid == 0){
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		close(in[1]);
@@ -854,20 +858,62 @@ test_transports(void **state)
 	close(in[0]);
 	close(out[1]);
 	c = styxc_new2(out[0], in[1]);
-	{
-		char v[16];
+	styxc_timeout(c, 30);
+	assert_int_equal(styxc_version(c, 8216, "9P2000", v, sizeof v), 0);
+	assert_string_equal(v, "9P2000");
+	assert_int_equal(styxc_attach(c, "inferno"), 0);
+	return c;
+}
 
-		assert_int_equal(styxc_version(c, 8216, "9P2000", v, sizeof v), 0);
-		assert_string_equal(v, "9P2000");
-		assert_int_equal(styxc_attach(c, "inferno"), 0);
+/* Waits (at most 10 s) for pid to exit; its status, or -1 (then it is killed). */
+static int
+exited(pid_t pid)
+{
+	int i, status;
+
+	for(i = 0; i < 1000; i++){
+		if(waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+		usleep(10 * 1000);
 	}
-	text = st_cat(c, "ctl");
-	assert_non_null(text);
-	free(text);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* -i: the end of stdin ends the program. */
+static void
+test_stdio(void **state)
+{
+	StyxClient *c;
+	pid_t pid;
+
+	(void)state;
+	c = stdioserver(&pid);
+	st_serves(c);
 	assert_true(styxc_walk(c, "models") >= 0);
-	styxc_close(c);	/* the end of stdin ends the program */
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	styxc_close(c);
+	assert_int_equal(exited(pid), 0);
+}
+
+/* -i: SIGTERM and SIGINT stop it while its connection is open (issue 7, defect 6: both were ignored). */
+static void
+test_stdio_signals(void **state)
+{
+	static const int sigs[] = { SIGTERM, SIGINT };
+	StyxClient *c;
+	pid_t pid;
+	size_t i;
+
+	(void)state;
+	for(i = 0; i < sizeof sigs / sizeof sigs[0]; i++){
+		c = stdioserver(&pid);
+		st_serves(c);
+		assert_int_equal(kill(pid, sigs[i]), 0);
+		if(exited(pid) != 0)
+			fail_msg("llambo-styx -i went on after signal %d", sigs[i]);
+		styxc_close(c);
+	}
 }
 
 int
@@ -889,7 +935,9 @@ main(void)
 		cmocka_unit_test(test_limits_model),
 		cmocka_unit_test(test_pending_limit),
 		cmocka_unit_test(test_safety),
-		cmocka_unit_test(test_transports),
+		cmocka_unit_test(test_unix),
+		cmocka_unit_test(test_stdio),
+		cmocka_unit_test(test_stdio_signals),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -89,17 +89,30 @@ fatal(void)
 	exit(1);
 }
 
-/* The -i mode: one connection on stdin/stdout, until stdin ends. */
+static void *
+waitconn(void *arg)
+{
+	styx_srv_wait(arg);
+	kill(getpid(), SIGUSR1);	/* main's sigwait: the connection has ended */
+	return NULL;
+}
+
+/* The -i mode: one connection on stdin/stdout; SIGUSR1 comes when stdin ends. */
 static void
 serve_stdio(StyxSrv *s)
 {
 	/* 9P owns stdout now: anything else printed goes to stderr */
 	int wfd = dup(1);
+	pthread_t t;
 
 	dup2(2, 1);
 	if(wfd < 0 || styx_srv_serve(s, 0, wfd) < 0)
 		fatal();
-	styx_srv_wait(s);
+	if(pthread_create(&t, NULL, waitconn, s) != 0){
+		lb_err("cannot start a thread");
+		fatal();
+	}
+	pthread_detach(t);
 }
 
 int
@@ -136,6 +149,7 @@ main(int argc, char **argv)
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if((s = styx_srv_new(&cfg)) == NULL)
 		fatal();
@@ -151,10 +165,9 @@ main(int argc, char **argv)
 	}
 	if(stdio)
 		serve_stdio(s);
-	else{
-		sigwait(&set, &sig);
+	sigwait(&set, &sig);
+	if(sig != SIGUSR1)
 		fprintf(stderr, "llambo-styx: signal %d: stopping\n", sig);
-	}
 	styx_srv_free(s);
 	return 0;
 }

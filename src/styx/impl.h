@@ -50,6 +50,7 @@ struct StyxSrv {
 	pthread_mutex_t lk;
 	pthread_cond_t cond;	/* threads ending, generation slots freeing */
 	int nthreads;
+	int waiters;	/* in styx_srv_wait: styx_srv_free waits for them to leave */
 	Conn *conns;
 	int nconns, nfids, npending, ngens;
 	size_t nbytes;

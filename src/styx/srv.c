@@ -383,8 +383,11 @@ void
 styx_srv_wait(StyxSrv *s)
 {
 	pthread_mutex_lock(&s->lk);
-	while(s->nconns > 0)
+	s->waiters++;
+	while(s->nconns > 0 && !s->stopping)
 		pthread_cond_wait(&s->cond, &s->lk);
+	s->waiters--;
+	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lk);
 }
 
@@ -405,7 +408,7 @@ styx_srv_free(StyxSrv *s)
 		if(c->sock)
 			shutdown(c->rfd, SHUT_RDWR);
 	pthread_cond_broadcast(&s->cond);
-	while(s->nthreads > 0)
+	while(s->nthreads > 0 || s->waiters > 0)
 		pthread_cond_wait(&s->cond, &s->lk);
 	pthread_mutex_unlock(&s->lk);
 	for(i = 0; i < s->nlfd; i++)

@@ -67,7 +67,7 @@ int styx_srv_port(StyxSrv *s);
 int styx_srv_serve(StyxSrv *s, int rfd, int wfd);
 /* Loads a model as "load PATH" on ctl would (for -l); its id, or -1 with lb_err. */
 int styx_srv_load(StyxSrv *s, const char *path, int use_mmap, int n_gpu_layers);
-/* Waits until no connection is left (the -i mode). */
+/* Waits until no connection is left, or styx_srv_free begins (the -i mode). */
 void styx_srv_wait(StyxSrv *s);
 void styx_srv_counts(StyxSrv *s, StyxCounts *c);
 /* Stops listening, closes every connection, waits for every thread, frees. */
