@@ -42,16 +42,22 @@ teardown(void **state)
 	return 0;
 }
 
-/* Runs llambo with args (shell syntax); returns its exit status, stdout and stderr in files. */
+/* Runs prog (a path) with args (shell syntax); returns its exit status, stdout and stderr in files. */
 static int
-llambo(const char *args)
+runprog(const char *prog, const char *args)
 {
 	char cmd[4096];
 	int st;
 
-	snprintf(cmd, sizeof cmd, "%.512s %.2048s >%.512s 2>%.512s", bin, args, out, err);
+	snprintf(cmd, sizeof cmd, "%.512s %.2048s >%.512s 2>%.512s", prog, args, out, err);
 	st = system(cmd);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int
+llambo(const char *args)
+{
+	return runprog(bin, args);
 }
 
 static char *
@@ -235,6 +241,49 @@ test_bad_model_everywhere(void **state)
 	unlink(bad);
 }
 
+/* 1 if the file at path holds want. */
+static int
+holds(const char *path, const char *want)
+{
+	char *s = slurp(path);
+	int yes = strstr(s, want) != NULL;
+
+	free(s);
+	return yes;
+}
+
+/*
+ * Help as README says (issue 7, defect 11): llambo help [CMD] and
+ * llambo-styx -h/--help print the usage on standard output and exit 0, with
+ * nothing on standard error (it said "invalid option" first); the usage lists
+ * every limit the server enforces.
+ */
+static void
+test_help(void **state)
+{
+	static const char *const styxhelp[] = { "-h", "--help" };
+	char styx[600];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(llambo("help"), 0);
+	assert_true(holds(out, "usage: llambo command"));
+	assert_int_equal(llambo("help run"), 0);
+	assert_true(holds(out, "usage: llambo run"));
+	assert_int_equal(llambo("help nosuch"), 2);
+	assert_true(holds(err, "unknown command nosuch"));
+	snprintf(styx, sizeof styx, "%s-styx", bin);
+	for(i = 0; i < 2; i++){
+		assert_int_equal(runprog(styx, styxhelp[i]), 0);
+		assert_true(holds(out, "usage: llambo-styx"));
+		assert_true(holds(out, "limits:"));
+		assert_true(holds(out, "-T handshake timeout"));
+		assert_false(holds(err, "option"));
+	}
+	assert_int_equal(runprog(styx, "-Z"), 2);
+	assert_true(holds(err, "usage: llambo-styx"));
+}
+
 int
 main(void)
 {
@@ -247,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_bad_model_everywhere),
 		cmocka_unit_test(test_builtin_model),
 		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_help),
 	};
 
 	return cmocka_run_group_tests(t, setup, teardown);

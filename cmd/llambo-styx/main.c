@@ -19,11 +19,13 @@
 
 enum { MAXADDRS = 4, MAXPRELOAD = 16 };
 
+/* The usage: on standard output with exit 0 when asked for (-h), else on standard error with exit 2. */
 static void
-usage(void)
+usage(int asked)
 {
-	fprintf(stderr,
-		"usage: llambo-styx [options]\n"
+	fprintf(asked ? stdout : stderr,
+		"usage: llambo-styx [options]       (with none: serve tcp!127.0.0.1!9999)\n"
+		"  -h, --help    this text\n"
 		"  -a ADDR       listen on ADDR: tcp!HOST!PORT, tcp!*!PORT, unix!/path (repeatable;\n"
 		"                default tcp!127.0.0.1!9999 unless -i is given)\n"
 		"  -i            serve one connection on stdin/stdout (mount {os llambo-styx -i >[1=0]} /n/llambo)\n"
@@ -41,7 +43,7 @@ usage(void)
 		"        -t threads per generation (0: every core) -M msize (131096) -w write timeout s (60)\n"
 		"        -T handshake timeout s (5): a connection must finish Tversion and Tattach, and a\n"
 		"           message once begun must keep arriving, within it (an attached mount may idle)\n");
-	exit(2);
+	exit(asked ? 0 : 2);
 }
 
 static long
@@ -78,7 +80,7 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 'M': l->max_msize = (uint32_t)num(arg, 8216, 1024 * 1024); break;
 	case 'w': l->write_timeout = (int)num(arg, 1, 86400); break;
 	case 'T': l->handshake_timeout = (int)num(arg, 1, 86400); break;
-	default: usage();
+	default: usage(0);
 	}
 }
 
@@ -118,7 +120,7 @@ serve_stdio(StyxSrv *s)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = { { "any-path", no_argument, NULL, 'P' }, { NULL, 0, NULL, 0 } };
+	static const struct option longopts[] = { { "any-path", no_argument, NULL, 'P' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
 	const char *addrs[MAXADDRS], *preload[MAXPRELOAD];
 	int naddrs = 0, npreload = 0, stdio = 0, c, i, id, sig;
 	StyxConfig cfg;
@@ -126,20 +128,21 @@ main(int argc, char **argv)
 	sigset_t set;
 
 	styx_default_config(&cfg);
-	while((c = getopt_long(argc, argv, "a:im:Prl:Dc:f:p:g:q:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:q:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
 		switch(c){
-		case 'a': if(naddrs == MAXADDRS) usage(); addrs[naddrs++] = optarg; break;
+		case 'a': if(naddrs == MAXADDRS) usage(0); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;
-		case 'm': if(cfg.ndirs == STYX_MAXDIRS) usage(); cfg.dirs[cfg.ndirs++] = optarg; break;
+		case 'm': if(cfg.ndirs == STYX_MAXDIRS) usage(0); cfg.dirs[cfg.ndirs++] = optarg; break;
 		case 'P': cfg.anypath = 1; break;
 		case 'r': cfg.readonly = 1; break;
-		case 'l': if(npreload == MAXPRELOAD) usage(); preload[npreload++] = optarg; break;
+		case 'l': if(npreload == MAXPRELOAD) usage(0); preload[npreload++] = optarg; break;
 		case 'D': cfg.trace = 1; break;
+		case 'h': usage(1); break;
 		default: limit(&cfg.lim, c, optarg); break;
 		}
 	}
 	if(optind != argc)
-		usage();
+		usage(0);
 	if(naddrs == 0 && !stdio)
 		addrs[naddrs++] = "tcp!127.0.0.1!9999";
 	signal(SIGPIPE, SIG_IGN);

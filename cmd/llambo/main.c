@@ -18,6 +18,7 @@ static const struct {
 	{ "logits", cmd_logits, "write the teacher-forced logits of every prompt position" },
 	{ "synth", cmd_synth, "write a random llama model of any shape and type" },
 	{ "serve", NULL, "serve models over 9P (llambo-styx; llambo serve -h tells more)" },
+	{ "help", NULL, "this list; llambo help COMMAND tells more of one" },
 };
 
 /* llambo serve: the 9P server is its own program (hosted Inferno runs it with os); run the one beside us */
@@ -62,6 +63,15 @@ main(int argc, char **argv)
 	if(strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0){
 		printf("llambo %s\n", llambo_version());
 		return 0;
+	}
+	if(strcmp(argv[1], "help") == 0 && argc == 2){
+		usage(stdout);
+		return 0;
+	}
+	if(strcmp(argv[1], "help") == 0){	/* llambo help CMD is llambo CMD -h */
+		argv[1] = argv[2];
+		argv[2] = "-h";
+		argc = 3;
 	}
 	if(strcmp(argv[1], "serve") == 0)
 		return serve(argv[0], argv + 1);
