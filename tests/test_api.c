@@ -425,42 +425,85 @@ test_info_json(void **state)
 	unlink(path);
 }
 
+/* Generations in threads; each says when its first piece has come (it holds the model by then). */
 typedef struct Worker {
 	int id;
 	char *out;
+	int started;
+	pthread_mutex_t *lk;
+	pthread_cond_t *cv;
 } Worker;
+
+static int
+first_piece(const char *piece, size_t len, void *arg)
+{
+	Worker *w = arg;
+
+	pthread_mutex_lock(w->lk);
+	w->started = 1;
+	pthread_cond_broadcast(w->cv);
+	pthread_mutex_unlock(w->lk);
+	return 0;
+}
 
 static void *
 gen_thread(void *v)
 {
 	Worker *w = v;
+	llambo_params p;
 
-	w->out = llambo_infer(w->id, "Once upon a time", 16, 0);
+	llambo_default_params(&p);
+	p.max_tokens = 16;
+	p.temperature = 0;
+	p.on_token = first_piece;
+	p.cb_arg = w;
+	w->out = llambo_generate(w->id, "Once upon a time", &p, NULL);
 	return NULL;
 }
 
-/* several generations on one model at once, and free_model while they run */
+/*
+ * Several generations on one model at once, and free_model while they run:
+ * each has its first piece before the free (issue 7, defect 12: the free
+ * could land first, and then the test compared nothing), so each must finish
+ * with the text one generation alone gives; a generation after the free fails.
+ */
 static void
 test_threads(void **state)
 {
-	int id = llambo_load_model(model_path, 1, 0), i;
+	static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
+	static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	int id = llambo_load_model(model_path, 1, 0), i, all = 0;
 	char *want = llambo_infer(id, "Once upon a time", 16, 0);
+	struct timespec until;
 	pthread_t th[4];
 	Worker w[4];
 
+	assert_true(strlen(want) > 0);
 	for(i = 0; i < 4; i++){
+		memset(&w[i], 0, sizeof w[i]);
 		w[i].id = id;
-		pthread_create(&th[i], NULL, gen_thread, &w[i]);
+		w[i].lk = &lk;
+		w[i].cv = &cv;
+		assert_int_equal(pthread_create(&th[i], NULL, gen_thread, &w[i]), 0);
 	}
-	usleep(1000);
-	llambo_free_model(id);
-	for(i = 0; i < 4; i++){
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	pthread_mutex_lock(&lk);
+	while(!(all = w[0].started && w[1].started && w[2].started && w[3].started)
+	&& pthread_cond_timedwait(&cv, &lk, &until) == 0)
+		;
+	pthread_mutex_unlock(&lk);
+	assert_int_equal(llambo_free_model(id), 0);
+	for(i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-		/* each either finished with the same text or found the model already freed */
-		if(w[i].out[0] != 0)
-			assert_string_equal(w[i].out, want);
+	assert_true(all);
+	for(i = 0; i < 4; i++){
+		assert_non_null(w[i].out);
+		assert_string_equal(w[i].out, want);
 		llambo_free(w[i].out);
 	}
+	assert_null(llambo_generate(id, "Once", NULL, NULL));
+	assert_non_null(strstr(llambo_last_error(), "no such model"));
 	llambo_free(want);
 	assert_int_equal(llambo_list_models(NULL, 0), 0);
 }

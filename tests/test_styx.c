@@ -272,8 +272,7 @@ test_flush(void **state)
 	t.count = 100;
 	t.tag = 100;
 	assert_int_equal(styxc_send(c, &t), 0);
-	usleep(50 * 1000);
-	fl.tag = 101;
+	fl.tag = 101;	/* the read is parked by the time the flush is read: messages are served in order */
 	fl.oldtag = 100;
 	t0 = now();
 	assert_int_equal(styxc_send(c, &fl), 0);
@@ -394,7 +393,7 @@ test_killed_client(void **state)
 		t.fid = (uint32_t)fid;
 		assert_int_equal(styxc_send(k, &t), 0);
 	}
-	usleep(50 * 1000);
+	st_serves(k);	/* answered after the read was taken in: messages are served in order */
 	styx_srv_counts(st_srv, &during);
 	assert_true(during.gens > base.gens && during.fids > base.fids && during.pending > base.pending);
 	assert_true(modelbusy(id));
