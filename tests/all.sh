@@ -8,6 +8,7 @@
 # Ends with one line: "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 1
 sh scripts/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
+sh scripts/vocabs.sh || echo "(the tokenizer tests that need those vocabularies will say they skipped)"
 total_p=0 total_f=0 total_s=0
 run() {	# run LABEL MAKEFLAGS...
 	label=$1; shift

@@ -102,6 +102,31 @@ test_tokenize_info(void **state)
 	free(o);
 }
 
+/* a vocabulary-only file of another architecture (Phi-3), as llama-tokenize reads it; ids from llama-tokenize */
+static void
+test_tokenize_vocab_only(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "-p 'Hello world<|user|>'", "1 15043 3186 29966 29989 1792 29989 29958\n" },
+		{ "-p 'Hello world<|user|>' --parse-special", "1 15043 3186 32010\n" },
+		{ "-p 'Hello world<|user|>' --parse-special --no-bos", "15043 3186 32010\n" },
+		{ "-f tests/data/vocab/vectors.inp --no-bos", NULL },
+	};
+	char args[1024], *o;
+	size_t i;
+
+	for(i = 0; i < sizeof cases / sizeof cases[0]; i++){
+		snprintf(args, sizeof args, "tokenize -m tests/data/vocab/ggml-vocab-phi-3.gguf %s", cases[i][0]);
+		assert_int_equal(llambo(args), 0);
+		o = slurp(out);
+		if(cases[i][1] != NULL)
+			assert_string_equal(o, cases[i][1]);
+		else	/* the whole file: the first text's ids (phi-3.out's first line), then its newline's */
+			assert_true(strncmp(o, "474 287 29871 29946 29871 30226 7378 13 ", 40) == 0);
+		free(o);
+	}
+}
+
 static void
 test_bench_lines(void **state)
 {
@@ -290,6 +315,7 @@ main(void)
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_run_prints_text_only),
 		cmocka_unit_test(test_tokenize_info),
+		cmocka_unit_test(test_tokenize_vocab_only),
 		cmocka_unit_test(test_bench_lines),
 		cmocka_unit_test(test_logits_file),
 		cmocka_unit_test(test_logits_golden),

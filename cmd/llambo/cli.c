@@ -83,6 +83,13 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 		}else if(FLAG("-o") || FLAG("--output")){
 			if(v == NULL) cli_die("%s needs a value", a);
 			o->out = v; i++;
+		}else if(FLAG("-f") || FLAG("--file")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->file = v; i++;
+		}else if(FLAG("--no-bos")){
+			o->no_bos = 1;
+		}else if(FLAG("--parse-special")){
+			o->parse_special = 1;
 		}else if(FLAG("--ids")){
 			if(v == NULL) cli_die("%s needs a value", a);
 			o->ids = v; i++;

@@ -24,6 +24,9 @@ typedef struct Opts {
 	const char *stops[16];
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
 	int n_gen;	/* logits: --gen N greedy steps after the prompt, rows appended */
+	const char *file;	/* -f: tokenize's text */
+	int no_bos;	/* tokenize --no-bos: no BOS/EOS added */
+	int parse_special;	/* tokenize --parse-special: the texts of special tokens are those tokens */
 	char *rest[8];	/* arguments after the subcommand that are not flags (the first 8) */
 	int nrest;
 } Opts;
