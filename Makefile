@@ -87,13 +87,13 @@ $(B)/libstyx.a: $(STYXOBJ)
 define TIER_RULE
 $$(B)/%_$(1).o: %_$(1).c
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(CFLAGS_ALL) $$(TIER_FLAGS_$(1)) -MMD -c -o $$@ $$<
+	$$(CC) $$(CFLAGS_ALL) $$(TIER_FLAGS_$(1)) -MMD -MP -c -o $$@ $$<
 endef
 $(foreach t,$(TIERS),$(eval $(call TIER_RULE,$(t))))
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -c -o $@ $<
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 define CMD_RULE
 $(B)/bin/$(1): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) $(B)/libstyx.a $(B)/libllambo.a
