@@ -1,6 +1,8 @@
 /*
- * ctx.c - a context: one mapping that holds the KV cache of one sequence and
- * the scratch of a batch, laid out once when the context is made.
+ * ctx.c - a context: one mapping that holds the scratch of a batch, laid out
+ * once when the context is made, over a KV pool.  ctx_make's contexts serve
+ * batches of many sequences (the scheduler's); ctx_new's own one sequence in
+ * a pool of its own (ctx_eval: tools that want logits, tests).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,7 +34,7 @@ ctx_layout(Ctx *c, int set)
 {
 	const HParams *hp = &c->m->hp;
 	size_t B = (size_t)c->batch, kv = lb_mul((size_t)hp->n_head_kv, (size_t)hp->head_dim);
-	size_t qd = lb_mul((size_t)hp->n_head, (size_t)hp->head_dim), cache = lb_mul((size_t)hp->n_layer, lb_mul((size_t)c->n_ctx, kv));
+	size_t qd = lb_mul((size_t)hp->n_head, (size_t)hp->head_dim), nth = (size_t)pool_size(c->env.pool);
 	size_t maxk = qd > (size_t)hp->n_ff ? qd : (size_t)hp->n_ff, off = 0;
 	uint8_t *base = c->mem;
 
@@ -40,8 +42,6 @@ ctx_layout(Ctx *c, int set)
 		maxk = (size_t)hp->n_embd;
 #define TAKE(field, rows, cols) do { if(set) c->field = (float *)(base + off); \
 	off = add64(off, lb_mul(lb_mul(rows, cols), sizeof(float))); } while(0)
-	TAKE(kcache, cache, 1);
-	TAKE(vcache, cache, 1);
 	TAKE(x, B, (size_t)hp->n_embd);
 	TAKE(h, B, (size_t)hp->n_embd);
 	TAKE(q, B, qd);
@@ -50,18 +50,18 @@ ctx_layout(Ctx *c, int set)
 	TAKE(att, B, qd);
 	TAKE(g, B, (size_t)hp->n_ff);
 	TAKE(u, B, (size_t)hp->n_ff);
-	TAKE(scores, (size_t)c->env.nth, (size_t)c->n_ctx);
-	TAKE(env.wscratch, (size_t)c->env.nth, maxk);
+	TAKE(scores, nth, (size_t)c->n_ctx);
+	TAKE(env.wscratch, nth, maxk);
 #undef TAKE
 	if(set)
 		c->qbuf = base + off;
 	off = add64(off, lb_mul(lb_mul(B, maxk), 2));	/* the activations, quantized */
-	c->env.maxk = (int)maxk;
+	c->env.maxk = maxk > INT32_MAX ? INT32_MAX : (int)maxk;
 	return off;
 }
 
 Ctx *
-ctx_new(const Model *m, int n_ctx, int n_threads)
+ctx_make(const Model *m, KVPool *kv, int n_ctx, int batch, int n_threads)
 {
 	Ctx *c;
 
@@ -73,19 +73,20 @@ ctx_new(const Model *m, int n_ctx, int n_threads)
 		return NULL;
 	}
 	c->m = m;
+	c->kv = kv;
 	c->n_ctx = n_ctx;
-	c->batch = n_ctx < MODEL_MAX_BATCH ? n_ctx : MODEL_MAX_BATCH;
+	c->batch = batch < 1 ? 1 : batch < MODEL_MAX_BATCH ? batch : MODEL_MAX_BATCH;
 	c->env.pool = pool_get(n_threads);
 	if(c->env.pool == NULL){
 		free(c);
 		lb_err("cannot start threads");
 		return NULL;
 	}
-	c->env.nth = n_threads > 0 && n_threads < pool_size(c->env.pool) ? n_threads : pool_size(c->env.pool);
+	ctx_set_threads(c, n_threads);
 	c->memsize = ctx_layout(c, 0);
 	if(c->memsize == SIZE_MAX){
-		free(c);
 		lb_err("a context of %d tokens for this model needs more memory than this address space has", n_ctx);
+		free(c);
 		return NULL;
 	}
 	c->mem = lb_bigalloc(c->memsize);
@@ -97,25 +98,131 @@ ctx_new(const Model *m, int n_ctx, int n_threads)
 	return c;
 }
 
+Ctx *
+ctx_new(const Model *m, int n_ctx, int n_threads)
+{
+	KVPool *kv;
+	Ctx *c;
+	size_t page = kv_page_bytes(&m->hp);
+
+	if(n_ctx <= 0 || n_ctx > m->hp.n_ctx_train)
+		n_ctx = m->hp.n_ctx_train;
+	if(page == 0 || lb_mul(page, (size_t)kv_pages_for(n_ctx)) > SIZE_MAX / 2){
+		lb_err("a context of %d tokens for this model needs more KV cache than this address space has", n_ctx);
+		return NULL;
+	}
+	if((kv = kv_pool_new(&m->hp, kv_pages_for(n_ctx))) == NULL)
+		return NULL;
+	c = ctx_make(m, kv, n_ctx, n_ctx, n_threads);
+	if(c == NULL){
+		kv_pool_free(kv);
+		return NULL;
+	}
+	c->ownkv = kv;
+	c->bpos = malloc(sizeof *c->bpos * (size_t)c->batch);
+	c->bseq = malloc(sizeof *c->bseq * (size_t)c->batch);
+	c->bwant = malloc((size_t)c->batch);
+	if(c->bpos == NULL || c->bseq == NULL || c->bwant == NULL){
+		ctx_free(c);
+		lb_err("out of memory");
+		return NULL;
+	}
+	return c;
+}
+
 void
 ctx_free(Ctx *c)
 {
 	if(c == NULL)
 		return;
+	if(c->ownkv != NULL){
+		kv_seq_clear(c->ownkv, &c->seq);
+		kv_pool_free(c->ownkv);
+	}
+	free(c->bpos);
+	free(c->bseq);
+	free(c->bwant);
 	lb_bigfree(c->mem, c->memsize);
 	free(c);
 }
 
 void
+ctx_set_threads(Ctx *c, int n)
+{
+	c->env.nth = n > 0 && n < pool_size(c->env.pool) ? n : pool_size(c->env.pool);
+}
+
+int
+ctx_batch_rows(const Ctx *c)
+{
+	return c->batch;
+}
+
+int
+ctx_batch(Ctx *c, const Batch *b, float *logits)
+{
+	int t;
+
+	if(b->n < 1 || b->n > c->batch)
+		return lb_err("a batch of %d rows (the context takes 1 to %d)", b->n, c->batch);
+	for(t = 0; t < b->n; t++){
+		if(b->tok[t] < 0 || b->tok[t] >= c->m->hp.n_vocab)
+			return lb_err("token %d is out of range (vocabulary of %d)", b->tok[t], c->m->hp.n_vocab);
+		if(b->pos[t] < 0 || b->pos[t] >= c->n_ctx || b->pos[t] >= b->seq[t]->npages * KV_PAGE)
+			return lb_err("position %d is outside its sequence's cache", b->pos[t]);
+	}
+	batch_forward(c, b, logits);
+	for(t = 0; t < b->n; t++)
+		if(b->pos[t] >= b->seq[t]->len)
+			b->seq[t]->len = b->pos[t] + 1;
+	return 0;
+}
+
+/* Feeds n tokens of ctx_new's sequence at its next positions, in batches of at most c->batch. */
+int
+ctx_eval(Ctx *c, const int32_t *tok, int n, float *logits, int all)
+{
+	Batch b = { 0, NULL, c->bpos, c->bseq, c->bwant };
+	int i, done;
+
+	if(n <= 0)
+		return n == 0 ? 0 : lb_err("negative token count");
+	if(n > c->n_ctx - c->seq.len)
+		return lb_err("context full: %d tokens at position %d exceed the context of %d", n, c->seq.len, c->n_ctx);
+	for(i = 0; i < n; i++)	/* all of them before any is evaluated */
+		if(tok[i] < 0 || tok[i] >= c->m->hp.n_vocab)
+			return lb_err("token %d is out of range (vocabulary of %d)", tok[i], c->m->hp.n_vocab);
+	if(kv_seq_grow(c->kv, &c->seq, c->seq.len + n) < 0)
+		return -1;
+	for(done = 0; done < n; done += b.n){
+		float *out = NULL;
+		b.n = n - done < c->batch ? n - done : c->batch;
+		b.tok = tok + done;
+		for(i = 0; i < b.n; i++){
+			c->bpos[i] = c->seq.len + i;
+			c->bseq[i] = &c->seq;
+			c->bwant[i] = all || done + i == n - 1;
+		}
+		if(logits != NULL && all)
+			out = logits + (size_t)done * c->m->hp.n_vocab;
+		else if(logits != NULL && done + b.n == n)
+			out = logits;
+		if(ctx_batch(c, &b, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
 ctx_reset(Ctx *c)
 {
-	c->pos = 0;
+	c->seq.len = 0;
 }
 
 int
 ctx_pos(const Ctx *c)
 {
-	return c->pos;
+	return c->seq.len;
 }
 
 int

@@ -1,28 +1,38 @@
 /*
- * ctx.h - what a context holds: the KV cache of one sequence and the scratch
- * buffers of a batch.  Shared by ctx.c (layout, life), attn.c (the cache and
- * attention) and forward.c (the layers).
+ * ctx.h - what a context holds: the scratch buffers of a batch, the threads,
+ * and the KV pool its sequences live in.  Shared by ctx.c (layout, life, the
+ * one-sequence API), attn.c (the cache and attention) and forward.c (the layers).
  */
 #ifndef LB_CTX_H
 #define LB_CTX_H
 
+#include "batch.h"
+#include "kv.h"
 #include "matmul.h"
 #include "model.h"
 
 struct Ctx {
 	const Model *m;
-	int n_ctx, pos, batch;
+	int n_ctx;	/* the longest sequence: the attention scores have room for it */
+	int batch;	/* rows a batch may have */
 	MatEnv env;
-	float *kcache;	/* [n_layer][n_ctx][kv_dim] */
-	float *vcache;	/* [n_layer][kv_dim][n_ctx]: transposed, so att . V is a dot product per output (as llama.cpp) */
+	KVPool *kv;	/* where the batches' sequences keep their keys and values */
+	KVPool *ownkv;	/* ctx_new's own pool (ctx_make's callers bring theirs) */
+	KVSeq seq;	/* ctx_eval's one sequence */
+	int *bpos;	/* ctx_eval's batch: positions, sequences, wanted logits */
+	KVSeq **bseq;
+	uint8_t *bwant;
 	/* scratch, batch rows each */
-	float *x, *h, *q, *k, *v, *att, *g, *u, *scores;
+	float *x, *h, *q, *k, *v, *att, *g, *u;
+	float *scores;	/* n_ctx per thread */
 	uint8_t *qbuf;	/* activations converted for the matmuls */
 	void *mem;	/* one mapping for all of the above */
 	size_t memsize;
 };
 
+/* forward.c: the layers over the batch; logits of the rows b->want flags. */
+void batch_forward(Ctx *c, const Batch *b, float *logits);
 /* attn.c: the batch's k and v (already rotated) into the cache, then causal attention of q into att. */
-void attn_layer(Ctx *c, int il, int n);
+void attn_layer(Ctx *c, const Batch *b, int il);
 
 #endif

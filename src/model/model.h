@@ -1,7 +1,8 @@
 /*
  * model.h - a llama-family model (Llama 1/2/3, Mistral, TinyLlama, SmolLM,
- * TinyStories), bound to the tensors of its GGUF file, and a context: one
- * sequence with its KV cache and scratch buffers.
+ * TinyStories), bound to the tensors of its GGUF file, and a context: the
+ * scratch of a batch with one sequence of its own in a KV pool (ctx_eval);
+ * batches of many sequences are batch.h's.
  */
 #ifndef LB_MODEL_H
 #define LB_MODEL_H
