@@ -67,20 +67,53 @@ typedef struct llambo_params {
 	int parse_special;	/* 1 = "<s>" in the prompt is a control token */
 	llambo_token_fn on_token;	/* called with each piece of text as it is decoded */
 	void *cb_arg;
+	int ignore_eos;	/* 1 = an end-of-generation token does not end it (max_tokens does; as llama.cpp's --ignore-eos) */
 } llambo_params;
 
 #define LLAMBO_SEED_RANDOM 0xFFFFFFFFu
 
-enum { LLAMBO_STOP_NONE, LLAMBO_STOP_EOG, LLAMBO_STOP_LENGTH, LLAMBO_STOP_CTX, LLAMBO_STOP_STRING, LLAMBO_STOP_CALLBACK };
+enum { LLAMBO_STOP_NONE, LLAMBO_STOP_EOG, LLAMBO_STOP_LENGTH, LLAMBO_STOP_CTX, LLAMBO_STOP_STRING, LLAMBO_STOP_CALLBACK,
+	LLAMBO_STOP_CANCEL };
 
 typedef struct llambo_stats {
 	int n_prompt, n_gen;
-	double prompt_ms, gen_ms;
+	double prompt_ms, gen_ms;	/* from the start of its prompt to its first token; from there to the end */
 	int stop_reason;	/* LLAMBO_STOP_* */
+	int n_prompt_done;	/* prompt tokens evaluated so far */
+	double queue_ms;	/* waiting for KV cache before it ran */
 } llambo_stats;
 
 LLAMBO_API void  llambo_default_params(llambo_params *p);
 LLAMBO_API char *llambo_generate(int id, const char *prompt, const llambo_params *p, llambo_stats *st);	/* NULL on failure */
+
+/*
+ * Every generation runs on its model's scheduler: one thread per model that, at
+ * each step, evaluates the next token of every running generation together with
+ * chunks of the prompts being processed, in one pass over the weights.
+ * Generations join and leave at token boundaries; a cancellation takes effect at
+ * the next step, also during a prompt.  Each holds KV cache pages for its prompt
+ * and max_tokens (within its context) from a per-model budget; over the budget,
+ * new generations wait in a bounded queue.  llambo_generate is llambo_gen_start,
+ * then llambo_gen_wait and llambo_gen_take until the end, calling on_token on the
+ * caller's thread.  These calls are for callers that must not keep a thread per
+ * generation (the 9P server): the scheduler tells them through notify.
+ */
+typedef struct llambo_gen llambo_gen;
+/* New text or the end: called on the scheduler's thread, must return at once (no waiting on anything). */
+typedef void (*llambo_notify_fn)(void *arg);
+enum { LLAMBO_GEN_QUEUED, LLAMBO_GEN_RUNNING, LLAMBO_GEN_DONE, LLAMBO_GEN_FAILED };
+
+/* Starts a generation (p->on_token is not called); NULL with the reason (no model, bad parameters, queue full). */
+LLAMBO_API llambo_gen *llambo_gen_start(int id, const char *prompt, const llambo_params *p, llambo_notify_fn notify, void *arg);
+/* Up to max bytes of text not taken before into buf (*n of them); returns the state. FAILED sets llambo_last_error(). */
+LLAMBO_API int  llambo_gen_take(llambo_gen *g, char *buf, size_t max, size_t *n);
+LLAMBO_API void llambo_gen_wait(llambo_gen *g);	/* until there is text to take or the generation has ended */
+LLAMBO_API void llambo_gen_cancel(llambo_gen *g);	/* it ends at the next step, as LLAMBO_STOP_CANCEL */
+LLAMBO_API void llambo_gen_stats(llambo_gen *g, llambo_stats *st);	/* so far */
+LLAMBO_API void llambo_gen_free(llambo_gen *g);	/* cancels it if it still runs; g is gone */
+
+/* The KV cache budget of a model's scheduler in bytes (0: the default, from the model and the machine's memory). */
+LLAMBO_API int llambo_set_kv_budget(int id, long long bytes);
 
 /* Tokens. */
 LLAMBO_API int llambo_tokenize_ex(int id, const char *text, size_t len, int add_special, int parse_special, int32_t **tokens);
@@ -106,6 +139,10 @@ typedef struct llambo_status {
 	long long tokens_generated;	/* since load */
 	double last_tok_per_s;	/* of the last finished generation */
 	char path[1024];
+	int queued;	/* generations waiting for KV cache */
+	int max_queued;	/* the queue's bound */
+	long long kv_used, kv_budget;	/* bytes of KV cache reserved by running generations; the budget */
+	long long steps;	/* batches evaluated since load (with tokens_generated: how many sequences a batch served) */
 } llambo_status;
 enum { LLAMBO_EMPTY, LLAMBO_LOADING, LLAMBO_READY };
 LLAMBO_API int llambo_model_status(int id, llambo_status *st);	/* 0, or -1 if no such id */

@@ -1,29 +1,21 @@
 /*
- * generate.c - a whole generation: tokenize, process the prompt in batches,
- * then sample, decode and stream one token at a time until an end-of-generation
- * token, max_tokens, a stop string, the context's end, or the callback says stop.
+ * generate.c - a generation: its prompt's tokens, what it does with each
+ * token's logits on the scheduler's thread (sample, decode, stop at an
+ * end-of-generation token, max_tokens, a stop string or the context's end),
+ * its text as callers take it, and llambo_generate on top of that.
+ *
+ * The text shown to callers never ends with what could still become a stop
+ * string; a stop string found cuts the text before it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "../model/model.h"
-#include "../runtime/pool.h"
-#include "../sample/sample.h"
 #include "../util/error.h"
-#include "../vocab/vocab.h"
 #include "registry.h"
-#include "llambo.h"
-
-enum { DEFAULT_CTX = 4096 };
-
-typedef struct Out {
-	char *buf;
-	size_t len, cap;
-	size_t sent;	/* bytes already given to the callback */
-	const llambo_params *p;
-	size_t maxstop;	/* longest stop string */
-} Out;
+#include "sched.h"
 
 static double
 now_ms(void)
@@ -49,58 +41,59 @@ llambo_default_params(llambo_params *p)
 	p->add_bos = -1;
 }
 
+/* With g->lk held. */
 static int
-out_append(Out *o, const char *s, size_t n)
+text_append(llambo_gen *g, const char *s, size_t n)
 {
-	if(o->len + n + 1 > o->cap){
-		size_t cap = (o->cap ? o->cap * 2 : 256) + n;
-		char *b = realloc(o->buf, cap);
+	if(g->len + n + 1 > g->cap){
+		size_t cap = (g->cap ? g->cap * 2 : 256) + n;
+		char *b = realloc(g->text, cap);
 		if(b == NULL)
 			return lb_err("out of memory");
-		o->buf = b;
-		o->cap = cap;
+		g->text = b;
+		g->cap = cap;
 	}
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-	o->buf[o->len] = 0;
+	memcpy(g->text + g->len, s, n);
+	g->len += n;
+	g->text[g->len] = 0;
 	return 0;
 }
 
-/* Cuts the output at the first stop string in the part just added; 1 if one was found. */
+/* With g->lk held: cuts the text at the first stop string in the part just added; 1 if one was found. */
 static int
-out_stop(Out *o, size_t added)
+text_stop(llambo_gen *g, size_t added)
 {
-	size_t from = o->len - added > o->maxstop ? o->len - added - o->maxstop : 0, best = (size_t)-1;
+	size_t from = g->len - added > g->maxstop ? g->len - added - g->maxstop : 0, best = (size_t)-1;
 	int i;
 
-	for(i = 0; i < o->p->n_stop; i++){
-		const char *s = o->p->stop[i];
+	for(i = 0; i < g->p.n_stop; i++){
+		const char *s = g->stops[i];
 		char *hit;
-		if(s == NULL || s[0] == 0)
+		if(s[0] == 0)
 			continue;
-		hit = memmem(o->buf + from, o->len - from, s, strlen(s));
-		if(hit != NULL && (size_t)(hit - o->buf) < best)
-			best = (size_t)(hit - o->buf);
+		hit = memmem(g->text + from, g->len - from, s, strlen(s));
+		if(hit != NULL && (size_t)(hit - g->text) < best)
+			best = (size_t)(hit - g->text);
 	}
 	if(best == (size_t)-1)
 		return 0;
-	o->len = best;
-	o->buf[best] = 0;
+	g->len = best;
+	g->text[best] = 0;
 	return 1;
 }
 
-/* How many bytes at the end of the output could still become a stop string. */
+/* With g->lk held: how many bytes at the end of the text could still become a stop string. */
 static size_t
-out_holdback(const Out *o)
+text_holdback(const llambo_gen *g)
 {
 	size_t hold = 0, k;
 	int i;
 
-	for(i = 0; i < o->p->n_stop; i++){
-		const char *s = o->p->stop[i];
-		size_t sl = s ? strlen(s) : 0;
+	for(i = 0; i < g->p.n_stop; i++){
+		const char *s = g->stops[i];
+		size_t sl = strlen(s);
 		for(k = sl > 0 ? sl - 1 : 0; k > hold; k--)
-			if(k <= o->len && memcmp(o->buf + o->len - k, s, k) == 0){
+			if(k <= g->len && memcmp(g->text + g->len - k, s, k) == 0){
 				hold = k;
 				break;
 			}
@@ -108,16 +101,135 @@ out_holdback(const Out *o)
 	return hold;
 }
 
-/* Gives the callback what is safe to show; nonzero if it asks to stop. */
+/* Adds a piece of text; 1 if a stop string ended the generation, -1 out of memory. */
 static int
-out_flush(Out *o, int final)
+add_text(llambo_gen *g, const char *piece, size_t n, int final)
 {
-	size_t upto = final ? o->len : o->len - out_holdback(o), from = o->sent;
+	int stop;
 
-	if(o->p->on_token == NULL || upto <= from)
-		return 0;
-	o->sent = upto;
-	return o->p->on_token(o->buf + from, upto - from, o->p->cb_arg);
+	pthread_mutex_lock(&g->lk);
+	if(text_append(g, piece, n) < 0){
+		pthread_mutex_unlock(&g->lk);
+		return -1;
+	}
+	stop = text_stop(g, n);
+	g->shown = stop || final ? g->len : g->len - text_holdback(g);
+	if(g->shown > g->taken)
+		g->fresh = 1;
+	pthread_mutex_unlock(&g->lk);
+	return stop;
+}
+
+static int
+ended(llambo_gen *g, int reason)
+{
+	pthread_mutex_lock(&g->lk);
+	g->st.stop_reason = reason;
+	pthread_mutex_unlock(&g->lk);
+	return 1;
+}
+
+int
+lgen_token(llambo_gen *g, float *logits)
+{
+	int32_t tok;
+	int n, rc;
+
+	if(g->tgen == 0){	/* the prompt's logits */
+		g->tgen = now_ms();
+		pthread_mutex_lock(&g->lk);
+		g->st.prompt_ms = g->tgen - g->tprompt;
+		pthread_mutex_unlock(&g->lk);
+	}
+	if(g->st.n_gen >= g->p.max_tokens)
+		return ended(g, LLAMBO_STOP_LENGTH);
+	tok = sampler_sample(g->smp, logits);
+	if(!g->p.ignore_eos && vocab_is_eog(g->m->vocab, tok))
+		return ended(g, LLAMBO_STOP_EOG);
+	sampler_accept(g->smp, tok);
+	pthread_mutex_lock(&g->lk);
+	g->st.n_gen++;
+	pthread_mutex_unlock(&g->lk);
+	n = detok_push(&g->dt, tok, g->piece, vocab_max_piece(g->m->vocab) + 8);
+	if((rc = add_text(g, g->piece, (size_t)n, 0)) < 0){
+		g->oom = 1;
+		return 1;
+	}
+	if(rc > 0)
+		return ended(g, LLAMBO_STOP_STRING);
+	if(g->st.n_gen == g->p.max_tokens)
+		return ended(g, LLAMBO_STOP_LENGTH);
+	if(g->seq.kv.len >= g->seq.n_ctx)
+		return ended(g, LLAMBO_STOP_CTX);
+	g->last = tok;
+	return 0;
+}
+
+void
+lgen_end(llambo_gen *g, const char *why)
+{
+	int n;
+
+	if(why == NULL && g->oom)
+		why = "generation failed: out of memory";
+	if(atomic_load(&g->cancel) && why == NULL)
+		ended(g, LLAMBO_STOP_CANCEL);
+	if(why == NULL && g->st.stop_reason != LLAMBO_STOP_STRING && g->st.stop_reason != LLAMBO_STOP_CANCEL){
+		n = detok_flush(&g->dt, g->piece, vocab_max_piece(g->m->vocab) + 8);
+		if(add_text(g, g->piece, (size_t)n, 1) == 1)
+			ended(g, LLAMBO_STOP_STRING);
+	}
+	pthread_mutex_lock(&g->lk);
+	if(g->tgen > 0)
+		g->st.gen_ms = now_ms() - g->tgen;
+	g->st.n_prompt_done = g->seq.kv.len < g->n_prompt ? g->seq.kv.len : g->n_prompt;
+	if(why != NULL){
+		g->state = LLAMBO_GEN_FAILED;
+		snprintf(g->err, sizeof g->err, "%s", why);
+	}else
+		g->state = LLAMBO_GEN_DONE;
+	g->shown = g->len;
+	g->fresh = 1;
+	pthread_mutex_unlock(&g->lk);
+	lgen_tell(g);
+}
+
+void
+lgen_tell(llambo_gen *g)
+{
+	int fresh;
+
+	pthread_mutex_lock(&g->lk);
+	fresh = g->fresh;
+	g->fresh = 0;
+	if(fresh)
+		pthread_cond_broadcast(&g->cond);
+	pthread_mutex_unlock(&g->lk);
+	if(fresh && g->notify != NULL)
+		g->notify(g->arg);
+}
+
+void
+lgen_unref(llambo_gen *g)
+{
+	int refs, i;
+
+	pthread_mutex_lock(&g->lk);
+	refs = --g->refs;
+	pthread_mutex_unlock(&g->lk);
+	if(refs > 0)
+		return;
+	for(i = 0; i < g->p.n_stop; i++)
+		free(g->stops[i]);
+	free(g->stops);
+	free(g->prompt);
+	free(g->piece);
+	free(g->text);
+	free(g->seq.kv.pages);
+	sampler_free(g->smp);
+	pthread_mutex_destroy(&g->lk);
+	pthread_cond_destroy(&g->cond);
+	free(g);
 }
 
 /* The prompt's tokens; add_bos 1 puts BOS first even where the vocabulary would not. */
@@ -140,165 +252,252 @@ prompt_tokens(const Model *m, const char *prompt, const llambo_params *p, int32_
 	return n + 1;
 }
 
-/* The largest context a generation may have: the caller's wish or DEFAULT_CTX, within the model's. */
+/* The largest context a generation may have: the caller's wish or the default, within the model's and the scheduler's. */
 static int
-max_context(const Model *m, const llambo_params *p)
+max_context(const llambo_gen *g)
 {
-	int cap = p->n_ctx > 0 ? p->n_ctx : DEFAULT_CTX;
+	int cap = g->p.n_ctx > 0 ? g->p.n_ctx : SCHED_DEFAULT_CTX;
 
-	return cap < m->hp.n_ctx_train ? cap : m->hp.n_ctx_train;
+	if(cap > g->m->hp.n_ctx_train)
+		cap = g->m->hp.n_ctx_train;
+	return cap < sched_max_ctx(g->s) ? cap : sched_max_ctx(g->s);
 }
 
-/* What this one needs: its prompt and max_tokens (the KV cache is sized to it). */
+/* Copies of the stop strings, so that the generation may outlive the caller's parameters. */
 static int
-context_size(const Model *m, const llambo_params *p, int n_prompt)
+copy_stops(llambo_gen *g)
 {
-	long want = (long)n_prompt + p->max_tokens;
+	int i;
 
-	return want < max_context(m, p) ? (int)want : max_context(m, p);
-}
-
-typedef struct Run {
-	const Model *m;
-	const llambo_params *p;
-	Ctx *ctx;
-	Sampler *smp;
-	float *logits;
-	Detok dt;
-	char *piece;
-	Out out;
-	llambo_stats st;
-} Run;
-
-/* The token loop; returns the stop reason, or -1 on an engine error. */
-static int
-run_tokens(Run *r)
-{
-	int32_t tok;
-	int n;
-
-	while(r->st.n_gen < r->p->max_tokens){
-		tok = sampler_sample(r->smp, r->logits);
-		if(vocab_is_eog(r->m->vocab, tok))
-			return LLAMBO_STOP_EOG;
-		sampler_accept(r->smp, tok);
-		r->st.n_gen++;
-		n = detok_push(&r->dt, tok, r->piece, vocab_max_piece(r->m->vocab) + 8);
-		if(out_append(&r->out, r->piece, (size_t)n) < 0)
-			return -1;
-		if(out_stop(&r->out, (size_t)n))
-			return LLAMBO_STOP_STRING;
-		if(out_flush(&r->out, 0))
-			return LLAMBO_STOP_CALLBACK;
-		if(r->st.n_gen == r->p->max_tokens)
-			break;
-		if(ctx_pos(r->ctx) >= ctx_n_ctx(r->ctx))
-			return LLAMBO_STOP_CTX;
-		if(ctx_eval(r->ctx, &tok, 1, r->logits, 0) < 0)
-			return -1;
+	if(g->p.n_stop == 0)
+		return 0;
+	g->stops = calloc((size_t)g->p.n_stop, sizeof *g->stops);
+	if(g->stops == NULL)
+		return lb_err("out of memory");
+	for(i = 0; i < g->p.n_stop; i++){
+		g->stops[i] = strdup(g->p.stop[i] != NULL ? g->p.stop[i] : "");
+		if(g->stops[i] == NULL)
+			return lb_err("out of memory");
+		if(strlen(g->stops[i]) > g->maxstop)
+			g->maxstop = strlen(g->stops[i]);
 	}
-	return LLAMBO_STOP_LENGTH;
+	g->p.stop = (const char *const *)g->stops;
+	return 0;
 }
 
+/* Everything but the scheduler: the prompt's tokens, the sampler, its share of the KV budget. */
 static int
-run(Run *r, const char *prompt, int threads)
+prepare(llambo_gen *g, const char *prompt)
 {
-	int32_t *toks = NULL;
-	int n, i, reason;
-	double t0;
+	int n, i;
 
-	n = prompt_tokens(r->m, prompt, r->p, &toks);
+	if(copy_stops(g) < 0)
+		return -1;
+	n = prompt_tokens(g->m, prompt, &g->p, &g->prompt);
 	if(n < 0)
 		return -1;
-	r->st.n_prompt = n;
-	if(n == 0){
-		free(toks);
+	g->n_prompt = g->st.n_prompt = n;
+	if(n == 0)
 		return lb_err("the prompt is empty and the model adds no BOS token");
-	}
-	if(n > max_context(r->m, r->p)){
-		free(toks);
-		return lb_err("the prompt is %d tokens; the context holds %d", n, max_context(r->m, r->p));
-	}
-	r->ctx = ctx_new(r->m, context_size(r->m, r->p, n), threads);
-	r->smp = sampler_new(r->m->hp.n_vocab, r->p);
-	r->logits = malloc(sizeof(float) * (size_t)r->m->hp.n_vocab);
-	r->piece = malloc((size_t)vocab_max_piece(r->m->vocab) + 8);
-	if(r->ctx == NULL || r->smp == NULL || r->logits == NULL || r->piece == NULL){
-		free(toks);
-		return r->ctx == NULL || r->smp == NULL ? -1 : lb_err("out of memory");
-	}
+	if(n > max_context(g))
+		return lb_err("the prompt is %d tokens; the context holds %d", n, max_context(g));
+	/* its cache: the prompt and max_tokens, within its context */
+	g->seq.n_ctx = (long)n + g->p.max_tokens < max_context(g) ? n + g->p.max_tokens : max_context(g);
+	g->seq.reserved = kv_pages_for(g->seq.n_ctx);
+	g->smp = sampler_new(g->m->hp.n_vocab, &g->p);
+	g->piece = malloc((size_t)vocab_max_piece(g->m->vocab) + 8);
+	if(g->smp == NULL || g->piece == NULL)
+		return g->smp == NULL ? -1 : lb_err("out of memory");
 	for(i = 0; i < n; i++)
-		sampler_accept(r->smp, toks[i]);
-	t0 = now_ms();
-	i = ctx_eval(r->ctx, toks, n, r->logits, 0);
-	free(toks);
-	if(i < 0)
-		return -1;
-	r->st.prompt_ms = now_ms() - t0;
-	detok_init(&r->dt, r->m->vocab);
-	t0 = now_ms();
-	reason = r->p->max_tokens > 0 ? run_tokens(r) : LLAMBO_STOP_LENGTH;
-	r->st.gen_ms = now_ms() - t0;
-	if(reason < 0)
-		return -1;
-	if(reason != LLAMBO_STOP_STRING && reason != LLAMBO_STOP_CALLBACK){
-		n = detok_flush(&r->dt, r->piece, vocab_max_piece(r->m->vocab) + 8);
-		if(out_append(&r->out, r->piece, (size_t)n) < 0)
-			return -1;
-		if(out_stop(&r->out, (size_t)n))
-			reason = LLAMBO_STOP_STRING;
-	}
-	if(reason != LLAMBO_STOP_CALLBACK)
-		out_flush(&r->out, 1);
-	r->st.stop_reason = reason;
+		sampler_accept(g->smp, g->prompt[i]);
+	detok_init(&g->dt, g->m->vocab);
 	return 0;
+}
+
+llambo_gen *
+llambo_gen_start(int id, const char *prompt, const llambo_params *pin, llambo_notify_fn notify, void *arg)
+{
+	llambo_gen *g;
+	Sched *s;
+
+	if(prompt == NULL){
+		lb_err("prompt is nil");
+		return NULL;
+	}
+	if(pin != NULL && (pin->n_stop < 0 || (pin->n_stop > 0 && pin->stop == NULL))){
+		lb_err("n_stop is %d but stop is %s", pin->n_stop, pin->stop ? "set" : "nil");
+		return NULL;
+	}
+	if((g = calloc(1, sizeof *g)) == NULL){
+		lb_err("out of memory");
+		return NULL;
+	}
+	if(pin != NULL)
+		g->p = *pin;
+	else
+		llambo_default_params(&g->p);
+	g->p.on_token = NULL;
+	if(sampler_check(&g->p) < 0 || (s = reg_sched(id)) == NULL){
+		free(g);
+		return NULL;
+	}
+	pthread_mutex_init(&g->lk, NULL);
+	pthread_cond_init(&g->cond, NULL);
+	g->refs = 1;
+	g->s = s;
+	g->m = sched_model(s);
+	g->id = id;
+	g->notify = notify;
+	g->arg = arg;
+	g->state = LLAMBO_GEN_QUEUED;
+	g->t0 = now_ms();
+	if(prepare(g, prompt) < 0 || sched_submit(s, g) < 0){
+		lgen_unref(g);
+		reg_release(id);
+		return NULL;
+	}
+	return g;
+}
+
+int
+llambo_gen_take(llambo_gen *g, char *buf, size_t max, size_t *n)
+{
+	int state;
+	size_t k;
+
+	pthread_mutex_lock(&g->lk);
+	k = g->shown - g->taken < max ? g->shown - g->taken : max;
+	if(k > 0)
+		memcpy(buf, g->text + g->taken, k);
+	g->taken += k;
+	state = g->state;
+	if(state == LLAMBO_GEN_FAILED)
+		lb_err("%s", g->err);
+	pthread_mutex_unlock(&g->lk);
+	*n = k;
+	return state;
+}
+
+void
+llambo_gen_wait(llambo_gen *g)
+{
+	pthread_mutex_lock(&g->lk);
+	while(g->taken == g->shown && g->state < LLAMBO_GEN_DONE)
+		pthread_cond_wait(&g->cond, &g->lk);
+	pthread_mutex_unlock(&g->lk);
+}
+
+void
+llambo_gen_cancel(llambo_gen *g)
+{
+	atomic_store(&g->cancel, 1);
+	sched_wake(g->s);
+}
+
+void
+llambo_gen_stats(llambo_gen *g, llambo_stats *st)
+{
+	pthread_mutex_lock(&g->lk);
+	*st = g->st;
+	pthread_mutex_unlock(&g->lk);
+}
+
+void
+llambo_gen_free(llambo_gen *g)
+{
+	int id;
+
+	if(g == NULL)
+		return;
+	id = g->id;
+	llambo_gen_cancel(g);
+	lgen_unref(g);
+	reg_release(id);	/* last: the scheduler lives while the model is held */
+}
+
+int
+llambo_set_kv_budget(int id, long long bytes)
+{
+	Sched *s = reg_sched(id);
+	int rc;
+
+	if(s == NULL)
+		return -1;
+	rc = sched_set_budget(s, bytes);
+	reg_release(id);
+	return rc;
+}
+
+/* Text not yet given to the callback, copied out under the lock (the buffer moves as it grows). */
+static int
+take_piece(llambo_gen *g, char **buf, size_t *cap, size_t *n)
+{
+	int state;
+
+	pthread_mutex_lock(&g->lk);
+	while(g->taken == g->shown && g->state < LLAMBO_GEN_DONE)
+		pthread_cond_wait(&g->cond, &g->lk);
+	*n = g->shown - g->taken;
+	if(*n + 1 > *cap){
+		char *b = realloc(*buf, *n + 1);
+		if(b == NULL)
+			*n = 0;
+		else{
+			*buf = b;
+			*cap = *n + 1;
+		}
+	}
+	if(*n > 0)
+		memcpy(*buf, g->text + g->taken, *n);
+	g->taken += *n;
+	state = g->state;
+	pthread_mutex_unlock(&g->lk);
+	return state;
 }
 
 char *
 llambo_generate(int id, const char *prompt, const llambo_params *pin, llambo_stats *st)
 {
 	llambo_params p;
-	Run r;
-	int i, rc;
+	llambo_gen *g;
+	char *piece = NULL, *text = NULL;
+	size_t cap = 0, n, upto = 0;
+	int state, stopped = 0;
 
 	if(pin != NULL)
 		p = *pin;
 	else
 		llambo_default_params(&p);
-	if(prompt == NULL){
-		lb_err("prompt is nil");
+	if((g = llambo_gen_start(id, prompt, &p, NULL, NULL)) == NULL){
+		if(st != NULL)
+			memset(st, 0, sizeof *st);
 		return NULL;
 	}
-	if(p.n_stop < 0 || (p.n_stop > 0 && p.stop == NULL)){
-		lb_err("n_stop is %d but stop is %s", p.n_stop, p.stop ? "set" : "nil");
-		return NULL;
+	do{
+		state = take_piece(g, &piece, &cap, &n);
+		if(stopped || n == 0)
+			continue;
+		upto += n;
+		if(p.on_token != NULL && p.on_token(piece, n, p.cb_arg)){
+			llambo_gen_cancel(g);	/* the text ends with this piece */
+			stopped = 1;
+		}
+	}while(state < LLAMBO_GEN_DONE);
+	free(piece);
+	pthread_mutex_lock(&g->lk);
+	if(state == LLAMBO_GEN_FAILED)
+		lb_err("%s", g->err);
+	else if((text = malloc((stopped ? upto : g->len) + 1)) != NULL){
+		memcpy(text, g->text, stopped ? upto : g->len);
+		text[stopped ? upto : g->len] = 0;
 	}
-	if(sampler_check(&p) < 0)
-		return NULL;
-	memset(&r, 0, sizeof r);
-	r.p = &p;
-	r.out.p = &p;
-	for(i = 0; i < p.n_stop; i++)
-		if(p.stop[i] != NULL && strlen(p.stop[i]) > r.out.maxstop)
-			r.out.maxstop = strlen(p.stop[i]);
-	r.m = reg_hold(id);
-	if(r.m == NULL)
-		return NULL;
-	reg_count_tokens(id, 0, 0, 1);
-	rc = run(&r, prompt, p.n_threads > 0 ? p.n_threads : lb_ncpu());
-	reg_count_tokens(id, r.st.n_gen, r.st.gen_ms > 0 ? r.st.n_gen * 1e3 / r.st.gen_ms : 0, 0);
-	ctx_free(r.ctx);
-	sampler_free(r.smp);
-	free(r.logits);
-	free(r.piece);
-	reg_release(id);
+	if(stopped)
+		g->st.stop_reason = LLAMBO_STOP_CALLBACK;
 	if(st != NULL)
-		*st = r.st;
-	if(rc < 0){
-		free(r.out.buf);
-		return NULL;
-	}
-	if(r.out.buf == NULL)
-		r.out.buf = calloc(1, 1);
-	return r.out.buf;
+		*st = g->st;
+	pthread_mutex_unlock(&g->lk);
+	if(state != LLAMBO_GEN_FAILED && text == NULL)
+		lb_err("out of memory");
+	llambo_gen_free(g);
+	return text;
 }

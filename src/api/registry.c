@@ -5,6 +5,7 @@
 
 #include "../util/error.h"
 #include "registry.h"
+#include "sched.h"
 
 enum { MAXMODELS = LLAMBO_MAX_IDS };
 
@@ -14,11 +15,9 @@ typedef struct Entry {
 	int freed;	/* free_model was called; waiting for refs to drop */
 	int refs;	/* holders besides the registry */
 	Model *m;
+	Sched *sched;	/* made at the first generation */
 	char path[1024];
 	int use_mmap, n_gpu_layers;
-	int gens;
-	long long ntok;
-	double last_tps;
 } Entry;
 
 static Entry tab[MAXMODELS];
@@ -69,27 +68,43 @@ reg_begin_load(int id, const char *path, int use_mmap, int n_gpu_layers)
 	return 0;
 }
 
+typedef struct Dead {
+	Model *m;
+	Sched *sched;
+} Dead;
+
 static void
-release_locked(Entry *e, Model **dead)
+release_locked(Entry *e, Dead *dead)
 {
 	if(e->freed && e->refs == 0){
-		*dead = e->m;
+		dead->m = e->m;
+		dead->sched = e->sched;
 		memset(e, 0, sizeof *e);
 	}
+}
+
+/* Outside the lock: a model with a scheduler is freed by the scheduler's thread (it may be this one). */
+static void
+bury(Dead *dead)
+{
+	if(dead->sched != NULL)
+		sched_retire(dead->sched, dead->m);
+	else
+		model_free(dead->m);
 }
 
 void
 reg_end_load(int id, Model *m)
 {
 	Entry *e = &tab[id];
-	Model *dead = NULL;
+	Dead dead = { 0 };
 
 	pthread_mutex_lock(&lk);
 	e->m = m;
 	e->state = m != NULL ? LLAMBO_READY : LLAMBO_EMPTY;
 	release_locked(e, &dead);	/* freed while it was loading */
 	pthread_mutex_unlock(&lk);
-	model_free(dead);
+	bury(&dead);
 }
 
 Model *
@@ -114,10 +129,28 @@ reg_hold(int id)
 	return m;
 }
 
+Sched *
+reg_sched(int id)
+{
+	Sched *s;
+	Model *m = reg_hold(id);
+
+	if(m == NULL)
+		return NULL;
+	pthread_mutex_lock(&lk);
+	if(tab[id].sched == NULL)
+		tab[id].sched = sched_new(m, id);
+	s = tab[id].sched;
+	pthread_mutex_unlock(&lk);
+	if(s == NULL)
+		reg_release(id);
+	return s;
+}
+
 void
 reg_release(int id)
 {
-	Model *dead = NULL;
+	Dead dead = { 0 };
 
 	if(id < 0 || id >= MAXMODELS)
 		return;
@@ -127,14 +160,14 @@ reg_release(int id)
 		release_locked(&tab[id], &dead);
 	}
 	pthread_mutex_unlock(&lk);
-	model_free(dead);
+	bury(&dead);
 }
 
 int
 reg_free(int id)
 {
 	Entry *e;
-	Model *dead = NULL;
+	Dead dead = { 0 };
 
 	pthread_mutex_lock(&lk);
 	e = lookup(id);
@@ -146,24 +179,8 @@ reg_free(int id)
 	if(e->state != LLAMBO_LOADING)	/* a load in progress finishes the job in reg_end_load */
 		release_locked(e, &dead);
 	pthread_mutex_unlock(&lk);
-	model_free(dead);
+	bury(&dead);
 	return 0;
-}
-
-void
-reg_count_tokens(int id, int n, double tok_per_s, int starting)
-{
-	if(id < 0 || id >= MAXMODELS)
-		return;
-	pthread_mutex_lock(&lk);
-	if(starting)
-		tab[id].gens++;
-	else{
-		tab[id].gens--;
-		tab[id].ntok += n;
-		tab[id].last_tps = tok_per_s;
-	}
-	pthread_mutex_unlock(&lk);
 }
 
 int
@@ -177,11 +194,11 @@ reg_status(int id, llambo_status *st)
 		pthread_mutex_unlock(&lk);
 		return lb_err("no such model: %d", id);
 	}
+	memset(st, 0, sizeof *st);
 	st->state = e->state;
-	st->generations = e->gens;
-	st->tokens_generated = e->ntok;
-	st->last_tok_per_s = e->last_tps;
 	snprintf(st->path, sizeof st->path, "%s", e->path);
+	if(e->sched != NULL)
+		sched_status(e->sched, st);
 	pthread_mutex_unlock(&lk);
 	return 0;
 }
