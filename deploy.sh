@@ -1,7 +1,9 @@
 #!/bin/sh
-# deploy.sh test-ffi | test-styx | test-net | emu [args...]
+# deploy.sh test-ffi | test-styx | test-net | test-host | test-request | emu [args...]
 #
 #   test-ffi   runs /dis/test-ffi.dis (the $Llambo_c suite) inside emu-llambo
+#   test-request  runs /dis/test-request.dis: the request vectors
+#              (tests/requests.txt) read by the Limbo module's Request.parse
 #   test-styx  mounts {llambo_styx} at /n/llambo inside emu-llambo and runs
 #              /dis/test-styx.dis: the seed's ctl/data/info lines, streaming,
 #              flush, errors, and the same text as $Llambo_c
@@ -92,6 +94,10 @@ test-net)
 	cat "$tmp/server.log"
 	result "$tmp/result" test-net
 	;;
+test-request)
+	runemu "/dis/test-request.dis -o '#U*$tmp/result' '#U*$REPO/tests/requests.txt'"
+	result "$tmp/result" test-request
+	;;
 test-host)
 	server=$REPO/build/bin/llambo-styx
 	[ -x "$server" ] || { echo "deploy.sh: no $server: run make" >&2; exit 2; }
@@ -103,7 +109,7 @@ emu)
 	exec "$EMU" $LLAMBO_EMUFLAGS -r"$INFERNO_ROOT" "$@"
 	;;
 *)
-	echo "usage: ./deploy.sh test-ffi | test-styx | test-net | test-host | emu [emu args]" >&2
+	echo "usage: ./deploy.sh test-ffi | test-styx | test-net | test-host | test-request | emu [emu args]" >&2
 	exit 2
 	;;
 esac

@@ -84,6 +84,27 @@ typedef struct llambo_stats {
 } llambo_stats;
 
 LLAMBO_API void  llambo_default_params(llambo_params *p);
+
+/*
+ * Requests in the text form that a model's data file takes, read by the one
+ * parser every front end uses (README.md, "Requests"):
+ *	prompt|max_tokens|temperature|key=value|...
+ * Each function that fails leaves the reason ("bad request: ...") in
+ * llambo_last_error() and the request as it was.
+ */
+enum { LLAMBO_MAX_STOPS = 8, LLAMBO_MAX_STOP_BYTES = 256 };
+typedef struct llambo_request {
+	char *prompt;	/* "" until set */
+	llambo_params params;	/* defaults, then what was read; params.stop points at stops */
+	char *stops[LLAMBO_MAX_STOPS];
+} llambo_request;
+LLAMBO_API llambo_request *llambo_request_new(void);	/* the defaults; NULL if out of memory */
+LLAMBO_API int   llambo_request_parse(llambo_request *r, const char *text, size_t len);	/* the whole grammar: 0, or -1 */
+LLAMBO_API int   llambo_request_options(llambo_request *r, const char *text, size_t len);	/* "key=value|...": only options */
+LLAMBO_API int   llambo_request_set(llambo_request *r, const char *key, const char *value);	/* one key, as an option */
+LLAMBO_API int   llambo_request_prompt(llambo_request *r, const char *text, size_t len);	/* the prompt, as it is */
+LLAMBO_API char *llambo_request_describe(const llambo_request *r);	/* one line: every parameter and the prompt */
+LLAMBO_API void  llambo_request_free(llambo_request *r);
 LLAMBO_API char *llambo_generate(int id, const char *prompt, const llambo_params *p, llambo_stats *st);	/* NULL on failure */
 
 /*

@@ -15,6 +15,7 @@
 #include "../src/model/synth.h"
 #include "llambo.h"
 #include "testutil.h"
+#include "reqvectors.h"
 
 static char bin[512], model[512], out[512], err[512];
 
@@ -309,6 +310,56 @@ test_help(void **state)
 	assert_true(holds(err, "usage: llambo-styx"));
 }
 
+/* The request vectors through the CLI: llambo request reads each from standard input (issue 7, defect 8). */
+static void
+test_request_vectors(void **state)
+{
+	char in[512], args[1100], *o, *e, *got;
+	ReqVector *v;
+	int n = reqvectors_read("tests/requests.txt", &v), i, bad = 0;
+	FILE *f;
+
+	(void)state;
+	if(n < 0)
+		fail_msg("%s", llambo_last_error());
+	tmp_path(in, sizeof in, "request.in");
+	snprintf(args, sizeof args, "request <%s", in);
+	for(i = 0; i < n; i++){
+		f = fopen(in, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(v[i].text, 1, v[i].len, f), v[i].len);
+		fclose(f);
+		llambo(args);
+		o = slurp(out);
+		e = slurp(err);
+		o[strcspn(o, "\n")] = 0;
+		e[strcspn(e, "\n")] = 0;
+		got = o[0] != 0 ? o : strncmp(e, "llambo: ", 8) == 0 ? e + 8 : e;
+		if(strcmp(got, v[i].want) != 0){
+			print_message("requests.txt:%d\n  want %s\n  got  %s\n", v[i].line, v[i].want, got);
+			bad++;
+		}
+		free(o);
+		free(e);
+	}
+	unlink(in);
+	reqvectors_free(v, n);
+	assert_int_equal(bad, 0);
+}
+
+/* The sampling flags are request keys, checked by the same parser: --top-p 0 is refused before anything loads. */
+static void
+test_flags_grammar(void **state)
+{
+	(void)state;
+	assert_int_equal(llambo("run -p Hi --top-p 0"), 1);
+	assert_true(holds(err, "top_p must be a number above 0, at most 1"));
+	assert_int_equal(llambo("run -p Hi --repeat-penalty 0"), 1);
+	assert_true(holds(err, "repeat_penalty"));
+	assert_int_equal(llambo("run -p Hi --temp 101"), 1);
+	assert_true(holds(err, "temperature must be a number from 0 to 100"));
+}
+
 int
 main(void)
 {
@@ -323,6 +374,8 @@ main(void)
 		cmocka_unit_test(test_builtin_model),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_request_vectors),
+		cmocka_unit_test(test_flags_grammar),
 	};
 
 	return cmocka_run_group_tests(t, setup, teardown);

@@ -1,7 +1,7 @@
 /*
- * test_styx_codec.c - the 9P2000 codec, dial strings and the data request
- * format, without a server: every message type round-trips, and every
- * malformed message is refused with a reason.
+ * test_styx_codec.c - the 9P2000 codec and dial strings, without a server:
+ * every message type round-trips, and every malformed message is refused
+ * with a reason.  (The data request's grammar: test_request.c.)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -185,87 +185,6 @@ test_addr(void **state)
 	assert_int_equal(styx_parseaddr("tcp!a!1!2", &a), -1);
 }
 
-/* Parses a request into a bare Gen; returns its prompt (or NULL) with the numbers in *g. */
-static char *
-parse(const char *req, Gen *g)
-{
-	StyxLimits lim;
-	StyxConfig cfg;
-
-	styx_default_config(&cfg);
-	lim = cfg.lim;
-	memset(g, 0, sizeof *g);
-	llambo_default_params(&g->params);
-	if(request_parse(req, strlen(req), &lim, g) < 0)
-		return NULL;
-	return g->prompt;
-}
-
-static void
-freegen(Gen *g)
-{
-	int i;
-
-	for(i = 0; i < g->nstops; i++)
-		free(g->stops[i]);
-	free(g->stops);
-	free(g->prompt);
-}
-
-static void
-test_request(void **state)
-{
-	Gen g;
-
-	(void)state;
-	assert_string_equal(parse("Hello, world!|128|0.8\n", &g), "Hello, world!");
-	assert_int_equal(g.params.max_tokens, 128);
-	assert_true(g.params.temperature > 0.79f && g.params.temperature < 0.81f);
-	freegen(&g);
-	assert_string_equal(parse("Hello", &g), "Hello");
-	assert_int_equal(g.params.max_tokens, 128);
-	assert_true(g.params.temperature > 0.79f && g.params.temperature < 0.81f);
-	freegen(&g);
-	assert_string_equal(parse("a|b|c|16|0", &g), "a|b|c");
-	assert_int_equal(g.params.max_tokens, 16);
-	assert_true(g.params.temperature == 0);
-	freegen(&g);
-	assert_string_equal(parse("x|5\n", &g), "x");
-	assert_int_equal(g.params.max_tokens, 5);
-	freegen(&g);
-	assert_string_equal(parse("a|b|c", &g), "a|b|c");
-	freegen(&g);
-	assert_string_equal(parse("q||0.5", &g), "q");
-	assert_int_equal(g.params.max_tokens, 128);
-	freegen(&g);
-	assert_string_equal(parse("p|10|0.5|top_k=5|seed=42|stop=\n\n|stop=END", &g), "p");
-	assert_int_equal(g.params.top_k, 5);
-	assert_int_equal(g.params.seed, 42);
-	assert_int_equal(g.nstops, 2);
-	assert_string_equal(g.stops[0], "\n\n");
-	assert_string_equal(g.stops[1], "END");
-	freegen(&g);
-	/* only the one newline echo adds is dropped */
-	assert_string_equal(parse("two\n\n", &g), "two\n");
-	freegen(&g);
-	assert_null(parse("p|99999|0.5", &g));
-	assert_non_null(strstr(lb_errstr(), "max_tokens"));
-	freegen(&g);
-	assert_null(parse("p|-1|0.5", &g));
-	freegen(&g);
-	assert_null(parse("p|10|-2", &g));
-	assert_non_null(strstr(lb_errstr(), "temperature"));
-	freegen(&g);
-	assert_null(parse("p|10|0|top_p=7", &g));
-	freegen(&g);
-	assert_null(parse("p|10|0|seed=x", &g));
-	freegen(&g);
-	assert_string_equal(parse("nan|10|nan", &g), "nan|10|nan");
-	freegen(&g);
-	memset(&g, 0, sizeof g);
-	assert_int_equal(request_parse("a\0b", 3, &(StyxLimits){ .max_tokens = 10 }, &g), -1);
-}
-
 int
 main(void)
 {
@@ -275,7 +194,6 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_dir),
 		cmocka_unit_test(test_addr),
-		cmocka_unit_test(test_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -56,14 +56,36 @@ num(const char *flag, const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
+/* The flags that set a request's keys: checked by the request grammar's own parser. */
+static const struct {
+	const char *flag, *alias, *key;
+} keyflags[] = {
+	{ "-n", "--n-predict", "max_tokens" }, { "--temp", NULL, "temperature" }, { "--top-k", NULL, "top_k" },
+	{ "--top-p", NULL, "top_p" }, { "--min-p", NULL, "min_p" }, { "--repeat-penalty", NULL, "repeat_penalty" },
+	{ "--repeat-last-n", NULL, "repeat_last_n" }, { "--seed", "-s", "seed" }, { "--stop", NULL, "stop" },
+};
+
+static const char *
+keyof(const char *flag)
+{
+	size_t i;
+
+	for(i = 0; i < sizeof keyflags / sizeof keyflags[0]; i++)
+		if(strcmp(flag, keyflags[i].flag) == 0 || (keyflags[i].alias != NULL && strcmp(flag, keyflags[i].alias) == 0))
+			return keyflags[i].key;
+	return NULL;
+}
+
 void
 cli_parse(Opts *o, int argc, char **argv, const char *usage)
 {
-	int i, nstop = 0;
+	const char *key;
+	int i;
 	double d;
 
 	memset(o, 0, sizeof *o);
-	llambo_default_params(&o->sp);
+	if((o->req = llambo_request_new()) == NULL)
+		cli_die("out of memory");
 	o->n_predict = -1;
 	o->n_prompt = -1;
 	o->use_mmap = 1;
@@ -74,6 +96,14 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 		if(FLAG("-h") || FLAG("--help")){
 			fputs(usage, stdout);
 			exit(0);
+		}else if((key = keyof(a)) != NULL){
+			if(v == NULL)
+				cli_die("%s needs a value", a);
+			if(llambo_request_set(o->req, key, v) < 0)
+				cli_die("%s %s: %s", a, v, llambo_last_error());
+			if(strcmp(key, "max_tokens") == 0)
+				o->n_predict = o->req->params.max_tokens;
+			i++;
 		}else if(FLAG("-m") || FLAG("--model")){
 			if(v == NULL) cli_die("%s needs a value", a);
 			o->model = v; i++;
@@ -93,8 +123,6 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 		}else if(FLAG("--ids")){
 			if(v == NULL) cli_die("%s needs a value", a);
 			o->ids = v; i++;
-		}else if(FLAG("-n") || FLAG("--n-predict")){
-			num(a, v, 0, 1 << 24, &d); o->n_predict = (int)d; i++;
 		}else if(FLAG("-t") || FLAG("--threads")){
 			num(a, v, 1, 64, &d); o->threads = (int)d; i++;
 		}else if(FLAG("-c") || FLAG("--ctx-size")){
@@ -105,24 +133,6 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 			num(a, v, 0, 100000, &d); o->n_gpu_layers = (int)d; i++;
 		}else if(FLAG("--gen")){
 			num(a, v, 0, 1 << 20, &d); o->n_gen = (int)d; i++;
-		}else if(FLAG("--temp")){
-			num(a, v, 0, 1e6, &d); o->sp.temperature = (float)d; i++;
-		}else if(FLAG("--seed") || FLAG("-s")){
-			num(a, v, 0, 18446744073709551615.0, &d); o->sp.seed = (uint64_t)strtoull(v, NULL, 10); i++;
-		}else if(FLAG("--top-k")){
-			num(a, v, 0, 1 << 30, &d); o->sp.top_k = (int)d; i++;
-		}else if(FLAG("--top-p")){
-			num(a, v, 0, 1, &d); o->sp.top_p = (float)d; i++;
-		}else if(FLAG("--min-p")){
-			num(a, v, 0, 1, &d); o->sp.min_p = (float)d; i++;
-		}else if(FLAG("--repeat-penalty")){
-			num(a, v, 0, 100, &d); o->sp.repeat_penalty = (float)d; i++;
-		}else if(FLAG("--repeat-last-n")){
-			num(a, v, 0, 1 << 20, &d); o->sp.repeat_last_n = (int)d; i++;
-		}else if(FLAG("--stop")){
-			if(v == NULL) cli_die("%s needs a value", a);
-			if(nstop == 16) cli_die("at most 16 stop strings");
-			o->stops[nstop++] = v; i++;
 		}else if(FLAG("--no-mmap")){
 			o->use_mmap = 0;
 		}else if(FLAG("--exact")){
@@ -138,10 +148,8 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 			cli_die("too many arguments: %s", a);
 #undef FLAG
 	}
-	o->sp.stop = o->stops;
-	o->sp.n_stop = nstop;
-	o->sp.n_threads = o->threads;
-	o->sp.n_ctx = o->n_ctx;
+	o->req->params.n_threads = o->threads;
+	o->req->params.n_ctx = o->n_ctx;
 }
 
 void

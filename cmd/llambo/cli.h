@@ -20,8 +20,7 @@ typedef struct Opts {
 	int n_gpu_layers;	/* -ngl */
 	int exact;	/* --exact: the reference (dequantize + float) path */
 	int verbose;
-	llambo_params sp;	/* --temp --seed --top-k --top-p --min-p --repeat-penalty --stop */
-	const char *stops[16];
+	llambo_request *req;	/* -n --temp --seed --top-k --top-p --min-p --repeat-penalty --repeat-last-n --stop, read as request keys */
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
 	int n_gen;	/* logits: --gen N greedy steps after the prompt, rows appended */
 	const char *file;	/* -f: tokenize's text */
@@ -51,4 +50,5 @@ int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_request(int argc, char **argv);
 #endif

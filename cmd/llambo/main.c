@@ -17,6 +17,7 @@ static const struct {
 	{ "bench", cmd_bench, "measure prompt processing and generation speed" },
 	{ "logits", cmd_logits, "write the teacher-forced logits of every prompt position" },
 	{ "synth", cmd_synth, "write a random llama model of any shape and type" },
+	{ "request", cmd_request, "how a request written to a model's data file reads" },
 	{ "serve", NULL, "serve models over 9P (llambo-styx; llambo serve -h tells more)" },
 	{ "help", NULL, "this list; llambo help COMMAND tells more of one" },
 };

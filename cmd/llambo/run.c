@@ -6,7 +6,9 @@
 
 static const char usage[] =
 	"usage: llambo run [-m MODEL] -p PROMPT [-n N] [--temp T] [--seed S] [-t THREADS] [-c CTX]\n"
-	"                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--stop STR]... [--no-mmap]\n";
+	"                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--stop STR]...\n"
+	"                  [--no-mmap]\n"
+	"  -n and the sampling flags take what the request keys of README.md's \"Requests\" take\n";
 
 static int
 emit(const char *piece, size_t len, void *arg)
@@ -26,11 +28,9 @@ cmd_run(int argc, char **argv)
 
 	cli_parse(&o, argc, argv, usage);
 	cli_need_prompt(&o, usage);
-	if(o.n_predict >= 0)
-		o.sp.max_tokens = o.n_predict;
 	id = cli_load(&o);
-	o.sp.on_token = emit;
-	text = llambo_generate(id, o.prompt, &o.sp, &st);
+	o.req->params.on_token = emit;
+	text = llambo_generate(id, o.prompt, &o.req->params, &st);
 	if(text == NULL)
 		cli_die("%s", llambo_last_error());
 	llambo_free(text);
@@ -39,5 +39,6 @@ cmd_run(int argc, char **argv)
 		st.n_prompt, st.prompt_ms, st.prompt_ms > 0 ? st.n_prompt * 1e3 / st.prompt_ms : 0,
 		st.n_gen, st.gen_ms, st.gen_ms > 0 ? st.n_gen * 1e3 / st.gen_ms : 0);
 	llambo_free_model(id);
+	llambo_request_free(o.req);
 	return 0;
 }

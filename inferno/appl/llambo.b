@@ -14,8 +14,6 @@ include "llambo.m";
 
 mnt: string;	# nil: the builtin module is in use
 
-OPTKEYS: con "max_tokens temperature top_k top_p min_p repeat_penalty repeat_last_n seed stop";
-
 init(m: string): string
 {
 	sysinit();
@@ -73,47 +71,205 @@ Request.text(r: self ref Request): string
 	return s;
 }
 
+# The request grammar, written down in README.md ("Requests") and read by
+# libllambo's request.c; tests/requests.txt holds the cases both must read
+# alike (test-request runs them here).
+
+Kint, Kreal, Kseed, Kstop: con iota;
+MAXSTOPS: con 8;
+SEEDRANDOM: con "4294967295";	# LLAMBO_SEED_RANDOM
+
+Key: adt {
+	name:	string;
+	kind:	int;
+	lo, hi:	real;
+	above:	int;	# lo itself is out of range
+	range:	string;	# what the error says it must be
+};
+
+keys: array of Key;
+
+# the library's defaults (llambo_default_params) of the keys after max_tokens and temperature
+DEFAULTS: con "top_k=40 top_p=0.95 min_p=0.05 repeat_penalty=1 repeat_last_n=64";
+
+initkeys()
+{
+	if(keys != nil)
+		return;
+	keys = array[] of {
+		Key("max_tokens", Kint, 0.0, 16777216.0, 0, "a whole number from 0 to 16777216"),
+		Key("temperature", Kreal, 0.0, 100.0, 0, "a number from 0 to 100"),
+		Key("top_k", Kint, 0.0, 1000000.0, 0, "a whole number from 0 to 1000000"),
+		Key("top_p", Kreal, 0.0, 1.0, 1, "a number above 0, at most 1"),
+		Key("min_p", Kreal, 0.0, 1.0, 0, "a number from 0 to 1"),
+		Key("repeat_penalty", Kreal, 0.0, 100.0, 1, "a number above 0, at most 100"),
+		Key("repeat_last_n", Kint, 0.0, 1048576.0, 0, "a whole number from 0 to 1048576"),
+		Key("seed", Kseed, 0.0, 0.0, 0, "a whole number from 0 to 18446744073709551615"),
+		Key("stop", Kstop, 1.0, 256.0, 0, "1 to 256 bytes"),
+	};
+}
+
+findkey(name: string): ref Key
+{
+	initkeys();
+	for(i := 0; i < len keys; i++)
+		if(keys[i].name == name)
+			return ref keys[i];
+	return nil;
+}
+
 Request.parse(model: int, s: string): (ref Request, string)
 {
 	sysinit();
+	for(i := 0; i < len s; i++)
+		if(s[i] == 0)
+			return (nil, "bad request: it contains a NUL byte");
 	if(len s > 0 && s[len s - 1] == '\n')
 		s = s[0:len s - 1];
 	f := split(s, '|');
-	n := len f;
+	nopt := len f;
+	while(nopt > 1 && optkey(f[nopt-1]) != nil)
+		nopt--;
 	r := Request.new(model, nil);
-	opts: list of (string, string);
-	while(n > 1 && (k := optkey(f[n-1])) != nil){
-		v := f[n-1][len k + 1:];
-		case k {
-		"max_tokens" =>
-			if(!isint(v))
-				return (nil, "bad max_tokens: " + v);
-			r.max_tokens = int v;
-		"temperature" =>
-			if(!isreal(v))
-				return (nil, "bad temperature: " + v);
-			r.temperature = real v;
-		* =>
-			opts = (k, v) :: opts;
-		}
+	n := nopt;
+	err: string;
+	if(n >= 3 && numberor(f[n-2], Kint, 1) && numberor(f[n-1], Kreal, 1)){
+		if((err = setnumber(r, "max_tokens", f[n-2])) != nil || (err = setnumber(r, "temperature", f[n-1])) != nil)
+			return (nil, err);
+		n -= 2;
+	}else if(n >= 2 && numberor(f[n-1], Kint, 0)){
+		if((err = setnumber(r, "max_tokens", f[n-1])) != nil)
+			return (nil, err);
 		n--;
 	}
-	r.opts = opts;
-	if(n >= 3 && (f[n-2] == nil || isint(f[n-2])) && (f[n-1] == nil || isreal(f[n-1]))){
-		if(f[n-2] != nil)
-			r.max_tokens = int f[n-2];
-		if(f[n-1] != nil)
-			r.temperature = real f[n-1];
-		n -= 2;
-	}else if(n >= 2 && (f[n-1] == nil || isint(f[n-1]))){
-		if(f[n-1] != nil)
-			r.max_tokens = int f[n-1];
-		n--;
+	# in the order written: the last of a key wins, stop strings keep their order
+	for(i = nopt; i < len f; i++){
+		k := optkey(f[i]);
+		if((err = r.set(k, f[i][len k + 1:])) != nil)
+			return (nil, err);
 	}
 	r.prompt = f[0];
-	for(i := 1; i < n; i++)
+	for(i = 1; i < n; i++)
 		r.prompt += "|" + f[i];
 	return (r, nil);
+}
+
+# Sets key to v, checked as request.c checks it; nil, or the error.
+Request.set(r: self ref Request, key: string, v: string): string
+{
+	sysinit();
+	k := findkey(key);
+	if(k == nil)
+		return sys->sprint("bad request: unknown key \"%s\"", key);
+	if(k.kind == Kstop){
+		b := len array of byte v;
+		if(b < 1 || b > int k.hi)
+			return badvalue(k, v);
+		nstop := 0;
+		for(l := r.opts; l != nil; l = tl l)
+			if((hd l).t0 == "stop")
+				nstop++;
+		if(nstop == MAXSTOPS)
+			return sys->sprint("bad request: at most %d stop strings", MAXSTOPS);
+		r.opts = append(r.opts, (key, v));
+		return nil;
+	}
+	v = trim(v);
+	if(k.kind == Kreal && !isreal(v) || k.kind != Kreal && !isint(v))
+		return badvalue(k, v);
+	if(k.kind == Kseed){
+		if(v[0] == '-' || len nozeros(v) > 20 || len nozeros(v) == 20 && nozeros(v) > "18446744073709551615")
+			return badvalue(k, v);
+	}else{
+		x := real noplus(v);
+		if(x < k.lo || x > k.hi || k.above && x == k.lo)
+			return badvalue(k, v);
+	}
+	case key {
+	"max_tokens" =>
+		r.max_tokens = int real noplus(v);
+	"temperature" =>
+		r.temperature = real noplus(v);
+	* =>
+		r.opts = append(del(r.opts, key), (key, v));
+	}
+	return nil;
+}
+
+badvalue(k: ref Key, v: string): string
+{
+	if(len v > 64)
+		v = v[0:64];
+	return sys->sprint("bad request: %s must be %s, not \"%s\"", k.name, k.range, v);
+}
+
+# max_tokens or temperature from a field, unless it is empty
+setnumber(r: ref Request, key: string, f: string): string
+{
+	if(trim(f) == nil)
+		return nil;
+	return r.set(key, f);
+}
+
+# is f, blanks dropped, empty (when that is allowed) or a number of the kind?
+numberor(f: string, kind: int, emptyok: int): int
+{
+	f = trim(f);
+	if(f == nil)
+		return emptyok;
+	if(kind == Kint)
+		return isint(f);
+	return isreal(f);
+}
+
+blank(c: int): int
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+trim(s: string): string
+{
+	i := 0;
+	while(i < len s && blank(s[i]))
+		i++;
+	j := len s;
+	while(j > i && blank(s[j-1]))
+		j--;
+	return s[i:j];
+}
+
+noplus(s: string): string
+{
+	if(len s > 0 && s[0] == '+')
+		return s[1:];
+	return s;
+}
+
+# the digits of a whole number without its sign and leading zeros ("0" for zero)
+nozeros(s: string): string
+{
+	if(len s > 0 && (s[0] == '+' || s[0] == '-'))
+		s = s[1:];
+	while(len s > 1 && s[0] == '0')
+		s = s[1:];
+	return s;
+}
+
+append(l: list of (string, string), e: (string, string)): list of (string, string)
+{
+	if(l == nil)
+		return e :: nil;
+	return hd l :: append(tl l, e);
+}
+
+# l without the pairs of key
+del(l: list of (string, string), key: string): list of (string, string)
+{
+	if(l == nil)
+		return nil;
+	if((hd l).t0 == key)
+		return del(tl l, key);
+	return hd l :: del(tl l, key);
 }
 
 # the fields of s between sep characters, empty ones included
@@ -135,54 +291,118 @@ split(s: string, sep: int): array of string
 	return a;
 }
 
-# the key of a known key=value option, or nil
+# the key of a field key=value with a known key, or nil
 optkey(f: string): string
 {
 	for(i := 0; i < len f; i++)
 		if(f[i] == '=')
 			break;
-	if(i == len f || i == 0)
+	if(i == len f || findkey(f[0:i]) == nil)
 		return nil;
-	k := f[0:i];
-	(nil, keys) := sys->tokenize(OPTKEYS, " ");
-	for(; keys != nil; keys = tl keys)
-		if(hd keys == k)
-			return k;
-	return nil;
+	return f[0:i];
 }
 
+span(s: string, i: int, set: string): int
+{
+	j := i;
+	for(; j < len s; j++){
+		for(k := 0; k < len set && set[k] != s[j]; k++)
+			;
+		if(k == len set)
+			break;
+	}
+	return j - i;
+}
+
+# a whole number: a sign, digits
 isint(s: string): int
 {
-	if(s == nil || len s > 9)
-		return 0;
-	for(i := 0; i < len s; i++)
-		if(s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
+	i := 0;
+	if(len s > 0 && (s[0] == '+' || s[0] == '-'))
+		i++;
+	return i < len s && span(s, i, "0123456789") == len s - i;
 }
 
-# a plain non-negative decimal number: digits, at most one point, an exponent
+# a plain decimal number: a sign, digits with at most one point, an exponent
 isreal(s: string): int
 {
-	digits := 0;
 	i := 0;
-	for(; i < len s && s[i] >= '0' && s[i] <= '9'; i++)
-		digits++;
-	if(i < len s && s[i] == '.')
-		for(i++; i < len s && s[i] >= '0' && s[i] <= '9'; i++)
-			digits++;
-	if(digits == 0)
+	if(len s > 0 && (s[0] == '+' || s[0] == '-'))
+		i++;
+	d := span(s, i, "0123456789");
+	i += d;
+	f := 0;
+	if(i < len s && s[i] == '.'){
+		f = span(s, i + 1, "0123456789");
+		i += 1 + f;
+	}
+	if(d + f == 0)
 		return 0;
 	if(i < len s && (s[i] == 'e' || s[i] == 'E')){
 		i++;
 		if(i < len s && (s[i] == '+' || s[i] == '-'))
 			i++;
-		if(i == len s)
+		e := span(s, i, "0123456789");
+		if(e == 0)
 			return 0;
-		for(; i < len s && s[i] >= '0' && s[i] <= '9'; i++)
-			;
+		i += e;
 	}
 	return i == len s;
+}
+
+# what the request reads as, in llambo_request_describe's words
+Request.describe(r: self ref Request): string
+{
+	sysinit();
+	s := sys->sprint("max_tokens=%d temperature=%g", r.max_tokens, r.temperature);
+	(nil, defs) := sys->tokenize(DEFAULTS, " ");
+	for(; defs != nil; defs = tl defs){
+		(nil, kv) := sys->tokenize(hd defs, "=");
+		k := hd kv;
+		v := hd tl kv;
+		for(l := r.opts; l != nil; l = tl l)
+			if((hd l).t0 == k)
+				v = (hd l).t1;
+		if(findkey(k).kind == Kint)
+			v = string int real noplus(v);
+		else
+			v = sys->sprint("%g", real noplus(v));
+		s += " " + k + "=" + v;
+	}
+	seed := "random";
+	for(l := r.opts; l != nil; l = tl l)
+		if((hd l).t0 == "seed" && (seed = nozeros((hd l).t1)) == SEEDRANDOM)
+			seed = "random";
+	s += " seed=" + seed;
+	for(l = r.opts; l != nil; l = tl l)
+		if((hd l).t0 == "stop")
+			s += " stop=" + quote((hd l).t1);
+	return s + " prompt=" + quote(r.prompt);
+}
+
+quote(s: string): string
+{
+	q := "\"";
+	for(i := 0; i < len s; i++){
+		c := s[i];
+		case c {
+		'"' or '\\' =>
+			q[len q] = '\\';
+			q[len q] = c;
+		'\n' =>
+			q += "\\n";
+		'\r' =>
+			q += "\\r";
+		'\t' =>
+			q += "\\t";
+		* =>
+			if(c < 16r20 || c == 16r7F)
+				q += sys->sprint("\\x%.2x", c);
+			else
+				q[len q] = c;
+		}
+	}
+	return q + "\"";
 }
 
 load_model(path: string, use_mmap: int, n_gpu_layers: int): int

@@ -533,7 +533,7 @@ start(fs: ref Fstate, id: int)
 	(q, err) := Request.parse(id, s);
 	if(q == nil){
 		r.done = 1;
-		r.err = "bad request: " + err;
+		r.err = err;
 	}else{
 		r.g = llambo_c->start(id, q.prompt, q.opttext());
 		if(r.g == nil){

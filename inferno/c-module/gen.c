@@ -8,9 +8,6 @@
  * generation (the Limbo side's garbage collector does) never waits.
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,8 +15,6 @@
 #include "llambo.h"
 #include "llambo_c.h"
 #include "engine.h"
-
-enum { MAXSTOP = 8 };
 
 struct Lbcgen {
 	pthread_mutex_t mu;
@@ -30,9 +25,7 @@ struct Lbcgen {
 	size_t len, cap, taken;	/* taken: what lbc_next has handed out */
 
 	int id;
-	char *prompt, *opts;	/* our copies; stop strings point into opts */
-	const char *stop[MAXSTOP];
-	llambo_params p;
+	llambo_request *req;	/* the prompt and the options, read by libllambo's request grammar */
 
 	int ntokens;
 	const char *why;
@@ -52,8 +45,7 @@ unref(Lbcgen *g)
 	pthread_cond_destroy(&g->cv);
 	pthread_mutex_destroy(&g->mu);
 	free(g->buf);
-	free(g->prompt);
-	free(g->opts);
+	llambo_request_free(g->req);
 	free(g);
 }
 
@@ -114,7 +106,7 @@ genthread(void *v)
 
 	lbc_sanefp();
 	memset(&st, 0, sizeof st);
-	text = llambo_generate(g->id, g->prompt, &g->p, &st);
+	text = llambo_generate(g->id, g->req->prompt, &g->req->params, &st);
 	pthread_mutex_lock(&g->mu);
 	if(text == NULL){
 		lbc_enginerr(g->err);
@@ -128,78 +120,6 @@ genthread(void *v)
 	llambo_free(text);
 	unref(g);
 	return NULL;
-}
-
-static int
-number(const char *s, double lo, double hi, double *v)
-{
-	char *end;
-
-	errno = 0;
-	*v = strtod(s, &end);
-	return *s != 0 && *end == 0 && errno == 0 && isfinite(*v) && *v >= lo && *v <= hi;
-}
-
-/* One "key=value" of the options; 0, or -1 with err set. */
-static int
-option(Lbcgen *g, char *kv, char *err)
-{
-	llambo_params *p = &g->p;
-	char *val;
-	double v;
-
-	val = strchr(kv, '=');
-	if(val == NULL){
-		lbc_seterr(err, "bad option: want key=value");
-		return -1;
-	}
-	*val++ = 0;
-	if(strcmp(kv, "stop") == 0){
-		if(p->n_stop == MAXSTOP || *val == 0){
-			lbc_seterr(err, p->n_stop == MAXSTOP ? "too many stop strings" : "empty stop string");
-			return -1;
-		}
-		g->stop[p->n_stop++] = val;
-		return 0;
-	}
-	if(strcmp(kv, "max_tokens") == 0 && number(val, 0, INT_MAX, &v))
-		p->max_tokens = (int)v;
-	else if(strcmp(kv, "temperature") == 0 && number(val, 0, 1e6, &v))
-		p->temperature = (float)v;
-	else if(strcmp(kv, "top_k") == 0 && number(val, 0, INT_MAX, &v))
-		p->top_k = (int)v;
-	else if(strcmp(kv, "top_p") == 0 && number(val, 0, 1, &v))
-		p->top_p = (float)v;
-	else if(strcmp(kv, "min_p") == 0 && number(val, 0, 1, &v))
-		p->min_p = (float)v;
-	else if(strcmp(kv, "repeat_penalty") == 0 && number(val, 0, 1e6, &v))
-		p->repeat_penalty = (float)v;
-	else if(strcmp(kv, "repeat_last_n") == 0 && number(val, 0, INT_MAX, &v))
-		p->repeat_last_n = (int)v;
-	else if(strcmp(kv, "seed") == 0 && number(val, 0, 18446744073709551615.0, &v))
-		p->seed = strtoull(val, NULL, 10);
-	else{
-		lbc_seterr(err, "bad option: unknown key or value out of range");
-		return -1;
-	}
-	return 0;
-}
-
-static int
-options(Lbcgen *g, char *err)
-{
-	char *f, *rest;
-
-	for(rest = g->opts; rest != NULL; ){
-		f = rest;
-		rest = strchr(rest, '|');
-		if(rest != NULL)
-			*rest++ = 0;
-		if(*f != 0 && option(g, f, err) < 0)
-			return -1;
-	}
-	g->p.stop = g->stop;
-	return 0;
 }
 
 static void
@@ -234,20 +154,14 @@ lbc_start(int id, const char *prompt, const char *opts, char *err)
 	pthread_cond_init(&g->cv, NULL);
 	g->refs = 1;
 	g->id = id;
-	llambo_default_params(&g->p);
-	g->p.on_token = ontoken;
-	g->p.cb_arg = g;
-	g->prompt = strdup(prompt);
-	g->opts = strdup(opts);
-	if(g->prompt == NULL || g->opts == NULL){
-		lbc_seterr(err, "out of memory");
+	if((g->req = llambo_request_new()) == NULL || llambo_request_prompt(g->req, prompt, strlen(prompt)) < 0
+	|| llambo_request_options(g->req, opts, strlen(opts)) < 0){
+		lbc_seterr(err, llambo_last_error());
 		unref(g);
 		return NULL;
 	}
-	if(options(g, err) < 0){
-		unref(g);
-		return NULL;
-	}
+	g->req->params.on_token = ontoken;
+	g->req->params.cb_arg = g;
 	g->refs = 2;
 	if(lbc_spawn(&t, genthread, g, err) < 0){
 		g->refs = 1;

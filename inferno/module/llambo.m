@@ -43,13 +43,19 @@ Llambo: module
 		text:	fn(r: self ref Request): string;
 		# the opts as the builtin module's start takes them
 		opttext:	fn(r: self ref Request): string;
-		# parse a request written to models/N/data: one trailing
-		# newline dropped; key=value fields with known keys at the
-		# end are options; before them an optional max_tokens and
-		# temperature (either may be empty for its default); the
-		# rest, '|' and all, is the prompt.  (nil, error) if a
-		# number or an option is bad.
+		# parse a request written to models/N/data, as README.md
+		# ("Requests") writes the grammar down and libllambo reads
+		# it: one trailing newline dropped; key=value fields with
+		# known keys at the end are options; before them an
+		# optional max_tokens and temperature (either may be empty
+		# for its default); the rest, '|' and all, is the prompt.
+		# (nil, error) if a number or an option is bad.
 		parse:	fn(model: int, s: string): (ref Request, string);
+		# set one key as an option of a request would: nil, or the error
+		set:	fn(r: self ref Request, key: string, value: string): string;
+		# every parameter and the prompt, one line, as
+		# llambo_request_describe writes it (for tests and people)
+		describe:	fn(r: self ref Request): string;
 	};
 
 	Response: adt {

@@ -76,8 +76,10 @@ Llambo_c: module
 
 	# Start generating.  opts is "" or fields "key=value" separated by
 	# '|': max_tokens, temperature, top_k, top_p, min_p,
-	# repeat_penalty, repeat_last_n, seed, stop (repeatable).
-	# nil on failure (a bad option, no such model).
+	# repeat_penalty, repeat_last_n, seed, stop (repeatable), read
+	# as a data file's options are (README.md, "Requests": the same
+	# keys, ranges and errors).  nil on failure (a bad option, no
+	# such model).
 	start:	fn(model_id: int, prompt: string, opts: string): ref Gen;
 
 	# The text made since the last call, waiting while there is none

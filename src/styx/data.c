@@ -108,6 +108,18 @@ data_detach(Fid *f)
 	gen_unref(g);
 }
 
+/* The request written on an open, read by the one grammar (README.md, "Requests"), within this server's limits. */
+static int
+readrequest(Gen *g, const char *text, size_t n, const StyxLimits *lim)
+{
+	if(llambo_request_parse(g->req, text, n) < 0)
+		return -1;
+	if(g->req->params.max_tokens > lim->max_tokens)
+		return lb_err("bad request: max_tokens %d is more than this server allows (%d)", g->req->params.max_tokens, lim->max_tokens);
+	g->req->params.n_threads = lim->gen_threads;
+	return 0;
+}
+
 int
 data_start(Conn *c, Fid *f, int clunking)
 {
@@ -126,7 +138,7 @@ data_start(Conn *c, Fid *f, int clunking)
 	}
 	rc = gen_hold(g);
 	if(rc == 0)
-		rc = request_parse(text, n, &c->srv->cfg.lim, g);
+		rc = readrequest(g, text, n, &c->srv->cfg.lim);
 	free(text);
 	if(rc == 0)
 		setlatest(c, g);

@@ -19,13 +19,15 @@ gen_new(Conn *c, int id, uint32_t serial)
 {
 	Gen *g = calloc(1, sizeof *g);
 
-	if(g == NULL){
+	if(g == NULL || (g->req = llambo_request_new()) == NULL){
+		free(g);
 		lb_err("out of memory");
 		return NULL;
 	}
 	pthread_mutex_lock(&c->lk);
 	if(c->ngens >= c->srv->cfg.lim.max_gens){
 		pthread_mutex_unlock(&c->lk);
+		llambo_request_free(g->req);
 		free(g);
 		lb_err("too many generations held on this connection (limit %d): clunk old opens of data",
 			c->srv->cfg.lim.max_gens);
@@ -40,7 +42,6 @@ gen_new(Conn *c, int id, uint32_t serial)
 	g->id = id;
 	g->serial = serial;
 	g->state = Gqueued;
-	llambo_default_params(&g->params);
 	srv_account(c->srv, &c->srv->ngens, 1);
 	return g;
 }
@@ -57,17 +58,14 @@ void
 gen_unref(Gen *g)
 {
 	Conn *c = g->conn;
-	int ref, i;
+	int ref;
 
 	pthread_mutex_lock(&g->lk);
 	ref = --g->ref;
 	pthread_mutex_unlock(&g->lk);
 	if(ref > 0)
 		return;
-	for(i = 0; i < g->nstops; i++)
-		free(g->stops[i]);
-	free(g->stops);
-	free(g->prompt);
+	llambo_request_free(g->req);
 	free(g->out);
 	srv_bytes(c->srv, -(long)g->aout);
 	srv_account(c->srv, &c->srv->ngens, -1);
@@ -321,20 +319,18 @@ static void
 run(Gen *g)
 {
 	StyxSrv *s = g->conn->srv;
-	llambo_params p = g->params;
+	llambo_params p = g->req->params;
 	char why[sizeof g->err];
 	char *text;
 
 	p.on_token = gentoken;
 	p.cb_arg = g;
-	p.stop = (const char *const *)g->stops;
-	p.n_stop = g->nstops;
 	pthread_mutex_lock(&g->lk);
 	g->state = Grunning;
 	srv_running(s, g->id, g->serial, 1);
 	pthread_mutex_unlock(&g->lk);
 	srv_bump(s, g->id);
-	text = llambo_generate(g->id, g->prompt, &p, NULL);
+	text = llambo_generate(g->id, g->req->prompt, &p, NULL);
 	if(text == NULL)
 		snprintf(why, sizeof why, "generation failed: %s", llambo_last_error());
 	llambo_free(text);
@@ -406,6 +402,6 @@ gen_describe(Gen *g, char *buf, size_t n)
 	const char *name;
 
 	name = g->state == Gfailed && g->cancel != Cnone ? "cancelled" : names[g->state];
-	snprintf(buf, n, "%s %d/%d tokens%s%s", name, g->ntok, g->params.max_tokens,
+	snprintf(buf, n, "%s %d/%d tokens%s%s", name, g->ntok, g->req->params.max_tokens,
 		g->state == Gfailed ? ": " : "", g->state == Gfailed ? g->err : "");
 }

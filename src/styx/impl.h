@@ -148,10 +148,7 @@ struct Gen {
 	Conn *conn;
 	int id;
 	uint32_t serial;
-	char *prompt;
-	llambo_params params;
-	char **stops;
-	int nstops;
+	llambo_request *req;	/* what was written, read by the one grammar */
 	char *out;
 	size_t nout, aout;
 	int ntok;
@@ -231,9 +228,6 @@ int gen_read(Gen *g, Conn *c, Req *r);
 int gen_unwait(Gen *g, Req *r);	/* 1 if r was parked and is taken back */
 void gen_fail(Gen *g, const char *why);	/* a request that never ran: reads report why; lets go of the model */
 void gen_describe(Gen *g, char *buf, size_t n);	/* with g->lk held */
-
-/* request.c */
-int request_parse(const char *text, size_t n, const StyxLimits *lim, Gen *g);
 
 /* srv.c */
 Model *srv_model(StyxSrv *s, int id);	/* with s->lk held; makes an entry for a library id it has not seen */
