@@ -78,6 +78,7 @@ Request.text(r: self ref Request): string
 Kint, Kreal, Kseed, Kstop: con iota;
 MAXSTOPS: con 8;
 SEEDRANDOM: con "4294967295";	# LLAMBO_SEED_RANDOM
+FLOATZERO: con 7.006492321624085e-46;	# 2^-150: a number at most this much above 0 is 0 as a float
 
 Key: adt {
 	name:	string;
@@ -181,8 +182,9 @@ Request.set(r: self ref Request, key: string, v: string): string
 		if(v[0] == '-' || len nozeros(v) > 20 || len nozeros(v) == 20 && nozeros(v) > "18446744073709551615")
 			return badvalue(k, v);
 	}else{
+		# in range both as written and as the engine's float: below 2^-150 a float is 0
 		x := real noplus(v);
-		if(x < k.lo || x > k.hi || k.above && x == k.lo)
+		if(x < k.lo || x > k.hi || k.above && x <= k.lo + FLOATZERO)
 			return badvalue(k, v);
 	}
 	case key {

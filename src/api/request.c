@@ -161,8 +161,9 @@ number(const Key *k, const char *v, size_t n, void *field)
 		if((ok = num[0] != '-' && errno == 0))
 			*(uint64_t *)field = (uint64_t)seed;
 	}else{
+		/* in range both as written and as the float the engine keeps: 1e-50 is 0 there */
 		x = strtod(num, NULL);
-		ok = isfinite(x) && x >= k->lo && x <= k->hi && !(k->above && x == k->lo);
+		ok = isfinite(x) && x >= k->lo && x <= k->hi && !(k->above && (float)x == (float)k->lo);
 		if(ok && k->kind == Kint)
 			*(int *)field = (int)x;
 		else if(ok)
