@@ -79,13 +79,15 @@ keyof(const char *flag)
 void
 cli_parse(Opts *o, int argc, char **argv, const char *usage)
 {
+	static llambo_request *req;	/* one for the process (cli_parse runs once), kept to its end */
 	const char *key;
 	int i;
 	double d;
 
 	memset(o, 0, sizeof *o);
-	if((o->req = llambo_request_new()) == NULL)
+	if(req == NULL && (req = llambo_request_new()) == NULL)
 		cli_die("out of memory");
+	o->req = req;
 	o->n_predict = -1;
 	o->n_prompt = -1;
 	o->use_mmap = 1;

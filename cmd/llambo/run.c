@@ -39,6 +39,5 @@ cmd_run(int argc, char **argv)
 		st.n_prompt, st.prompt_ms, st.prompt_ms > 0 ? st.n_prompt * 1e3 / st.prompt_ms : 0,
 		st.n_gen, st.gen_ms, st.gen_ms > 0 ? st.n_gen * 1e3 / st.gen_ms : 0);
 	llambo_free_model(id);
-	llambo_request_free(o.req);
 	return 0;
 }
