@@ -356,7 +356,8 @@ isreal(s: string): int
 Request.describe(r: self ref Request): string
 {
 	sysinit();
-	s := sys->sprint("max_tokens=%d temperature=%g", r.max_tokens, r.temperature);
+	# %.6g: C's %g (Dis's own %g writes 15 digits and no leading 0)
+	s := sys->sprint("max_tokens=%d temperature=%.6g", r.max_tokens, r.temperature);
 	(nil, defs) := sys->tokenize(DEFAULTS, " ");
 	for(; defs != nil; defs = tl defs){
 		(nil, kv) := sys->tokenize(hd defs, "=");
@@ -368,7 +369,7 @@ Request.describe(r: self ref Request): string
 		if(findkey(k).kind == Kint)
 			v = string int real noplus(v);
 		else
-			v = sys->sprint("%g", real noplus(v));
+			v = sys->sprint("%.6g", real noplus(v));
 		s += " " + k + "=" + v;
 	}
 	seed := "random";
