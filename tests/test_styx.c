@@ -22,15 +22,6 @@
 /* The absolute path of a test model (st_model), or skip. */
 #define MODEL_OR_SKIP(buf, name) do { if(st_model(name, buf, sizeof buf) < 0) skip(); } while(0)
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* A client with the test model name loaded (or the test skipped): its id, and data's path. */
 static StyxClient *
 withmodel(const char *name, int *id, char *data, size_t n)
@@ -253,6 +244,24 @@ waitidle(int id)
 	return modelbusy(id) ? -1 : 0;
 }
 
+/* Reads status on c until it contains want (bounded); 0 when it does. */
+static int
+waitstatus(StyxClient *c, const char *status, const char *want)
+{
+	char *text;
+	int i, found = 0;
+
+	for(i = 0; i < 1000 && !found; i++){
+		if((text = st_cat(c, status)) == NULL)
+			return -1;
+		found = strstr(text, want) != NULL;
+		free(text);
+		if(!found)
+			usleep(10 * 1000);
+	}
+	return found ? 0 : -1;
+}
+
 /* Flushing a blocked read answers it at once and stops the generation nobody else reads. */
 static void
 test_flush(void **state)
@@ -261,7 +270,6 @@ test_flush(void **state)
 	StyxFcall t = { .type = STYX_TREAD }, fl = { .type = STYX_TFLUSH }, r;
 	StyxClient *c;
 	int id, fid, gotflush = 0, gotread = 0;
-	double t0;
 
 	(void)state;
 	c = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
@@ -274,7 +282,6 @@ test_flush(void **state)
 	assert_int_equal(styxc_send(c, &t), 0);
 	fl.tag = 101;	/* the read is parked by the time the flush is read: messages are served in order */
 	fl.oldtag = 100;
-	t0 = now();
 	assert_int_equal(styxc_send(c, &fl), 0);
 	while(!gotflush){
 		assert_int_equal(styxc_recv(c, &r), 0);
@@ -288,13 +295,10 @@ test_flush(void **state)
 		}
 	}
 	assert_false(gotread);
-	assert_true(now() - t0 < 2);
-	/* the generation stopped: cancelled, long before its 3000 tokens */
-	assert_int_equal(waitidle(id), 0);
+	/* the generation stopped: cancelled, long before its 3000 tokens (waited for: the state changes when its thread ends) */
 	snprintf(buf, sizeof buf, "models/%d/status", id);
-	status = st_cat(c, buf);
-	assert_non_null(strstr(status, "cancelled"));
-	free(status);
+	assert_int_equal(waitstatus(c, buf, "request cancelled"), 0);
+	assert_int_equal(waitidle(id), 0);
 	assert_int_equal(styxc_clunk(c, fid), 0);
 	/* the connection still serves */
 	status = st_cat(c, buf);
@@ -712,24 +716,6 @@ test_status_consistent(void **state)
 	styxc_clunk(c, sfid);
 	st_free(c, id);
 	styxc_close(c);
-}
-
-/* Reads status on c until it contains want (bounded); 0 when it does. */
-static int
-waitstatus(StyxClient *c, const char *status, const char *want)
-{
-	char *text;
-	int i, found = 0;
-
-	for(i = 0; i < 1000 && !found; i++){
-		if((text = st_cat(c, status)) == NULL)
-			return -1;
-		found = strstr(text, want) != NULL;
-		free(text);
-		if(!found)
-			usleep(10 * 1000);
-	}
-	return found ? 0 : -1;
 }
 
 /*
