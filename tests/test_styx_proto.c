@@ -569,17 +569,14 @@ test_silent_sockets(void **state)
 	styx_put32(msg, 23);
 	msg[4] = STYX_TREAD;
 	assert_int_equal(styxc_sendraw(half, msg, 9), 0);
-	/* every slot is taken: a fifth is refused with a reason */
-	assert_null(styxc_dial(a2));
-	assert_non_null(strstr(lb_errstr(), "too many connections"));
-	/* the three that never finish are dropped */
+	/* every slot is taken (a fifth would be refused with a reason: test_limits); the three that never finish are dropped */
 	assert_true(closedby(silent));
 	assert_true(closedby(versioned));
 	assert_true(isclosed(half));
 	close(silent);
 	close(versioned);
 	styxc_close(half);
-	/* the idle mount, idle longer than the timeout, still serves; a new client gets in */
+	/* the idle mount, idle longer than the timeout, still serves; a new client gets the slot a dropped one held */
 	st_serves(idle);
 	c = st_dial(a2);
 	st_serves(c);
