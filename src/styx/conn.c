@@ -503,9 +503,9 @@ conn_reader(void *arg)
 	pthread_mutex_lock(&c->lk);
 	c->dead = 1;
 	pthread_mutex_unlock(&c->lk);
+	conn_forget(s, c);	/* first: a client that sees the end may connect again at once, into the slot */
 	if(c->sock)
 		shutdown(c->rfd, SHUT_RDWR);
-	conn_forget(s, c);
 	conn_unref(c);
 	return NULL;
 }
