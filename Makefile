@@ -77,8 +77,16 @@ $(B)/libllambo.a: $(LIBOBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/libllambo.so: $(LIBOBJ)
-	$(CC) -shared $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+# the version is LLAMBO_VERSION in llambo.h; the soname changes with its first number
+VERSION := $(shell sed -n 's/^\#define LLAMBO_VERSION "\([0-9.]*\)".*/\1/p' include/llambo.h)
+SONAME = libllambo.so.$(firstword $(subst ., ,$(VERSION)))
+
+$(B)/libllambo.so.$(VERSION): $(LIBOBJ)
+	$(CC) -shared $(LDFLAGS_ALL) -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(LIBS)
+
+$(B)/libllambo.so: $(B)/libllambo.so.$(VERSION)
+	ln -sf libllambo.so.$(VERSION) $(B)/$(SONAME)
+	ln -sf libllambo.so.$(VERSION) $@
 
 $(B)/libstyx.a: $(STYXOBJ)
 	@rm -f $@
@@ -117,8 +125,49 @@ fuzz: $(FUZZERS)
 test: all
 	B=$(B) sh tests/run.sh $(TESTS)
 
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the commands, the library (static,
+# and shared with its soname), llambo.h, llambo.pc, the manual pages and the Limbo modules;
+# make uninstall removes exactly these.  BINDIR LIBDIR INCLUDEDIR MANDIR DATADIR override.
+PREFIX = /usr/local
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCLUDEDIR = $(PREFIX)/include
+DATADIR = $(PREFIX)/share
+MANDIR = $(DATADIR)/man
+PCDIR = $(LIBDIR)/pkgconfig
+LIMBODIR = $(DATADIR)/llambo/inferno
+MANPAGES = $(wildcard man/*.[1-9])
+LIMBOSRC = $(wildcard inferno/module/*.m inferno/appl/*.b)
+D = $(DESTDIR)
+
+progs: $(B)/libllambo.a $(SHARED) $(CMDS:%=$(B)/bin/%)
+
+install: progs
+	install -d $(D)$(BINDIR) $(D)$(LIBDIR) $(D)$(INCLUDEDIR) $(D)$(PCDIR) $(D)$(LIMBODIR)
+	install -m 755 $(CMDS:%=$(B)/bin/%) $(D)$(BINDIR)/
+	install -m 644 $(B)/libllambo.a $(D)$(LIBDIR)/
+ifneq ($(SHARED),)
+	install -m 755 $(B)/libllambo.so.$(VERSION) $(D)$(LIBDIR)/
+	ln -sf libllambo.so.$(VERSION) $(D)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(D)$(LIBDIR)/libllambo.so
+endif
+	install -m 644 include/llambo.h $(D)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+	    -e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' -e 's|@VERSION@|$(VERSION)|' \
+	    llambo.pc.in > $(D)$(PCDIR)/llambo.pc && chmod 644 $(D)$(PCDIR)/llambo.pc
+	for m in $(MANPAGES); do install -d $(D)$(MANDIR)/man$${m##*.} && install -m 644 $$m $(D)$(MANDIR)/man$${m##*.}/ || exit 1; done
+	install -m 644 $(LIMBOSRC) $(D)$(LIMBODIR)/
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(CMDS:%=$(D)$(BINDIR)/%) $(D)$(LIBDIR)/libllambo.a $(D)$(LIBDIR)/libllambo.so $(D)$(LIBDIR)/$(SONAME) \
+	    $(D)$(LIBDIR)/libllambo.so.$(VERSION) $(D)$(INCLUDEDIR)/llambo.h $(D)$(PCDIR)/llambo.pc \
+	    $(foreach m,$(MANPAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	    $(addprefix $(D)$(LIMBODIR)/,$(notdir $(LIMBOSRC)))
+	rmdir $(D)$(LIMBODIR) $(D)$(DATADIR)/llambo 2>/dev/null || true
+
 clean:
 	rm -rf build build-san build32 build32-san build*-plain build-tsan build-fuzz
 
-.PHONY: all test clean fuzz
+.PHONY: all test clean fuzz progs install uninstall
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

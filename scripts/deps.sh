@@ -1,13 +1,14 @@
 #!/bin/sh
 # Installs the Debian packages Llambo builds and tests with (run as root, or with sudo).
-#   build: gcc make libpcre2-dev          tests: libcmocka-dev, npm (scripts/vocabs.sh fetches tokenizers)
+#   build: gcc make libpcre2-dev          tests: libcmocka-dev, pkgconf and man-db (tests/install.sh),
+#          npm (scripts/vocabs.sh fetches tokenizers)
 #   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386
 #   the libFuzzer harnesses (tests/fuzz): clang libclang-rt-dev
 set -e
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 arch=$(dpkg --print-architecture)
 need=""
-for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch gcc-multilib libcmocka-dev:i386 clang libclang-rt-dev; do
+for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch pkgconf man-db gcc-multilib libcmocka-dev:i386 clang libclang-rt-dev; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 command -v npm >/dev/null 2>&1 || need="$need npm"

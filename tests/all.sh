@@ -4,7 +4,8 @@
 # kernel tier compiled in: the plain C build other machines get), the server and API
 # tests under ThreadSanitizer, a short run of each libFuzzer harness (about a minute
 # for all), then the Inferno tests (which say plainly that they skip when
-# INFERNO_ROOT is absent).
+# INFERNO_ROOT is absent) and the installation's (tests/install.sh).  The Debian
+# packaging's check, tests/deb.sh, is slower (a debootstrap chroot) and runs on its own.
 # Ends with one line: "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 1
 sh scripts/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -44,6 +45,7 @@ run "plain C build (no SIMD tier)" PLAIN=1
 run "ThreadSanitizer (the server and API tests)" TSAN=1
 suite "libFuzzer harnesses, a short run of each (tests/fuzz.sh)" tests/fuzz.sh
 suite "Inferno (the emu tests need INFERNO_ROOT; without it they say they skipped)" tests/inferno.sh
+suite "make install into a temporary DESTDIR and PREFIX, pkg-config, man -l" tests/install.sh
 rm -f /tmp/llambo-build-$$.log
 echo "all suites: $total_p passed, $total_f failed, $total_s skipped"
 echo "$total_p passed, $total_f failed, $total_s skipped"
