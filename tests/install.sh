@@ -30,7 +30,7 @@ make -s -j2 progs >/dev/null || { echo "install: 0 passed, 1 failed, 0 skipped";
 files_there() {	# files_there ROOT: what make install must write below ROOT
 	r=$1
 	for f in bin/llambo bin/llambo-styx bin/llambo-9p include/llambo.h lib/libllambo.a lib/libllambo.so.$version \
-	    lib/pkgconfig/llambo.pc share/man/man1/llambo.1 share/man/man2/llambo.2 share/man/man3/llambo.3 \
+	    lib/pkgconfig/llambo.pc share/man/man1/llambo.1 share/man/man1/llambo-9p.1 share/man/man2/llambo.2 share/man/man3/llambo.3 \
 	    share/man/man4/llambo-styx.4 share/llambo/inferno/llambo.m share/llambo/inferno/llambo_c.m \
 	    share/llambo/inferno/llambo.b; do
 		[ -f "$r/$f" ] || { echo "missing $r/$f"; return 1; }
@@ -74,7 +74,7 @@ man_clean() {
 		[ -z "$w" ] || { echo "$m:"; echo "$w"; return 1; }
 		n=$((n + 1))
 	done
-	[ "$n" -eq 4 ] || { echo "$n manual pages, not 4"; return 1; }
+	[ "$n" -eq 5 ] || { echo "$n manual pages, not 5"; return 1; }
 }
 
 nothing_left() {	# nothing_left ROOT: no file or link below it
