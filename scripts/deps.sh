@@ -4,11 +4,13 @@
 #          npm (scripts/vocabs.sh fetches tokenizers)
 #   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386
 #   the libFuzzer harnesses (tests/fuzz): clang libclang-rt-dev
+#   deps.sh deb, also the Debian packaging's (tests/deb.sh): dpkg-dev debhelper lintian debootstrap
 set -e
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 arch=$(dpkg --print-architecture)
 need=""
-for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch pkgconf man-db gcc-multilib libcmocka-dev:i386 clang libclang-rt-dev; do
+deb=; [ "$1" = deb ] && deb="dpkg-dev debhelper lintian debootstrap"
+for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch pkgconf man-db gcc-multilib libcmocka-dev:i386 clang libclang-rt-dev $deb; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 command -v npm >/dev/null 2>&1 || need="$need npm"

@@ -5,7 +5,8 @@
 # tests under ThreadSanitizer, a short run of each libFuzzer harness (about a minute
 # for all), then the Inferno tests (which say plainly that they skip when
 # INFERNO_ROOT is absent) and the installation's (tests/install.sh).  The Debian
-# packaging's check, tests/deb.sh, is slower (a debootstrap chroot) and runs on its own.
+# packaging's check, tests/deb.sh, is slower (debootstrap chroots): it runs on its own,
+# or here with LLAMBO_DEB=1.
 # Ends with one line: "N passed, N failed, N skipped".
 cd "$(dirname "$0")/.." || exit 1
 sh scripts/deps.sh || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
@@ -46,6 +47,7 @@ run "ThreadSanitizer (the server and API tests)" TSAN=1
 suite "libFuzzer harnesses, a short run of each (tests/fuzz.sh)" tests/fuzz.sh
 suite "Inferno (the emu tests need INFERNO_ROOT; without it they say they skipped)" tests/inferno.sh
 suite "make install into a temporary DESTDIR and PREFIX, pkg-config, man -l" tests/install.sh
+[ -z "$LLAMBO_DEB" ] || suite "Debian packages, lintian, clean chroots (tests/deb.sh, LLAMBO_DEB=1)" tests/deb.sh
 rm -f /tmp/llambo-build-$$.log
 echo "all suites: $total_p passed, $total_f failed, $total_s skipped"
 echo "$total_p passed, $total_f failed, $total_s skipped"
