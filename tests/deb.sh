@@ -146,7 +146,8 @@ apt_in() {	# apt_in NAME PACKAGES...: install into the chroot, quietly
 install_debs() {
 	chroot_new pkg || return 1
 	mkdir -p "$work/pkg/tmp/debs" && cp "$work"/*.deb "$work/pkg/tmp/debs/" && rm -f "$work"/pkg/tmp/debs/*-dbgsym_*
-	apt_in pkg /tmp/debs/libllambo0_*.deb /tmp/debs/libllambo-dev_*.deb /tmp/debs/llambo_*.deb systemd || return 1
+	# systemd for systemd-analyze, man-db for the unit's Documentation= (verify runs man)
+	apt_in pkg /tmp/debs/libllambo0_*.deb /tmp/debs/libllambo-dev_*.deb /tmp/debs/llambo_*.deb systemd man-db || return 1
 	v=$(in_chroot pkg 'llambo --version') || return 1
 	echo "llambo --version: $v"
 	[ "$v" = "llambo $version" ] || return 1
@@ -174,7 +175,7 @@ unit_starts() {
 	chroot "$work/pkg" /bin/sh -c "set -a; . $env; set +a; exec $exe" 2> "$work/styx.log" &
 	pid=$!
 	i=0
-	until grep -q 'serving 9P2000 on' "$work/styx.log"; do
+	until grep -qs 'serving 9P2000 on' "$work/styx.log"; do
 		i=$((i + 1))
 		[ $i -le 200 ] && kill -0 $pid 2>/dev/null || { echo "the server did not start:"; cat "$work/styx.log"; exit 1; }
 		sleep 0.1
