@@ -2,23 +2,23 @@
 # build-ffi.sh build|check|clean
 #
 #   check   reports each dependency and what to do about a missing one
-#   build   the native library and tools (build/), the 32-bit library
-#           (build32/) and inferno/lib/llambo_c.so; with INFERNO_ROOT
-#           set, also the .dis files, and installs into that Inferno
-#           tree the module, the programs and emu-llambo, a second emu
-#           with the Llambo_c builtin module (each path is printed;
-#           the tree's own emu is left alone)
+#   build   the native library and tools (build/), for a 32-bit emu the
+#           32-bit library (build32/), and inferno/lib/$OBJTYPE/llambo_c.so;
+#           with INFERNO_ROOT set, also the .dis files, and installs into
+#           that Inferno tree the module, the programs and emu-llambo, a
+#           second emu with the Llambo_c builtin module (each path is
+#           printed; the tree's own emu is left alone)
 #   clean   removes all of that, from this repository and the tree
 #
 # INFERNO_ROOT is a hosted Inferno tree built from source (see
-# BUILD-FFI.md).  BASE=emu builds emu-llambo from the X11 configuration
-# instead of emu-g.  Building twice is safe.
+# BUILD-FFI.md): inferno-os's, whose emu is a 32-bit program (OBJTYPE
+# 386), or infernode's, whose emu is 64-bit (amd64, arm64).  What kind
+# of tree it is (OBJTYPE, BASE, MKFILE) is found out by inferno/treeenv.sh
+# unless set.  Building twice is safe.
 set -e
 cd "$(dirname "$0")"
 REPO=$(pwd)
-SYSHOST=${SYSHOST:-Linux}
-OBJTYPE=${OBJTYPE:-386}
-BASE=${BASE:-emu-g}
+. inferno/treeenv.sh
 JOBS=${JOBS:-2}
 problems=0
 
@@ -49,7 +49,7 @@ pkg() {
 	fi
 }
 
-check() {
+check_native() {
 	echo "native build:"
 	if command -v "${CC:-cc}" > /dev/null; then ok "C compiler ${CC:-cc}"; else missing "C compiler" "apt-get install build-essential"; fi
 	command -v make > /dev/null && ok "make" || missing "make" "apt-get install make"
@@ -58,7 +58,17 @@ check() {
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>' && ok "cmocka (the tests)" || missing "cmocka (for make test)" "apt-get install libcmocka-dev"
-	echo "32-bit build (hosted emu on Linux is a 32-bit program):"
+}
+
+# the engine side for a 64-bit emu: built like build/, natively
+check_64() {
+	echo "64-bit emu ($OBJTYPE): the engine is built natively, with the system's PCRE2"
+	LINKLIBS=-lpcre2-8 links '#include <stdio.h>' && ok "PCRE2 (libpcre2-8)" || missing "PCRE2" "apt-get install libpcre2-dev"
+}
+
+# the engine side for inferno-os's 32-bit emu: -m32, with 32-bit PCRE2 and cmocka
+check_32() {
+	echo "32-bit build (inferno-os's hosted emu on Linux is a 32-bit program):"
 	if command -v dpkg-query > /dev/null; then
 		pkg gcc-multilib "the -m32 compiler"
 		pkg libc6-dev-i386 "the 32-bit C library"
@@ -76,12 +86,15 @@ check() {
 #include <setjmp.h>
 #include <cmocka.h>' -m32 && ok "32-bit cmocka (make M32=1 test)" ||
 		missing "32-bit cmocka (for make M32=1 test)" "dpkg --add-architecture i386 && apt-get update && apt-get install libcmocka-dev:i386"
+}
+
+check_tree() {
 	echo "Inferno:"
 	if [ -z "$INFERNO_ROOT" ]; then
 		missing "INFERNO_ROOT" "set it to a hosted Inferno tree built from source (BUILD-FFI.md, step 1); without it only the native parts build"
 	else
 		[ -f "$INFERNO_ROOT/mkconfig" ] && ok "INFERNO_ROOT=$INFERNO_ROOT" ||
-			missing "an Inferno tree at INFERNO_ROOT=$INFERNO_ROOT (no mkconfig)" "point INFERNO_ROOT at the root of the inferno-os tree"
+			missing "an Inferno tree at INFERNO_ROOT=$INFERNO_ROOT (no mkconfig)" "point INFERNO_ROOT at the root of the inferno-os or infernode tree"
 		bin=$INFERNO_ROOT/$SYSHOST/$OBJTYPE/bin
 		[ -x "$bin/mk" ] && ok "mk ($bin/mk)" ||
 			missing "mk in $bin" "in $INFERNO_ROOT: edit mkconfig (ROOT, SYSHOST=$SYSHOST, OBJTYPE=$OBJTYPE), then ./makemk.sh"
@@ -91,11 +104,20 @@ check() {
 			[ -f "$INFERNO_ROOT/$SYSHOST/$OBJTYPE/lib/lib$l.a" ] ||
 				missing "lib$l.a in $INFERNO_ROOT/$SYSHOST/$OBJTYPE/lib" "build the Inferno libraries: BUILD-FFI.md, step 1"
 		done
+		ok "OBJTYPE=$OBJTYPE BASE=$BASE MKFILE=$MKFILE"
 		[ -f "$INFERNO_ROOT/emu/$SYSHOST/$BASE" ] && ok "emu configuration emu/$SYSHOST/$BASE" ||
 			missing "emu/$SYSHOST/$BASE" "set BASE to an emu configuration of your tree (emu-g or emu)"
+		[ -f "$INFERNO_ROOT/emu/$SYSHOST/$MKFILE" ] && ok "emu mkfile emu/$SYSHOST/$MKFILE" ||
+			missing "emu/$SYSHOST/$MKFILE" "set MKFILE to the emu mkfile of your tree (mkfile, or infernode's mkfile-g)"
 		[ -f "$INFERNO_ROOT/dis/sh.dis" ] && ok "the Dis programs (dis/sh.dis)" ||
-			missing "$INFERNO_ROOT/dis/sh.dis" "use a complete inferno-os tree"
+			missing "$INFERNO_ROOT/dis/sh.dis" "use a complete inferno-os or infernode tree"
 	fi
+}
+
+check() {
+	check_native
+	if [ "$OBJTYPE" = 386 ]; then check_32; else check_64; fi
+	check_tree
 	if [ "$problems" -eq 0 ]; then
 		echo "everything is in place"
 	else
@@ -108,21 +130,23 @@ build() {
 	echo "== the native library and tools (build/)"
 	tools=$(for m in cmd/*/main.c; do echo build/bin/$(basename "$(dirname "$m")"); done)
 	make -j"$JOBS" build/libllambo.a build/libllambo.so $tools
-	echo "== the 32-bit library (build32/)"
-	make -j"$JOBS" M32=1 build32/libllambo.a
-	echo "== the builtin module's engine side (inferno/lib/llambo_c.so)"
-	make -C inferno/c-module
+	if [ "$OBJTYPE" = 386 ]; then
+		echo "== the 32-bit library (build32/)"
+		make -j"$JOBS" M32=1 build32/libllambo.a
+	fi
+	echo "== the builtin module's engine side (inferno/lib/$OBJTYPE/llambo_c.so)"
+	make -C inferno/c-module OBJTYPE="$OBJTYPE"
 	if [ -z "$INFERNO_ROOT" ]; then
 		echo "skipped: INFERNO_ROOT is not set, so no .dis files and no emu-llambo (see ./build-ffi.sh check)"
 		return 0
 	fi
-	echo "== emu-llambo and the Limbo programs, into $INFERNO_ROOT"
-	make -C inferno/c-module install BASE="$BASE" SYSHOST="$SYSHOST" OBJTYPE="$OBJTYPE"
+	echo "== emu-llambo and the Limbo programs, into $INFERNO_ROOT ($OBJTYPE, from $BASE with $MKFILE)"
+	make -C inferno/c-module install BASE="$BASE" MKFILE="$MKFILE" SYSHOST="$SYSHOST" OBJTYPE="$OBJTYPE"
 }
 
 clean() {
 	if [ -n "$INFERNO_ROOT" ]; then
-		make -C inferno/c-module uninstall BASE="$BASE" SYSHOST="$SYSHOST" OBJTYPE="$OBJTYPE"
+		make -C inferno/c-module uninstall BASE="$BASE" MKFILE="$MKFILE" SYSHOST="$SYSHOST" OBJTYPE="$OBJTYPE"
 	else
 		echo "INFERNO_ROOT is not set: nothing removed from an Inferno tree"
 	fi

@@ -22,8 +22,7 @@
 set -e
 cd "$(dirname "$0")"
 REPO=$(pwd)
-SYSHOST=${SYSHOST:-Linux}
-OBJTYPE=${OBJTYPE:-386}
+. inferno/treeenv.sh	# SYSHOST, OBJTYPE: those of INFERNO_ROOT
 TIMEOUT=${TIMEOUT:-300}
 
 [ -n "$INFERNO_ROOT" ] || { echo "deploy.sh: set INFERNO_ROOT to your Inferno tree (see BUILD-FFI.md)" >&2; exit 2; }

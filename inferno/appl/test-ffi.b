@@ -161,11 +161,13 @@ tokens(id: int)
 	check(t != nil && len t >= 2, sys->sprint("tokenize \"Hello world\" gives %d tokens: %s", len t, ints(t)));
 	u := llambo_c->tokenize(id, "héllo wörld");
 	check(u != nil && len u >= 2, sys->sprint("tokenize of non-ASCII text gives %d tokens", len u));
-	ok := 1;
+	# a Limbo int is a WORD: 64 bits in a 64-bit emu, where the ids must still arrive one by one
+	nv := jsonint(llambo_c->get_model_info(id), "vocab_size");
+	ok := nv > 0 && len t > 0 && t[0] == 1;
 	for(i := 0; i < len t; i++)
-		if(t[i] < 0)
+		if(t[i] < 0 || t[i] >= nv)
 			ok = 0;
-	check(ok, "token ids are not negative");
+	check(ok, sys->sprint("token ids start with BOS and lie in the vocabulary (0 to %d)", nv - 1));
 	e := llambo_c->tokenize(id, nil);
 	check(errstr() == nil || e == nil, "tokenize(nil) is handled");
 }
@@ -316,6 +318,16 @@ short(s: string): string
 		if(s[i] == '\n')
 			s[i] = ' ';
 	return "\"" + s + "\"";
+}
+
+# the number after "key": in JSON text, or -1
+jsonint(s: string, key: string): int
+{
+	k := "\"" + key + "\":";
+	for(i := 0; i + len k <= len s; i++)
+		if(s[i:i + len k] == k)
+			return int s[i + len k:];
+	return -1;
 }
 
 ints(a: array of int): string

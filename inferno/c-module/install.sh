@@ -1,15 +1,17 @@
 #!/bin/sh
-# install.sh install|uninstall ROOT BASE SYSHOST OBJTYPE
+# install.sh install|uninstall ROOT BASE SYSHOST OBJTYPE [MKFILE]
 #
 # Puts the Llambo_c builtin module into the hosted Inferno tree at ROOT
 # and builds emu-llambo there (the emu configuration BASE plus the
-# module); or removes exactly what install wrote.  Every path written
+# module, made with emu/SYSHOST/MKFILE: mkfile, or infernode's headless
+# mkfile-g); or removes exactly what install wrote.  Every path written
 # or removed is printed.  The tree's own emu binaries and configuration
 # files are never changed.
 set -e
-cmd=$1 ROOT=$2 BASE=$3 SYSHOST=$4 OBJTYPE=$5
+cmd=$1 ROOT=$2 BASE=$3 SYSHOST=$4 OBJTYPE=$5 MKFILE=${6:-mkfile}
 here=$(cd "$(dirname "$0")" && pwd)
 inf=$(dirname "$here")
+out=$inf/lib/$OBJTYPE	# what make built for this OBJTYPE
 EMUDIR=$ROOT/emu/$SYSHOST
 BIN=$ROOT/$SYSHOST/$OBJTYPE/bin
 SO=$ROOT/$SYSHOST/$OBJTYPE/lib/llambo_c.so
@@ -29,7 +31,7 @@ written() {
 	for f in $CONF.c $CONF.o $CONF.root.c $CONF.root.h $CONF.root.o o.$CONF llambo_c.o; do
 		echo "$EMUDIR/$f"
 	done
-	[ -f "$inf/lib/made-n-llambo" ] && echo "$ROOT/n/llambo/"
+	[ -f "$out/made-n-llambo" ] && echo "$ROOT/n/llambo/"
 	return 0
 }
 
@@ -37,14 +39,17 @@ say() {
 	echo "  writing $1"
 }
 
-# The emu configuration: BASE with the module added.
+# The emu configuration: BASE with the module added.  llambo_c.so goes on
+# the link line through LDFLAGS (the one variable of the env section that
+# both inferno-os's and infernode's link lines use), with --no-as-needed
+# since it comes before the objects that need it.
 mkconf() {
 	base=$EMUDIR/$BASE
 	test -f "$base" || { echo "no emu configuration $base" >&2; exit 1; }
-	awk -v base="$BASE" -v lib="$ROOT/$SYSHOST/$OBJTYPE/lib" -v inc="$inf/lib $inf/c-module" \
+	awk -v base="$BASE" -v lib="$ROOT/$SYSHOST/$OBJTYPE/lib" -v inc="$out $inf/c-module" \
 	    -v gk="$(grep -c -e gkscanid -e win-x11 "$base" || true)" '
 	function envlines() {
-		print "\tX11LIBS= $X11LIBS " lib "/llambo_c.so -Wl,-rpath," lib
+		print "\tLDFLAGS= $LDFLAGS -Wl,--no-as-needed " lib "/llambo_c.so -Wl,-rpath," lib
 		n = split(inc, d, " ")
 		s = ""
 		for(i = 1; i <= n; i++) s = s " -I" d[i]
@@ -71,30 +76,31 @@ install() {
 	done
 	say "$SO"
 	mkdir -p "$(dirname "$SO")"
-	cp "$inf/lib/llambo_c.so" "$SO"
+	cp "$out/llambo_c.so" "$SO"
 	say "$EMUDIR/$CONF (from $BASE, with Llambo_c)"
 	mkconf
 	say "$EMUDIR/llambo_c.c (a link to $here/llambo_c.c)"
 	ln -sf "$here/llambo_c.c" "$EMUDIR/llambo_c.c"
 	for p in $PROGS; do
 		say "$ROOT/dis/$p.dis"
-		cp "$inf/dis/$p.dis" "$ROOT/dis/$p.dis"
+		cp "$out/dis/$p.dis" "$ROOT/dis/$p.dis"
 	done
 	say "$ROOT/dis/lib/llambo.dis"
-	cp "$inf/dis/lib/llambo.dis" "$ROOT/dis/lib/llambo.dis"
+	cp "$out/dis/lib/llambo.dis" "$ROOT/dis/lib/llambo.dis"
 	if [ ! -d "$ROOT/n/llambo" ]; then
 		say "$ROOT/n/llambo/ (the mount point the examples use)"
 		mkdir -p "$ROOT/n/llambo"
-		: > "$inf/lib/made-n-llambo"	# so that uninstall removes it, and only then
+		: > "$out/made-n-llambo"	# so that uninstall removes it, and only then
 	fi
 	# the glue and the binary are always rebuilt: mk cannot see that
 	# the generated headers or llambo_c.so changed
 	rm -f "$EMUDIR/llambo_c.o" "$EMUDIR/o.$CONF"
-	echo "  building $BIN/$CONF with mk CONF=$CONF install in $EMUDIR"
+	echo "  building $BIN/$CONF with mk -f $MKFILE CONF=$CONF install in $EMUDIR"
 	echo "  (mk also writes $CONF.c, $CONF.o, $CONF.root.[cho], o.$CONF and llambo_c.o there)"
-	(cd "$EMUDIR" && PATH=$BIN:$PATH ROOT=$ROOT mk CONF=$CONF install > "$inf/lib/mk.log" 2>&1) || {
-		tail -20 "$inf/lib/mk.log" >&2
-		echo "mk failed: see $inf/lib/mk.log" >&2
+	(cd "$EMUDIR" && PATH=$BIN:$PATH ROOT=$ROOT SYSHOST=$SYSHOST OBJTYPE=$OBJTYPE \
+	    mk -f "$MKFILE" CONF=$CONF install > "$out/mk.log" 2>&1) || {
+		tail -20 "$out/mk.log" >&2
+		echo "mk failed: see $out/mk.log" >&2
 		exit 1
 	}
 	echo "done: run $BIN/$CONF -r$ROOT"
@@ -110,12 +116,12 @@ uninstall() {
 			rm -f "$f"
 		fi
 	done
-	rm -f "$inf/lib/made-n-llambo"
+	rm -f "$out/made-n-llambo"
 }
 
 case $cmd in
 install)	install;;
 uninstall)	uninstall;;
 list)	written;;
-*)	echo "usage: install.sh install|uninstall|list ROOT BASE SYSHOST OBJTYPE" >&2; exit 2;;
+*)	echo "usage: install.sh install|uninstall|list ROOT BASE SYSHOST OBJTYPE [MKFILE]" >&2; exit 2;;
 esac

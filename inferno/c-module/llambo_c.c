@@ -94,16 +94,20 @@ cleararray(Array **ret)
 	destroy(r);
 }
 
+/* An array of int: a Limbo int is a WORD, 32 bits in inferno-os, 64 in infernode's 64-bit emu. */
 static Array*
 intarray(int *v, int n)
 {
 	Heap *h;
 	Array *a;
+	WORD *w;
+	int i;
 
 	h = heaparray(&Tword, n);
 	a = H2D(Array*, h);
-	if(n > 0)
-		memmove(a->data, v, n*sizeof(WORD));
+	w = (WORD*)a->data;
+	for(i = 0; i < n; i++)
+		w[i] = v[i];
 	return a;
 }
 
