@@ -17,7 +17,8 @@
 # Each test runs emu without a console, prints what the suite printed and
 # exits with its result (0 passed).  Needs INFERNO_ROOT and a
 # ./build-ffi.sh build.  The model is LLAMBO_MODEL, by default
-# ../shared/models/aidreams260K.gguf (a host path).  LLAMBO_EMUFLAGS adds
+# models/aidreams260K.gguf in LLAMBO_SHARED or ../shared, as the C tests
+# find it (a host path).  LLAMBO_EMUFLAGS adds
 # emu options (for example -pmain=268435456 for a bigger malloc pool).
 set -e
 cd "$(dirname "$0")"
@@ -28,7 +29,7 @@ TIMEOUT=${TIMEOUT:-300}
 [ -n "$INFERNO_ROOT" ] || { echo "deploy.sh: set INFERNO_ROOT to your Inferno tree (see BUILD-FFI.md)" >&2; exit 2; }
 EMU=$INFERNO_ROOT/$SYSHOST/$OBJTYPE/bin/emu-llambo
 [ -x "$EMU" ] || { echo "deploy.sh: no $EMU: run ./build-ffi.sh build first" >&2; exit 2; }
-MODEL=${LLAMBO_MODEL:-$REPO/../shared/models/aidreams260K.gguf}
+MODEL=${LLAMBO_MODEL:-${LLAMBO_SHARED:-$REPO/../shared}/models/aidreams260K.gguf}
 if [ -f "$MODEL" ]; then
 	MODEL=$(cd "$(dirname "$MODEL")" && pwd)/$(basename "$MODEL")
 else
