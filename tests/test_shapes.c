@@ -18,7 +18,7 @@
 
 static const uint32_t wtypes[] = {
 	LB_F32, LB_F16, LB_BF16, LB_Q4_0, LB_Q4_1, LB_Q5_0, LB_Q5_1, LB_Q8_0,
-	LB_Q2_K, LB_Q3_K, LB_Q4_K, LB_Q5_K, LB_Q6_K,
+	LB_Q2_K, LB_Q3_K, LB_Q4_K, LB_Q5_K, LB_Q6_K, LB_IQ4_NL, LB_IQ4_XS,
 };
 /* element counts: whole groups of eight blocks and partial ones, past the 8192-element chunk of gemv_avx2.c */
 static const int lengths[] = { 1, 7, 33, 255, 32, 64, 96, 224, 256, 288, 512, 2048, 4064, 5632, 8192, 8224, 8448, 16640 };
@@ -33,7 +33,7 @@ static int
 scale_offsets(uint32_t t, int *off)
 {
 	switch(t){
-	case LB_Q4_0: case LB_Q5_0: case LB_Q8_0:
+	case LB_Q4_0: case LB_Q5_0: case LB_Q8_0: case LB_IQ4_NL: case LB_IQ4_XS:
 		off[0] = 0;
 		return 1;
 	case LB_Q4_1: case LB_Q5_1: case LB_Q4_K: case LB_Q5_K:

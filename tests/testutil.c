@@ -16,6 +16,12 @@ shared_path(char *buf, size_t n, const char *rel)
 	return access(buf, R_OK) == 0 ? 0 : -1;
 }
 
+void
+data_path(char *buf, size_t n, const char *rel)
+{
+	snprintf(buf, n, "tests/data/%s", rel);
+}
+
 char *
 read_file(const char *path, size_t *len)
 {

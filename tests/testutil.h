@@ -19,6 +19,9 @@ int shared_path(char *buf, size_t n, const char *rel);
 #define SHARED_OR_SKIP(buf, rel) do { if(shared_path(buf, sizeof buf, rel) < 0) { \
 	print_message("skipping: %s not found (set LLAMBO_SHARED)\n", rel); skip(); } } while(0)
 
+/* Fills buf with the path of rel inside tests/data (committed test data; tests run from the repository root). */
+void data_path(char *buf, size_t n, const char *rel);
+
 /* Reads a whole file into malloc'd memory (NUL-terminated); NULL if it cannot. */
 char *read_file(const char *path, size_t *len);
 /* 1 if s[0..n) is valid UTF-8 (shortest forms, no surrogates) with no control character but '\n'. */

@@ -10,7 +10,7 @@
 typedef uint16_t lb_half;	/* IEEE binary16 bits */
 typedef uint16_t lb_bf16;	/* bfloat16 bits */
 
-enum { QK4_0 = 32, QK4_1 = 32, QK5_0 = 32, QK5_1 = 32, QK8_0 = 32, QK8_1 = 32, QK_K = 256, K_SCALE_SIZE = 12 };
+enum { QK4_0 = 32, QK4_1 = 32, QK5_0 = 32, QK5_1 = 32, QK8_0 = 32, QK8_1 = 32, QK_K = 256, K_SCALE_SIZE = 12, QK4_NL = 32 };
 
 typedef struct { lb_half d; uint8_t qs[QK4_0/2]; } block_q4_0;
 typedef struct { lb_half d, m; uint8_t qs[QK4_1/2]; } block_q4_1;
@@ -29,6 +29,10 @@ typedef struct { lb_half d, dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qs[QK_K/
 typedef struct { lb_half d, dmin; uint8_t scales[K_SCALE_SIZE]; uint8_t qh[QK_K/8]; uint8_t qs[QK_K/2]; } block_q5_K;
 /* 6-bit: 16 blocks of 16; 8-bit scales */
 typedef struct { uint8_t ql[QK_K/2]; uint8_t qh[QK_K/4]; int8_t scales[QK_K/16]; lb_half d; } block_q6_K;
+/* 4-bit non-linear: x = d * q_iq4nl_values[nibble] (elements 0..15 in the low nibbles) */
+typedef struct { lb_half d; uint8_t qs[QK4_NL/2]; } block_iq4_nl;
+/* the same values in 8 blocks of 32, each with a 6-bit scale: x = d * (scale - 32) * value */
+typedef struct { lb_half d; uint16_t scales_h; uint8_t scales_l[QK_K/64]; uint8_t qs[QK_K/2]; } block_iq4_xs;
 /* activations for the K-quant dot products */
 typedef struct { float d; int8_t qs[QK_K]; int16_t bsums[QK_K/16]; } block_q8_K;
 
@@ -44,5 +48,10 @@ _Static_assert(sizeof(block_q4_K) == 144, "q4_K");
 _Static_assert(sizeof(block_q5_K) == 176, "q5_K");
 _Static_assert(sizeof(block_q6_K) == 210, "q6_K");
 _Static_assert(sizeof(block_q8_K) == 292, "q8_K");
+_Static_assert(sizeof(block_iq4_nl) == 18, "iq4_nl");
+_Static_assert(sizeof(block_iq4_xs) == 136, "iq4_xs");
+
+/* The 16 values of IQ4_NL and IQ4_XS quants (ggml's kvalues_iq4nl); iquants.c */
+extern const int8_t q_iq4nl_values[16];
 
 #endif

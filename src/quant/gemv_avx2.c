@@ -157,6 +157,7 @@ GEMV(q4_1, w_q4_1, 0, 1, 0)
 GEMV(q5_0, w_q5_0u, 16, 0, 0)
 GEMV(q5_1, w_q5_1, 0, 1, 0)
 GEMV(q8_0, w_q8_0, 0, 0, 1)
+GEMV(iq4_nl, w_iq4_nl, 0, 0, 1)
 
 void
 quant_avx2_gemv(QuantType *tab)
@@ -166,4 +167,5 @@ quant_avx2_gemv(QuantType *tab)
 	tab[LB_Q5_0].gemv = gemv_q5_0;
 	tab[LB_Q5_1].gemv = gemv_q5_1;
 	tab[LB_Q8_0].gemv = gemv_q8_0;
+	tab[LB_IQ4_NL].gemv = gemv_iq4_nl;
 }

@@ -44,6 +44,11 @@ void q_vec_dot_q4_K(int n, float *s, const void *x, const void *y);
 void q_vec_dot_q5_K(int n, float *s, const void *x, const void *y);
 void q_vec_dot_q6_K(int n, float *s, const void *x, const void *y);
 
+/* iquants.c: the 4-bit non-linear types; iq4_nl dots with q8_0, iq4_xs with q8_K */
+Q_DECL(iq4_nl) Q_DECL(iq4_xs)
+void q_vec_dot_iq4_nl(int n, float *s, const void *x, const void *y);
+void q_vec_dot_iq4_xs(int n, float *s, const void *x, const void *y);
+
 /* A tier's fill function: overrides entries of the table (indexed by type id). */
 typedef void lb_fill_fn(QuantType *tab);
 
@@ -64,5 +69,6 @@ lb_fill_fn quant_avx2_float;	/* float_avx2.c */
 lb_fill_fn quant_avx2_legacy;	/* legacy_avx2.c */
 lb_fill_fn quant_avx2_gemv;	/* gemv_avx2.c */
 lb_fill_fn quant_avx2_kquants;	/* kquants_avx2.c */
+lb_fill_fn quant_avx2_iquants;	/* iquants_avx2.c */
 
 #endif

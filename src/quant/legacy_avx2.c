@@ -1,5 +1,5 @@
 /*
- * legacy_avx2.c - q4_0, q4_1, q5_0, q5_1, q8_0 dot products and the q8_0/q8_1
+ * legacy_avx2.c - q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl dot products and the q8_0/q8_1
  * activation quantizers for AVX2 + FMA + F16C.
  *
  * The arithmetic is legacy_avx2.h's.  dot_tile does it for nw weight rows
@@ -153,6 +153,7 @@ DOT(q4_1, 1, 0, w_q4_1, 0)
 DOT(q5_0, 0, 0, w_q5_0u, 16)
 DOT(q5_1, 1, 0, w_q5_1, 0)
 DOT(q8_0, 0, 1, w_q8_0, 0)
+DOT(iq4_nl, 0, 1, w_iq4_nl, 0)
 
 /*
  * A block of activations exactly as ggml's x86 quantize_row_q8_0/q8_1 (and
@@ -213,6 +214,7 @@ quant_avx2_legacy(QuantType *tab)
 	SET(LB_Q5_0, q5_0);
 	SET(LB_Q5_1, q5_1);
 	SET(LB_Q8_0, q8_0);
+	SET(LB_IQ4_NL, iq4_nl);
 	tab[LB_Q8_0].from_float = from_float_q8_0;
 	tab[LB_Q8_1].from_float = from_float_q8_1;
 }

@@ -1,6 +1,6 @@
 /*
  * legacy_avx2.h - the arithmetic of the AVX2 dot products of the 32-element
- * block types (q4_0, q4_1, q5_0, q5_1, q8_0), shared by vec_dot and the x4
+ * block types (q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl), shared by vec_dot and the x4
  * kernels (legacy_avx2.c) and the gemv kernels (gemv_avx2.c) so that all of
  * them give the same bits.  Include only from *_avx2.c files.
  *
@@ -121,6 +121,15 @@ w_q8_0(const uint8_t *b)
 	return load32(b + offsetof(block_q8_0, qs));
 }
 
+/* iq4_nl: each nibble picks one of sixteen signed values (a q4_0 block with a table for the - 8) */
+INLINE __m256i
+w_iq4_nl(const uint8_t *b)
+{
+	const __m256i values = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)q_iq4nl_values));
+
+	return _mm256_shuffle_epi8(values, nibbles32(b + offsetof(block_iq4_nl, qs)));
+}
+
 /*
  * Sixteen int16 sums of two products each of a block's quants.  maddubs wants
  * an unsigned first operand: signed weights give it |qx| (ax) and move their
@@ -156,7 +165,7 @@ biased_products(__m256i qu, __m256i qy, __m256i bias_term)
 /*
  * Two blocks' int16 pair sums (elements 0..15 in the low lane, 16..31 in the
  * high one) as [4 int32 sums of block a | 4 of block b]: [a lo | b hi] +
- * [a hi | b lo] needs one lane crossing, not two.  Wide quants (q8_0)
+ * [a hi | b lo] needs one lane crossing, not two.  Wide quants (q8_0, iq4_nl)
  * widen first: four of their products can exceed int16; the others cannot
  * (at most 4*31*127).
  */

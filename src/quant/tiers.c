@@ -41,7 +41,8 @@ has_avx2(void)
 const Tier quant_tiers[] = {
 	{ "plain", NULL, { NULL } },
 #if defined(LB_TIER_avx2)
-	{ "avx2", has_avx2, { quant_avx2_float, quant_avx2_legacy, quant_avx2_gemv, quant_avx2_kquants } },
+	{ "avx2", has_avx2, { quant_avx2_float, quant_avx2_legacy, quant_avx2_gemv, quant_avx2_kquants,
+		quant_avx2_iquants } },
 #endif
 };
 

@@ -31,6 +31,8 @@ static const QuantType plain[LB_NTYPES] = {
 	T(LB_Q5_K, "Q5_K", QK_K, sizeof(block_q5_K), LB_Q8_K, q5_K),
 	T(LB_Q6_K, "Q6_K", QK_K, sizeof(block_q6_K), LB_Q8_K, q6_K),
 	A(LB_Q8_K, "Q8_K", QK_K, sizeof(block_q8_K), q8_K),
+	T(LB_IQ4_NL, "IQ4_NL", QK4_NL, sizeof(block_iq4_nl), LB_Q8_0, iq4_nl),
+	T(LB_IQ4_XS, "IQ4_XS", QK_K, sizeof(block_iq4_xs), LB_Q8_K, iq4_xs),
 };
 
 enum { MAXTIERS = 8 };
