@@ -8,6 +8,7 @@
 #include "../gguf/gguf.h"
 #include "../quant/quant.h"
 #include "../util/error.h"
+#include "../model/arch.h"
 #include "registry.h"
 
 enum { MAXNAME = 1024 };	/* bytes of general.name kept: the file's, not a buffer's */
@@ -97,6 +98,33 @@ put_str(Buf *b, const char *key, const char *str, size_t n, size_t max)
 	put(b, "\",");
 }
 
+/* What the family does: RoPE, scaling, window, soft-caps, experts, per-layer parts. */
+static void
+describe_arch(Buf *b, const Model *m)
+{
+	static const char *const ropes[] = { "none", "normal", "neox" };
+	static const char *const scalings[] = { "none", "linear", "yarn", "longrope" };
+	const HParams *hp = &m->hp;
+	const Layer *l = &m->layers[0];
+	int il, nope = 0, swa = 0;
+
+	for(il = 0; il < hp->n_layer; il++){
+		nope += m->layers[il].rope.kind == ROPE_NONE;
+		swa += m->layers[il].window > 0;
+	}
+	put(b, "\"rope_type\":\"%s\",\"rope_dimension_count\":%d,\"rope_scaling\":\"%s\",\"rope_original_context\":%d,",
+		ropes[m->arch_desc->rope], hp->n_rot, scalings[hp->rope.type], hp->rope.n_ctx_orig);
+	put(b, "\"layers_without_rope\":%d,\"sliding_window\":%d,\"sliding_window_layers\":%d,", nope, hp->n_swa, swa);
+	put(b, "\"activation\":\"%s\",\"attention_scale\":%g,\"attn_logit_softcapping\":%g,\"final_logit_softcapping\":%g,",
+		m->arch_desc->act == ACT_GELU ? "gelu" : "silu", hp->attn_scale, hp->attn_softcap, hp->final_softcap);
+	put(b, "\"embedding_scale\":%g,\"qkv\":\"%s\",\"qkv_bias\":%s,\"qk_norm\":%s,\"post_norms\":%s,",
+		hp->embd_scale, l->wqkv ? "fused" : "separate", l->bq || l->bqkv ? "true" : "false",
+		l->q_norm ? "true" : "false", l->attn_post_norm ? "true" : "false");
+	put(b, "\"ffn\":\"%s\",\"expert_count\":%d,\"expert_used_count\":%d,\"expert_feed_forward_length\":%d,",
+		l->gate_inp ? "experts" : l->w_gate ? "gated" : "fused gate+up", hp->n_expert, hp->n_expert_used,
+		hp->n_expert ? hp->n_ff_exp : 0);
+}
+
 static void
 describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const char *path)
 {
@@ -115,7 +143,8 @@ describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const c
 	put(b, "\"head_count\":%d,\"head_count_kv\":%d,\"head_dim\":%d,\"feed_forward_length\":%d,",
 		hp->n_head, hp->n_head_kv, hp->head_dim, hp->n_ff);
 	put(b, "\"rope_freq_base\":%g,\"rope_freq_scale\":%g,\"rms_norm_eps\":%g,\"tied_output\":%s,",
-		hp->rope_base, hp->rope_freq_scale, hp->norm_eps, m->output == m->tok_embd ? "true" : "false");
+		hp->rope.base, hp->rope.freq_scale, hp->norm_eps, m->output == m->tok_embd ? "true" : "false");
+	describe_arch(b, m);
 	put(b, "\"vocab_size\":%d,\"tokenizer\":\"%s\",", hp->n_vocab, vocab_kind(m->vocab) == VOCAB_SPM ? "llama" : "gpt2");
 	put_str(b, "pre_tokenizer", vocab_pre_name(m->vocab), strlen(vocab_pre_name(m->vocab)), SIZE_MAX);
 	put(b, "\"bos\":%d,\"eos\":%d,", vocab_bos(m->vocab), vocab_eos(m->vocab));

@@ -35,12 +35,14 @@ ctx_layout(Ctx *c, int set)
 	const HParams *hp = &c->m->hp;
 	size_t B = (size_t)c->batch, kv = lb_mul((size_t)hp->n_head_kv, (size_t)hp->head_dim);
 	size_t qd = lb_mul((size_t)hp->n_head, (size_t)hp->head_dim), nth = (size_t)pool_size(c->env.pool);
-	size_t maxk = qd > (size_t)hp->n_ff ? qd : (size_t)hp->n_ff, off = 0;
+	size_t maxk = qd > (size_t)hp->n_ff ? qd : (size_t)hp->n_ff, off = 0, moe = hp->n_expert > 0;
 	uint8_t *base = c->mem;
 
 	if(maxk < (size_t)hp->n_embd)
 		maxk = (size_t)hp->n_embd;
-#define TAKE(field, rows, cols) do { if(set) c->field = (float *)(base + off); \
+	if(maxk < (size_t)hp->n_ff_exp)
+		maxk = (size_t)hp->n_ff_exp;
+#define TAKE(field, rows, cols) do { if(set) c->field = (void *)(base + off); \
 	off = add64(off, lb_mul(lb_mul(rows, cols), sizeof(float))); } while(0)
 	TAKE(x, B, (size_t)hp->n_embd);
 	TAKE(h, B, (size_t)hp->n_embd);
@@ -48,8 +50,13 @@ ctx_layout(Ctx *c, int set)
 	TAKE(k, B, kv);
 	TAKE(v, B, kv);
 	TAKE(att, B, qd);
-	TAKE(g, B, (size_t)hp->n_ff);
-	TAKE(u, B, (size_t)hp->n_ff);
+	TAKE(g, B, (size_t)hp->n_wide);
+	TAKE(u, B, (size_t)hp->n_wide);
+	TAKE(moe_x, moe * B, (size_t)hp->n_embd);
+	TAKE(moe_y, moe * B, (size_t)hp->n_embd);
+	TAKE(router, B, (size_t)hp->n_expert);
+	TAKE(route_w, B, (size_t)hp->n_expert_used);
+	TAKE(route_id, B, (size_t)hp->n_expert_used);	/* int32_t, the size of a float */
 	TAKE(scores, nth, (size_t)c->n_ctx);
 	TAKE(env.wscratch, nth, maxk);
 #undef TAKE

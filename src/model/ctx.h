@@ -23,8 +23,10 @@ struct Ctx {
 	KVSeq **bseq;
 	uint8_t *bwant;
 	/* scratch, batch rows each */
-	float *x, *h, *q, *k, *v, *att, *g, *u;
+	float *x, *h, *q, *k, *v, *att, *g, *u;	/* g, u: n_wide floats a row */
 	float *scores;	/* n_ctx per thread */
+	float *moe_x, *moe_y, *router, *route_w;	/* experts (moe.c): n_embd, n_embd, n_expert, n_expert_used a row */
+	int32_t *route_id;	/* n_expert_used a row */
 	uint8_t *qbuf;	/* activations converted for the matmuls */
 	void *mem;	/* one mapping for all of the above */
 	size_t memsize;
@@ -32,7 +34,13 @@ struct Ctx {
 
 /* forward.c: the layers over the batch; logits of the rows b->want flags. */
 void batch_forward(Ctx *c, const Batch *b, float *logits);
-/* attn.c: the batch's k and v (already rotated) into the cache, then causal attention of q into att. */
+/*
+ * attn.c: the batch's k and v (already rotated) into the cache, then causal
+ * attention of q into att, with the layer's window, the model's scale and soft-cap.
+ */
 void attn_layer(Ctx *c, const Batch *b, int il);
+
+/* moe.c: the mixture-of-experts FFN of layer il on the n rows of h, into h. */
+void moe_layer(Ctx *c, int il, int n);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * model.h - a llama-family model (Llama 1/2/3, Mistral, TinyLlama, SmolLM,
- * TinyStories), bound to the tensors of its GGUF file, and a context: the
- * scratch of a batch with one sequence of its own in a KV pool (ctx_eval);
- * batches of many sequences are batch.h's.
+ * model.h - a decoder-only transformer from a GGUF file (the families of
+ * arch.c: llama, qwen2, qwen3, qwen3moe, gemma2, gemma3, phi3, smollm3),
+ * bound to the tensors of its file, and a context: the scratch of a batch
+ * with one sequence of its own in a KV pool (ctx_eval); batches of many
+ * sequences are batch.h's.
  */
 #ifndef LB_MODEL_H
 #define LB_MODEL_H
@@ -12,31 +13,57 @@
 
 #include "../gguf/gguf.h"
 #include "../vocab/vocab.h"
+#include "rope.h"
 
-enum { MODEL_MAX_LAYERS = 512, MODEL_MAX_BATCH = 512 };
+enum { MODEL_MAX_LAYERS = 512, MODEL_MAX_BATCH = 512, MODEL_MAX_EXPERTS = 512 };
+
+typedef struct Arch Arch;
 
 typedef struct HParams {
 	int n_vocab, n_embd, n_layer, n_head, n_head_kv, n_ff;
 	int head_dim;	/* n_embd / n_head unless the file says otherwise */
-	int n_rot;	/* dimensions RoPE rotates (llama: head_dim) */
+	int n_rot;	/* dimensions RoPE rotates (head_dim unless the file says otherwise) */
 	int n_ctx_train;
-	float rope_base, rope_freq_scale;	/* freq_scale = 1 / linear scaling factor */
+	int n_expert, n_expert_used, n_ff_exp;	/* mixture of experts; 0 experts: a dense FFN */
+	float expert_weights_scale;	/* 0: none */
+	int n_swa;	/* sliding window of the layers that have one; 0: no layer has one */
+	int swa_pattern;	/* layer il has it when il % swa_pattern < swa_pattern - 1; 0: every layer */
+	int nope_step;	/* every nope_step-th layer has no RoPE (smollm3: 4); 0: all have it */
 	float norm_eps;
+	float attn_scale;	/* of q . k (before the soft-cap) */
+	float attn_softcap, final_softcap;	/* 0: none */
+	float embd_scale;	/* 1, or sqrt(n_embd) (gemma) */
+	RopeScaling rope;	/* what the file says about RoPE; each layer's Rope derives from it */
+	int n_wide;	/* the widest intermediate row: n_ff, 2 n_ff (fused gate+up), q+k+v (fused qkv) */
 } HParams;
 
 typedef struct Layer {
-	float *attn_norm, *ffn_norm;	/* n_embd floats, decoded at load */
-	const GGUFTensor *wq, *wk, *wv, *wo, *w_gate, *w_up, *w_down;
+	/* vectors, decoded to floats at load; NULL when the file has none */
+	float *attn_norm, *ffn_norm;	/* n_embd */
+	float *attn_post_norm, *ffn_post_norm;	/* n_embd (gemma2/3) */
+	float *q_norm, *k_norm;	/* head_dim, applied per head (qwen3, gemma3) */
+	float *bq, *bk, *bv, *bqkv, *bo;	/* biases (qwen2: q, k, v) */
+	float *b_gate, *b_up, *b_down;
+	/* matrices, in place in the file */
+	const GGUFTensor *wq, *wk, *wv, *wo;
+	const GGUFTensor *wqkv;	/* fused [n_embd, q+k+v] instead of wq, wk, wv */
+	const GGUFTensor *w_gate, *w_up, *w_down;	/* w_gate NULL + w_up [n_embd, 2 n_ff]: fused (phi3) */
+	const GGUFTensor *gate_inp, *gate_exps, *up_exps, *down_exps;	/* experts [.., .., n_expert] */
+	/* what the layer does */
+	int window;	/* sliding window: keys at most window - 1 positions back; 0 = all */
+	Rope rope;	/* rope.kind == ROPE_NONE: the layer has none (smollm3's every fourth) */
 } Layer;
 
 typedef struct Model {
 	GGUFFile file;
 	Vocab *vocab;
+	const Arch *arch_desc;
 	HParams hp;
 	Layer *layers;
 	const GGUFTensor *tok_embd, *output;	/* output == tok_embd when tied */
-	float *out_norm;
+	float *out_norm, *out_bias;
 	float *rope_freqs;	/* NULL, or n_rot/2 frequency factors (Llama 3.1 scaling) */
+	float *rope_long, *rope_short;	/* NULL, or n_rot/2 LongRoPE factors */
 	char arch[32];
 	char name[128];
 	uint32_t file_type;	/* general.file_type, or ~0u */
@@ -48,6 +75,8 @@ Model *model_load(const char *path, int use_mmap);	/* NULL with lb_err set */
 void model_free(Model *m);
 /* The file type as llama.cpp names it ("Q4_K - Medium"), or the dominant tensor type. */
 const char *model_ftype_name(const Model *m);
+/* The RoPE of layer il for a context of n_ctx positions (LongRoPE picks its factors by n_ctx). */
+Rope model_rope(const Model *m, int il, int n_ctx);
 
 typedef struct Ctx Ctx;
 Ctx *ctx_new(const Model *m, int n_ctx, int n_threads);	/* NULL with lb_err set */

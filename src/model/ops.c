@@ -1,6 +1,9 @@
 /* ops.c - elementwise operations; see ops.h. */
 #include <math.h>
+#include <pthread.h>
+#include <stddef.h>
 
+#include "../quant/fp16.h"
 #include "ops.h"
 
 void
@@ -19,28 +22,12 @@ op_rmsnorm(float *y, const float *x, const float *w, int n, float eps)
 }
 
 void
-op_rope(float *x, int nh, int hd, int n_rot, int pos, float base, float freq_scale, const float *freq_factors)
+op_rmsnorm_rows(float *x, const float *w, int n, int d, float eps)
 {
-	float theta_scale = powf(base, -2.0f / n_rot);
-	float cs[2 * 512];	/* cos, sin per pair; n_rot <= 1024 is checked at load */
-	float theta = (float)pos;
-	int i, h;
+	int t;
 
-	for(i = 0; i < n_rot; i += 2){
-		float ff = freq_factors ? freq_factors[i / 2] : 1.0f;
-		float t = freq_scale * (theta / ff);
-		cs[i] = cosf(t);
-		cs[i + 1] = sinf(t);
-		theta *= theta_scale;
-	}
-	for(h = 0; h < nh; h++){
-		float *v = x + (long)h * hd;
-		for(i = 0; i < n_rot; i += 2){
-			float x0 = v[i], x1 = v[i + 1];
-			v[i] = x0 * cs[i] - x1 * cs[i + 1];
-			v[i + 1] = x0 * cs[i + 1] + x1 * cs[i];
-		}
-	}
+	for(t = 0; t < n; t++)
+		op_rmsnorm(x + (size_t)t * d, x + (size_t)t * d, w, d, eps);
 }
 
 void
@@ -76,4 +63,73 @@ op_add(float *y, const float *x, int n)
 
 	for(i = 0; i < n; i++)
 		y[i] += x[i];
+}
+
+static lb_half gelu_table[1 << 16];
+static pthread_once_t gelu_once = PTHREAD_ONCE_INIT;
+
+/* ggml_gelu_f32 of every binary16 value, rounded to binary16 (ggml-cpu.c's ggml_table_gelu_f16) */
+static void
+gelu_init(void)
+{
+	const float sqrt_2_over_pi = 0.79788456080286535587989211986876f, coef_a = 0.044715f;
+	int i;
+
+	for(i = 0; i < 1 << 16; i++){
+		float x = lb_fp16_to_fp32((lb_half)i);
+		gelu_table[i] = lb_fp32_to_fp16(0.5f * x * (1.0f + tanhf(sqrt_2_over_pi * x * (1.0f + coef_a * x * x))));
+	}
+}
+
+void
+op_geglu(float *g, const float *u, int n)
+{
+	int i;
+
+	pthread_once(&gelu_once, gelu_init);
+	for(i = 0; i < n; i++){
+		if(g[i] <= -10.0f)
+			g[i] = 0.0f;
+		else if(g[i] >= 10.0f)
+			g[i] = g[i] * u[i];
+		else
+			g[i] = lb_fp16_to_fp32(gelu_table[lb_fp32_to_fp16(g[i])]) * u[i];
+	}
+}
+
+void
+op_glu(float *g, const float *u, int n, int gelu)
+{
+	if(gelu)
+		op_geglu(g, u, n);
+	else
+		op_swiglu(g, u, n);
+}
+
+void
+op_softcap(float *x, int n, float cap)
+{
+	float inv = 1.0f / cap;
+	int i;
+
+	for(i = 0; i < n; i++)
+		x[i] = tanhf(x[i] * inv) * cap;
+}
+
+void
+op_scale(float *x, int n, float s)
+{
+	int i;
+
+	for(i = 0; i < n; i++)
+		x[i] *= s;
+}
+
+void
+op_add_rows(float *y, const float *b, int n, int d)
+{
+	int t;
+
+	for(t = 0; t < n; t++)
+		op_add(y + (size_t)t * d, b, d);
 }
