@@ -1,4 +1,4 @@
-/* synth.c - llambo synth: a random llama model of any shape and tensor type. */
+/* synth.c - llambo synth: a random model of any family, shape and tensor type. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,23 +6,29 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: llambo synth -o FILE [--type T] [--n-embd N] [--n-layer N] [--n-head N] [--n-head-kv N]\n"
-	"                    [--n-ff N] [--n-vocab N] [--n-ctx N] [--tied] [--seed S] [--shape tinyllama]\n"
-	"types: F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K (every matrix),\n"
-	"       Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's mixes); default: a small Q8_0 model\n";
+	"usage: llambo synth -o FILE [--arch A] [--shape S] [--type T] [--n-embd N] [--n-layer N] [--n-head N]\n"
+	"                    [--n-head-kv N] [--head-dim N] [--n-ff N] [--n-vocab N] [--n-ctx N] [--tied]\n"
+	"                    [--n-expert N --n-expert-used N --n-ff-exp N] [--n-swa N] [--swa-pattern N]\n"
+	"                    [--rope-base F] [--rope-scaling linear|yarn|longrope] [--rope-factor F] [--n-ctx-orig N]\n"
+	"                    [--seed S]\n"
+	"archs:  llama qwen2 qwen3 qwen3moe gemma2 gemma3 phi3 smollm3 (llama with --n-expert: Mixtral)\n"
+	"shapes: tinyllama qwen3-1.7b gemma3-1b (the dimensions of those models; flags after it change them)\n"
+	"types:  F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS (every matrix),\n"
+	"        Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's mixes); default: a small Q8_0 llama\n";
 
-static int
-intarg(const char *flag, const char *v)
+/* The number after flag: positive, below max, whole when integer */
+static double
+numarg(const char *flag, const char *v, double max, int integer)
 {
 	char *end;
-	long x;
+	double x;
 
 	if(v == NULL)
 		cli_die("%s needs a value", flag);
-	x = strtol(v, &end, 10);
-	if(end == v || *end != 0 || x <= 0 || x > 1 << 24)
+	x = strtod(v, &end);
+	if(end == v || *end != 0 || !(x > 0 && x <= max) || (integer && x != (int)x))
 		cli_die("%s: bad value '%s'", flag, v);
-	return (int)x;
+	return x;
 }
 
 int
@@ -37,28 +43,35 @@ cmd_synth(int argc, char **argv)
 	for(i = 0; i < argc; i++){
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define FLAG(x) (strcmp(a, x) == 0)
-#define INT(x, field) else if(FLAG(x)){ s.field = intarg(a, v); i++; }
+#define INT(x, field) else if(FLAG(x)){ s.field = (int)numarg(a, v, 1 << 24, 1); i++; }
+#define FLT(x, field) else if(FLAG(x)){ s.field = (float)numarg(a, v, 1e12, 0); i++; }
+#define STR(x, field) else if(FLAG(x) && v){ s.field = v; i++; }
 		if(FLAG("-h") || FLAG("--help")){
 			fputs(usage, stdout);
 			return 0;
 		}else if(FLAG("-o") && v){
 			out = v; i++;
-		}else if(FLAG("--type") && v){
-			s.type = v; i++;
 		}else if(FLAG("--seed") && v){
 			s.seed = strtoull(v, NULL, 10); i++;
 		}else if(FLAG("--tied")){
 			s.tied = 1;
-		}else if(FLAG("--shape") && v && strcmp(v, "tinyllama") == 0){
-			s.n_embd = 2048; s.n_layer = 22; s.n_head = 32; s.n_head_kv = 4;
-			s.n_ff = 5632; s.n_vocab = 32000; s.n_ctx = 2048; i++;
+		}else if(FLAG("--shape") && v){
+			if(synth_shape(&s, v) < 0)
+				cli_die("%s", llambo_last_error());
+			i++;
 		}
-		INT("--n-embd", n_embd) INT("--n-layer", n_layer) INT("--n-head", n_head)
+		STR("--type", type) STR("--arch", arch) STR("--rope-scaling", rope_scaling)
+		INT("--n-embd", n_embd) INT("--n-layer", n_layer) INT("--n-head", n_head) INT("--head-dim", head_dim)
 		INT("--n-head-kv", n_head_kv) INT("--n-ff", n_ff) INT("--n-vocab", n_vocab) INT("--n-ctx", n_ctx)
+		INT("--n-expert", n_expert) INT("--n-expert-used", n_expert_used) INT("--n-ff-exp", n_ff_exp)
+		INT("--n-swa", n_swa) INT("--swa-pattern", swa_pattern) INT("--n-ctx-orig", n_ctx_orig)
+		FLT("--rope-base", rope_base) FLT("--rope-factor", rope_factor)
 		else{
 			fprintf(stderr, "llambo: bad argument %s\n%s", a, usage);
 			return 2;
 		}
+#undef STR
+#undef FLT
 #undef INT
 #undef FLAG
 	}
@@ -69,7 +82,7 @@ cmd_synth(int argc, char **argv)
 	t0 = cli_now_ms();
 	if(synth_write(&s, out) < 0)
 		cli_die("%s: %s", out, llambo_last_error());
-	fprintf(stderr, "llambo: wrote %s (%s, %d layers, n_embd %d) in %.1f s\n", out, s.type, s.n_layer, s.n_embd,
-		(cli_now_ms() - t0) / 1e3);
+	fprintf(stderr, "llambo: wrote %s (%s %s, %d layers, n_embd %d) in %.1f s\n", out, s.arch, s.type, s.n_layer,
+		s.n_embd, (cli_now_ms() - t0) / 1e3);
 	return 0;
 }

@@ -1,4 +1,5 @@
-/* synth.c - writing a random llama model; see synth.h. */
+/* synth.c - writing a random model of any family; see synth.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,48 +9,62 @@
 #include "../util/error.h"
 #include "../util/mem.h"
 #include "../util/rng.h"
+#include "arch.h"
 #include "synth.h"
 
 typedef struct Mix {
 	const char *name;
-	uint32_t base, attn_v_more, attn_v, attn_out, ffn_down_more, ffn_down, output;
+	uint32_t base, attn_v_more, attn_v, attn_out, ffn_down_more, ffn_down, output, qkv;
 	uint32_t ftype;	/* general.file_type */
 } Mix;
 
-/* llama-quantize's choices for llama models; "more" applies to layers use_more_bits() picks */
+/* llama-quantize's choices; "more" applies to layers use_more_bits() picks; a tied token_embd gets the output's */
 static const Mix mixes[] = {
-	{ "F32", LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, 0 },
-	{ "F16", LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, 1 },
-	{ "BF16", LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, 32 },
-	{ "Q4_0", LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q6_K, 2 },
-	{ "Q4_1", LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q6_K, 3 },
-	{ "Q5_0", LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q6_K, 8 },
-	{ "Q5_1", LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q6_K, 9 },
-	{ "Q8_0", LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, 7 },
-	{ "Q2_K", LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, 10 },
-	{ "Q3_K", LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, 12 },
-	{ "Q4_K", LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, 15 },
-	{ "Q5_K", LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, 17 },
-	{ "Q6_K", LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, 18 },
-	{ "Q2_K_M", LB_Q2_K, LB_Q4_K, LB_Q4_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q6_K, 10 },
-	{ "Q3_K_M", LB_Q3_K, LB_Q5_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q6_K, 12 },
-	{ "Q4_K_M", LB_Q4_K, LB_Q6_K, LB_Q4_K, LB_Q4_K, LB_Q6_K, LB_Q4_K, LB_Q6_K, 15 },
-	{ "Q5_K_M", LB_Q5_K, LB_Q6_K, LB_Q5_K, LB_Q5_K, LB_Q6_K, LB_Q5_K, LB_Q6_K, 17 },
+	{ "F32", LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, LB_F32, 0 },
+	{ "F16", LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, LB_F16, 1 },
+	{ "BF16", LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, LB_BF16, 32 },
+	{ "Q4_0", LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q4_0, LB_Q6_K, LB_Q4_0, 2 },
+	{ "Q4_1", LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q4_1, LB_Q6_K, LB_Q4_1, 3 },
+	{ "Q5_0", LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q5_0, LB_Q6_K, LB_Q5_0, 8 },
+	{ "Q5_1", LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q5_1, LB_Q6_K, LB_Q5_1, 9 },
+	{ "Q8_0", LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, LB_Q8_0, 7 },
+	{ "Q2_K", LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, LB_Q2_K, 10 },
+	{ "Q3_K", LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, 12 },
+	{ "Q4_K", LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, 15 },
+	{ "Q5_K", LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, LB_Q5_K, 17 },
+	{ "Q6_K", LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, LB_Q6_K, 18 },
+	{ "IQ4_NL", LB_IQ4_NL, LB_IQ4_NL, LB_IQ4_NL, LB_IQ4_NL, LB_IQ4_NL, LB_IQ4_NL, LB_Q6_K, LB_IQ4_NL, 25 },
+	{ "IQ4_XS", LB_IQ4_XS, LB_IQ4_XS, LB_IQ4_XS, LB_IQ4_XS, LB_IQ4_XS, LB_IQ4_XS, LB_Q6_K, LB_IQ4_XS, 30 },
+	{ "Q2_K_M", LB_Q2_K, LB_Q4_K, LB_Q4_K, LB_Q3_K, LB_Q3_K, LB_Q3_K, LB_Q6_K, LB_Q2_K, 10 },
+	{ "Q3_K_M", LB_Q3_K, LB_Q5_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q4_K, LB_Q6_K, LB_Q4_K, 12 },
+	{ "Q4_K_M", LB_Q4_K, LB_Q6_K, LB_Q4_K, LB_Q4_K, LB_Q6_K, LB_Q4_K, LB_Q6_K, LB_Q5_K, 15 },
+	{ "Q5_K_M", LB_Q5_K, LB_Q6_K, LB_Q5_K, LB_Q5_K, LB_Q6_K, LB_Q5_K, LB_Q6_K, LB_Q6_K, 17 },
+};
+
+/* What a family's converter writes that its descriptor leaves optional */
+enum { S_QKV_BIAS = 1 << 0, S_FUSED_QKV = 1 << 1 };
+static const struct { const char *arch; unsigned extras; } family_extras[] = {
+	{ "qwen2", S_QKV_BIAS }, { "phi3", S_FUSED_QKV },
 };
 
 typedef struct Synth {
 	const SynthSpec *s;
+	const Arch *a;
+	const Mix *mx;
+	unsigned extras, groups;	/* S_* and the L_* groups the file has */
+	int head_dim;
 	GGUFWriter *w;
 	uint64_t rng;
 	void **bufs;	/* tensor data, kept until the file is written */
 	size_t *sizes;
-	int nbufs;
+	int nbufs, maxbufs;
 } Synth;
 
 void
 synth_defaults(SynthSpec *s)
 {
 	memset(s, 0, sizeof *s);
+	s->arch = "llama";
 	s->n_embd = 256;
 	s->n_layer = 4;
 	s->n_head = 8;
@@ -59,6 +74,27 @@ synth_defaults(SynthSpec *s)
 	s->n_ctx = 2048;
 	s->type = "Q8_0";
 	s->seed = 20260824;
+}
+
+int
+synth_shape(SynthSpec *s, const char *name)
+{
+	if(strcmp(name, "tinyllama") == 0){
+		s->arch = "llama";
+		s->n_embd = 2048; s->n_layer = 22; s->n_head = 32; s->n_head_kv = 4;
+		s->n_ff = 5632; s->n_vocab = 32000; s->n_ctx = 2048;
+	}else if(strcmp(name, "qwen3-1.7b") == 0){
+		s->arch = "qwen3";
+		s->n_embd = 2048; s->n_layer = 28; s->n_head = 16; s->n_head_kv = 8; s->head_dim = 128;
+		s->n_ff = 6144; s->n_vocab = 151936; s->n_ctx = 40960; s->rope_base = 1000000; s->tied = 1;
+	}else if(strcmp(name, "gemma3-1b") == 0){
+		s->arch = "gemma3";
+		s->n_embd = 1152; s->n_layer = 26; s->n_head = 4; s->n_head_kv = 1; s->head_dim = 256;
+		s->n_ff = 6912; s->n_vocab = 262144; s->n_ctx = 32768; s->rope_base = 1000000; s->tied = 1;
+		s->n_swa = 512; s->swa_pattern = 6;
+	}else
+		return lb_err("unknown shape %s (tinyllama, qwen3-1.7b, gemma3-1b)", name);
+	return 0;
 }
 
 /* llama-quantize's use_more_bits: the first and last eighth of the layers, and every third between */
@@ -75,18 +111,20 @@ uniform(uint64_t *s)
 	return (float)(2.0 * lb_rng_uniform(s) - 1.0);
 }
 
-/* A tensor of uniform noise with standard deviation sd around mean, stored as type; ne1 = 0: a vector. */
+/* A tensor [ne0, ne1, ne2] (ne1 = 0: a vector) of uniform noise with standard deviation sd around mean, as type. */
 static int
-add_tensor(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, float mean, float sd)
+add_tensor3(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, int64_t ne2, float mean, float sd)
 {
 	const QuantType *qt = quant_type(type);
-	int64_t ne[2] = { ne0, ne1 ? ne1 : 1 }, r, i;
-	size_t rowsz = quant_row_size(type, ne0), n = lb_mul(rowsz, (size_t)ne[1]);
+	int64_t ne[3] = { ne0, ne1 ? ne1 : 1, ne2 }, r, i;
+	size_t rowsz = quant_row_size(type, ne0), n = lb_mul(lb_mul(rowsz, (size_t)ne[1]), (size_t)ne2);
 	float *row;
 	uint8_t *data;
 
 	if(qt == NULL || rowsz == 0)
 		return lb_err("tensor %s: %lld is not a multiple of %s's block", name, (long long)ne0, qt ? qt->name : "?");
+	if(y->nbufs == y->maxbufs)
+		return lb_err("too many tensors");
 	data = lb_bigalloc(n);
 	row = malloc(sizeof(float) * (size_t)ne0);
 	if(data == NULL || row == NULL){
@@ -94,7 +132,7 @@ add_tensor(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, 
 		free(row);
 		return lb_err("out of memory for tensor %s", name);
 	}
-	for(r = 0; r < ne[1]; r++){
+	for(r = 0; r < ne[1] * ne2; r++){
 		for(i = 0; i < ne0; i++)
 			row[i] = mean + sd * 1.7320508f * uniform(&y->rng);
 		qt->from_float(row, data + (size_t)r * rowsz, ne0);
@@ -102,57 +140,193 @@ add_tensor(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, 
 	free(row);
 	y->bufs[y->nbufs] = data;
 	y->sizes[y->nbufs++] = n;
-	gguf_w_tensor(y->w, name, type, ne1 ? 2 : 1, ne, data);
+	gguf_w_tensor(y->w, name, type, ne2 > 1 ? 3 : ne1 ? 2 : 1, ne, data);
 	return 0;
 }
 
 static int
-add_meta(Synth *y, const Mix *mx)
+add_tensor(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, float mean, float sd)
+{
+	return add_tensor3(y, name, type, ne0, ne1, 1, mean, sd);
+}
+
+/* <arch>.key = v */
+static void
+key_u32(Synth *y, const char *key, uint32_t v)
+{
+	char k[128];
+
+	snprintf(k, sizeof k, "%s.%s", y->s->arch, key);
+	gguf_w_u32(y->w, k, v);
+}
+
+static void
+key_f32(Synth *y, const char *key, float v)
+{
+	char k[128];
+
+	snprintf(k, sizeof k, "%s.%s", y->s->arch, key);
+	gguf_w_f32(y->w, k, v);
+}
+
+/* rope.*: the base, and the scaling the spec asks for */
+static void
+add_rope_keys(Synth *y)
+{
+	const SynthSpec *s = y->s;
+	char k[128];
+
+	key_u32(y, "rope.dimension_count", (uint32_t)y->head_dim);
+	key_f32(y, "rope.freq_base", s->rope_base > 0 ? s->rope_base : 10000.0f);
+	if(s->rope_scaling == NULL)
+		return;
+	snprintf(k, sizeof k, "%s.rope.scaling.type", s->arch);
+	gguf_w_str(y->w, k, s->rope_scaling);
+	if(strcmp(s->rope_scaling, "longrope") == 0){	/* convert_hf_to_gguf's Phi-3 attention factor */
+		double scale = (double)s->n_ctx / s->n_ctx_orig;
+		key_f32(y, "rope.scaling.attn_factor", scale <= 1 ? 1.0f : (float)sqrt(1 + log(scale) / log(s->n_ctx_orig)));
+	}else
+		key_f32(y, "rope.scaling.factor", s->rope_factor);
+	if(s->n_ctx_orig > 0)
+		key_u32(y, "rope.scaling.original_context_length", (uint32_t)s->n_ctx_orig);
+}
+
+static int
+add_meta(Synth *y)
 {
 	const SynthSpec *s = y->s;
 	char name[96];
 
-	snprintf(name, sizeof name, "synthetic llama %dx%d %s", s->n_layer, s->n_embd, mx->name);
-	gguf_w_str(y->w, "general.architecture", "llama");
+	/* not the family's name: llama.cpp tunes the vocabulary by names like "phi3" */
+	snprintf(name, sizeof name, "llambo synthetic %dx%d %s", s->n_layer, s->n_embd, y->mx->name);
+	gguf_w_str(y->w, "general.architecture", s->arch);
 	gguf_w_str(y->w, "general.type", "model");
 	gguf_w_str(y->w, "general.name", name);
-	gguf_w_u32(y->w, "general.file_type", mx->ftype);
+	gguf_w_u32(y->w, "general.file_type", y->mx->ftype);
 	gguf_w_u32(y->w, "general.quantization_version", 2);
-	gguf_w_u32(y->w, "llama.vocab_size", (uint32_t)s->n_vocab);
-	gguf_w_u32(y->w, "llama.context_length", (uint32_t)s->n_ctx);
-	gguf_w_u32(y->w, "llama.embedding_length", (uint32_t)s->n_embd);
-	gguf_w_u32(y->w, "llama.block_count", (uint32_t)s->n_layer);
-	gguf_w_u32(y->w, "llama.feed_forward_length", (uint32_t)s->n_ff);
-	gguf_w_u32(y->w, "llama.attention.head_count", (uint32_t)s->n_head);
-	gguf_w_u32(y->w, "llama.attention.head_count_kv", (uint32_t)s->n_head_kv);
-	gguf_w_u32(y->w, "llama.rope.dimension_count", (uint32_t)(s->n_embd / s->n_head));
-	gguf_w_f32(y->w, "llama.rope.freq_base", 10000.0f);
-	gguf_w_f32(y->w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+	key_u32(y, "vocab_size", (uint32_t)s->n_vocab);
+	key_u32(y, "context_length", (uint32_t)s->n_ctx);
+	key_u32(y, "embedding_length", (uint32_t)s->n_embd);
+	key_u32(y, "block_count", (uint32_t)s->n_layer);
+	key_u32(y, "feed_forward_length", (uint32_t)s->n_ff);
+	key_u32(y, "attention.head_count", (uint32_t)s->n_head);
+	key_u32(y, "attention.head_count_kv", (uint32_t)s->n_head_kv);
+	if(y->head_dim != s->n_embd / s->n_head){
+		key_u32(y, "attention.key_length", (uint32_t)y->head_dim);
+		key_u32(y, "attention.value_length", (uint32_t)y->head_dim);
+	}
+	key_f32(y, "attention.layer_norm_rms_epsilon", 1e-5f);
+	add_rope_keys(y);
+	if(s->n_expert > 0){
+		key_u32(y, "expert_count", (uint32_t)s->n_expert);
+		key_u32(y, "expert_used_count", (uint32_t)s->n_expert_used);
+		if(y->groups & L_MOE && strcmp(s->arch, "llama") != 0)
+			key_u32(y, "expert_feed_forward_length", (uint32_t)s->n_ff_exp);
+	}
+	if(s->n_swa > 0){
+		key_u32(y, "attention.sliding_window", (uint32_t)s->n_swa);
+		if(s->swa_pattern > 0)
+			key_u32(y, "attention.sliding_window_pattern", (uint32_t)s->swa_pattern);
+		key_f32(y, "rope.freq_base_swa", 10000.0f);
+	}
+	if(strcmp(s->arch, "gemma2") == 0){	/* what Gemma 2's converter writes */
+		key_f32(y, "attn_logit_softcapping", 50.0f);
+		key_f32(y, "final_logit_softcapping", 30.0f);
+	}
 	return synth_vocab(y->w, s->n_vocab);
 }
 
+/* blk.il.<suffix> */
 static int
-add_layer(Synth *y, const Mix *mx, int il)
+layer_tensor(Synth *y, int il, const char *suffix, uint32_t type, int64_t ne0, int64_t ne1, int64_t ne2, float mean, float sd)
 {
-	const SynthSpec *s = y->s;
-	int64_t d = s->n_embd, hd = d / s->n_head, kv = hd * s->n_head_kv;
-	int more = more_bits(il, s->n_layer);
 	char nm[GGUF_MAX_NAME];
 
-#define T(suffix, type, ne0, ne1, mean, sd) \
-	snprintf(nm, sizeof nm, "blk.%d." suffix, il); \
-	if(add_tensor(y, nm, type, ne0, ne1, mean, sd) < 0) return -1;
-	T("attn_norm.weight", LB_F32, d, 0, 1.0f, 0.05f)
-	T("attn_q.weight", mx->base, d, d, 0, 0.06f)
-	T("attn_k.weight", mx->base, d, kv, 0, 0.06f)
-	T("attn_v.weight", more ? mx->attn_v_more : mx->attn_v, d, kv, 0, 0.06f)
-	T("attn_output.weight", mx->attn_out, d, d, 0, 0.06f)
-	T("ffn_norm.weight", LB_F32, d, 0, 1.0f, 0.05f)
-	T("ffn_gate.weight", mx->base, d, s->n_ff, 0, 0.06f)
-	T("ffn_up.weight", mx->base, d, s->n_ff, 0, 0.06f)
-	T("ffn_down.weight", more ? mx->ffn_down_more : mx->ffn_down, s->n_ff, d, 0, 0.06f)
-#undef T
-	return 0;
+	snprintf(nm, sizeof nm, "blk.%d.%s", il, suffix);
+	return add_tensor3(y, nm, type, ne0, ne1, ne2, mean, sd);
+}
+
+static int
+add_attn(Synth *y, int il, int more)
+{
+	const SynthSpec *s = y->s;
+	const Mix *mx = y->mx;
+	int64_t d = s->n_embd, hd = y->head_dim, q = hd * s->n_head, kv = hd * s->n_head_kv;
+	int r = 0;
+
+	r |= layer_tensor(y, il, "attn_norm.weight", LB_F32, d, 0, 1, 1.0f, 0.05f);
+	if(y->extras & S_FUSED_QKV)
+		r |= layer_tensor(y, il, "attn_qkv.weight", mx->qkv, d, q + 2 * kv, 1, 0, 0.06f);
+	else{
+		r |= layer_tensor(y, il, "attn_q.weight", mx->base, d, q, 1, 0, 0.06f);
+		r |= layer_tensor(y, il, "attn_k.weight", mx->base, d, kv, 1, 0, 0.06f);
+		r |= layer_tensor(y, il, "attn_v.weight", more ? mx->attn_v_more : mx->attn_v, d, kv, 1, 0, 0.06f);
+	}
+	if(y->extras & S_QKV_BIAS){
+		r |= layer_tensor(y, il, "attn_q.bias", LB_F32, q, 0, 1, 0, 0.1f);
+		r |= layer_tensor(y, il, "attn_k.bias", LB_F32, kv, 0, 1, 0, 0.1f);
+		r |= layer_tensor(y, il, "attn_v.bias", LB_F32, kv, 0, 1, 0, 0.1f);
+	}
+	if(y->groups & L_QK_NORM){
+		r |= layer_tensor(y, il, "attn_q_norm.weight", LB_F32, hd, 0, 1, 1.0f, 0.05f);
+		r |= layer_tensor(y, il, "attn_k_norm.weight", LB_F32, hd, 0, 1, 1.0f, 0.05f);
+	}
+	r |= layer_tensor(y, il, "attn_output.weight", mx->attn_out, q, d, 1, 0, 0.06f);
+	if(y->groups & L_POST_NORM)
+		r |= layer_tensor(y, il, "post_attention_norm.weight", LB_F32, d, 0, 1, 1.0f, 0.05f);
+	return r;
+}
+
+static int
+add_ffn(Synth *y, int il, int more)
+{
+	const SynthSpec *s = y->s;
+	const Mix *mx = y->mx;
+	int64_t d = s->n_embd, ff = s->n_ff, fe = s->n_ff_exp, nx = s->n_expert;
+	uint32_t down = more ? mx->ffn_down_more : mx->ffn_down;
+	int r = 0;
+
+	r |= layer_tensor(y, il, "ffn_norm.weight", LB_F32, d, 0, 1, 1.0f, 0.05f);
+	if(y->groups & L_MOE){
+		r |= layer_tensor(y, il, "ffn_gate_inp.weight", LB_F32, d, nx, 1, 0, 0.1f);
+		r |= layer_tensor(y, il, "ffn_gate_exps.weight", mx->base, d, fe, nx, 0, 0.06f);
+		r |= layer_tensor(y, il, "ffn_up_exps.weight", mx->base, d, fe, nx, 0, 0.06f);
+		r |= layer_tensor(y, il, "ffn_down_exps.weight", down, fe, d, nx, 0, 0.06f);
+	}else if(y->groups & L_FUSED){
+		r |= layer_tensor(y, il, "ffn_up.weight", mx->base, d, 2 * ff, 1, 0, 0.06f);
+		r |= layer_tensor(y, il, "ffn_down.weight", down, ff, d, 1, 0, 0.06f);
+	}else{
+		r |= layer_tensor(y, il, "ffn_gate.weight", mx->base, d, ff, 1, 0, 0.06f);
+		r |= layer_tensor(y, il, "ffn_up.weight", mx->base, d, ff, 1, 0, 0.06f);
+		r |= layer_tensor(y, il, "ffn_down.weight", down, ff, d, 1, 0, 0.06f);
+	}
+	if(y->groups & L_POST_NORM)
+		r |= layer_tensor(y, il, "post_ffw_norm.weight", LB_F32, d, 0, 1, 1.0f, 0.05f);
+	return r;
+}
+
+/* token_embd, output_norm, output, and LongRoPE's factors */
+static int
+add_globals(Synth *y)
+{
+	const SynthSpec *s = y->s;
+	const Mix *mx = y->mx;
+	int tied = s->tied || (y->a->flags & A_TIED), r = 0;
+	/*
+	 * Tied embeddings also make the logits: large ones would make every token
+	 * predict itself.  Gemma multiplies them by sqrt(n_embd): stored that much smaller.
+	 */
+	float sd = (tied ? 0.25f : 1.0f) / (y->a->flags & A_EMBD_SCALE ? sqrtf((float)s->n_embd) : 1.0f);
+
+	r |= add_tensor(y, "token_embd.weight", tied ? mx->output : mx->base, s->n_embd, s->n_vocab, 0, sd);
+	r |= add_tensor(y, "output_norm.weight", LB_F32, s->n_embd, 0, 1.0f, 0.05f);
+	if(!tied)
+		r |= add_tensor(y, "output.weight", mx->output, s->n_embd, s->n_vocab, 0, 0.25f);
+	if(s->rope_scaling != NULL && strcmp(s->rope_scaling, "longrope") == 0){
+		r |= add_tensor(y, "rope_factors_long.weight", LB_F32, y->head_dim / 2, 0, 2.5f, 0.8f);
+		r |= add_tensor(y, "rope_factors_short.weight", LB_F32, y->head_dim / 2, 0, 1.1f, 0.05f);
+	}
+	return r;
 }
 
 static const Mix *
@@ -167,43 +341,76 @@ find_mix(const char *name)
 }
 
 static int
-check_spec(const SynthSpec *s)
+check_spec(const SynthSpec *s, const Arch *a)
 {
+	int hd = s->head_dim ? s->head_dim : s->n_head > 0 ? s->n_embd / s->n_head : 0;
+
+	if(a == NULL)
+		return lb_err("unknown architecture %s", s->arch);
 	if(s->n_embd <= 0 || s->n_layer <= 0 || s->n_head <= 0 || s->n_head_kv <= 0 || s->n_ff <= 0 || s->n_ctx <= 0)
 		return lb_err("every dimension must be positive");
-	if(s->n_embd % s->n_head != 0 || s->n_head % s->n_head_kv != 0 || (s->n_embd / s->n_head) % 2 != 0)
+	if((s->head_dim == 0 && s->n_embd % s->n_head != 0) || s->n_head % s->n_head_kv != 0 || hd <= 0 || hd % 2 != 0)
 		return lb_err("n_embd must be a multiple of n_head (with an even head size), n_head of n_head_kv");
+	if(s->n_expert > 0 && (s->n_expert_used <= 0 || s->n_expert_used > s->n_expert || s->n_ff_exp <= 0))
+		return lb_err("experts need 0 < n_expert_used <= n_expert and n_ff_exp");
+	if(s->n_expert > 0 && !((a->need | a->may) & L_MOE))
+		return lb_err("%s has no experts", s->arch);
+	if((a->need & L_MOE) && s->n_expert == 0)
+		return lb_err("%s needs experts (n_expert, n_expert_used, n_ff_exp)", s->arch);
+	if(s->rope_scaling != NULL && strcmp(s->rope_scaling, "linear") != 0 && strcmp(s->rope_scaling, "yarn") != 0 &&
+	   strcmp(s->rope_scaling, "longrope") != 0)
+		return lb_err("rope scaling %s: linear, yarn or longrope", s->rope_scaling);
+	if(s->rope_scaling != NULL && strcmp(s->rope_scaling, "longrope") == 0 && s->n_ctx_orig <= 0)
+		return lb_err("longrope needs the original context");
+	if(s->rope_scaling != NULL && strcmp(s->rope_scaling, "longrope") != 0 && !(s->rope_factor > 0))
+		return lb_err("%s scaling needs a factor", s->rope_scaling);
+	return 0;
+}
+
+/* The Synth for spec s: the family's groups and extras. */
+static int
+synth_init(Synth *y, const SynthSpec *s)
+{
+	size_t i;
+
+	memset(y, 0, sizeof *y);
+	y->s = s;
+	y->a = arch_find(s->arch ? s->arch : "");
+	y->mx = find_mix(s->type);
+	y->rng = s->seed;
+	if(y->mx == NULL)
+		return lb_err("unknown type %s", s->type);
+	if(check_spec(s, y->a) < 0)
+		return -1;
+	y->head_dim = s->head_dim ? s->head_dim : s->n_embd / s->n_head;
+	y->groups = y->a->need;
+	if(s->n_expert > 0)
+		y->groups = (y->groups & ~(L_DENSE | L_FUSED)) | L_MOE;
+	for(i = 0; i < sizeof family_extras / sizeof family_extras[0]; i++)
+		if(strcmp(family_extras[i].arch, s->arch) == 0)
+			y->extras = family_extras[i].extras;
+	y->maxbufs = 8 + 16 * s->n_layer;
+	y->w = gguf_writer_new(32);
+	y->bufs = calloc((size_t)y->maxbufs, sizeof y->bufs[0]);
+	y->sizes = calloc((size_t)y->maxbufs, sizeof y->sizes[0]);
+	if(y->w == NULL || y->bufs == NULL || y->sizes == NULL)
+		return lb_err("out of memory");
 	return 0;
 }
 
 int
 synth_write(const SynthSpec *s, const char *path)
 {
-	const Mix *mx = find_mix(s->type);
-	Synth y = { s, NULL, s->seed, NULL, NULL, 0 };
-	int il, rc = -1, ntensors = 3 + 9 * s->n_layer;
+	Synth y;
+	int il, rc = -1;
 
-	if(mx == NULL)
-		return lb_err("unknown type %s", s->type);
-	if(check_spec(s) < 0)
-		return -1;
-	y.w = gguf_writer_new(32);
-	y.bufs = calloc((size_t)ntensors, sizeof y.bufs[0]);
-	y.sizes = calloc((size_t)ntensors, sizeof y.sizes[0]);
-	if(y.w == NULL || y.bufs == NULL || y.sizes == NULL){
-		lb_err("out of memory");
+	if(synth_init(&y, s) < 0 || add_meta(&y) < 0 || add_globals(&y) < 0)
 		goto done;
-	}
-	if(add_meta(&y, mx) < 0 ||
-	   add_tensor(&y, "token_embd.weight", mx->base, s->n_embd, s->n_vocab, 0, 1.0f) < 0)
-		goto done;
-	for(il = 0; il < s->n_layer; il++)
-		if(add_layer(&y, mx, il) < 0)
+	for(il = 0; il < s->n_layer; il++){
+		int more = more_bits(il, s->n_layer);
+		if(add_attn(&y, il, more) < 0 || add_ffn(&y, il, more) < 0)
 			goto done;
-	if(add_tensor(&y, "output_norm.weight", LB_F32, s->n_embd, 0, 1.0f, 0.05f) < 0)
-		goto done;
-	if(!s->tied && add_tensor(&y, "output.weight", mx->output, s->n_embd, s->n_vocab, 0, 0.25f) < 0)
-		goto done;
+	}
 	rc = gguf_write_file(y.w, path);
 done:
 	for(il = 0; il < y.nbufs; il++)
