@@ -1,9 +1,12 @@
 /* golden.c - see golden.h. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/quant/quant.h"
 #include "golden.h"
+#include "llambo.h"
 #include "testutil.h"
 
 static int
@@ -53,15 +56,15 @@ read_logits(const char *path, int *rows, int *nv)
 }
 
 int
-golden_read(Golden *g, const char *model, const char *slug)
+golden_read_path(Golden *g, const char *prefix)
 {
-	char rel[512], path[1024];
+	char path[1024];
 	char *tok, *nl;
 	int rows, nv;
 
 	memset(g, 0, sizeof *g);
-	snprintf(rel, sizeof rel, "goldens/%s/%s.tokens", model, slug);
-	if(shared_path(path, sizeof path, rel) < 0 || (tok = read_file(path, NULL)) == NULL)
+	snprintf(path, sizeof path, "%s.tokens", prefix);
+	if((tok = read_file(path, NULL)) == NULL)
 		return -1;
 	nl = strchr(tok, '\n');
 	g->n_prompt = read_ids(tok, "prompt:", &g->prompt);
@@ -69,20 +72,27 @@ golden_read(Golden *g, const char *model, const char *slug)
 	free(tok);
 	if(g->n_prompt <= 0 || g->n_gen <= 0)
 		return -1;
-	snprintf(rel, sizeof rel, "goldens/%s/%s.logits", model, slug);
-	shared_path(path, sizeof path, rel);
+	snprintf(path, sizeof path, "%s.logits", prefix);
 	g->logits = read_logits(path, &rows, &g->n_vocab);
 	if(g->logits == NULL || rows != g->n_prompt)
 		return -1;
-	snprintf(rel, sizeof rel, "goldens/%s/%s.gen.logits", model, slug);
-	shared_path(path, sizeof path, rel);
+	snprintf(path, sizeof path, "%s.gen.logits", prefix);
 	g->gen_logits = read_logits(path, &rows, &nv);
 	if(g->gen_logits == NULL || rows != g->n_gen || nv != g->n_vocab)
 		return -1;
-	snprintf(rel, sizeof rel, "goldens/%s/%s.txt", model, slug);
-	shared_path(path, sizeof path, rel);
+	snprintf(path, sizeof path, "%s.txt", prefix);
 	g->txt = read_file(path, &g->txt_len);
 	return g->txt != NULL ? 0 : -1;
+}
+
+int
+golden_read(Golden *g, const char *model, const char *slug)
+{
+	char rel[512], prefix[1024];
+
+	snprintf(rel, sizeof rel, "goldens/%s/%s", model, slug);
+	shared_path(prefix, sizeof prefix, rel);
+	return golden_read_path(g, prefix);
 }
 
 void
@@ -107,4 +117,119 @@ golden_row(const Golden *g, int r)
 	if(r < g->n_prompt)
 		return g->logits + (size_t)r * g->n_vocab;
 	return g->gen_logits + (size_t)(r - g->n_prompt + 1) * g->n_vocab;
+}
+
+int
+golden_top1(const float *x, int n, double *margin)
+{
+	int best = 0, second = -1, i;
+
+	for(i = 1; i < n; i++)
+		if(x[i] > x[best]){
+			second = best;
+			best = i;
+		}else if(second < 0 || x[i] > x[second])
+			second = i;
+	if(margin != NULL)
+		*margin = x[best] - x[second];
+	return best;
+}
+
+void
+golden_compare(int id, const Golden *g, int exact, int n_ctx, double near_tie, GoldenDiff *d)
+{
+	int rows = golden_rows(g), nv = g->n_vocab, r, i;
+	int32_t *seq = malloc(sizeof(int32_t) * (size_t)rows);
+	float *ours = malloc(sizeof(float) * (size_t)rows * nv);
+	llambo_ctx *c = llambo_ctx_new(id, n_ctx > rows ? n_ctx : rows, 2);
+	double sum = 0;
+
+	assert_non_null(c);
+	memcpy(seq, g->prompt, sizeof(int32_t) * g->n_prompt);
+	memcpy(seq + g->n_prompt, g->gen, sizeof(int32_t) * (g->n_gen - 1));
+	llambo_ctx_set_exact(c, exact);
+	assert_int_equal(llambo_ctx_eval(c, seq, rows, LLAMBO_LOGITS_ALL, ours), 0);
+	memset(d, 0, sizeof *d);
+	for(r = 0; r < rows; r++){
+		const float *want = golden_row(g, r), *got = ours + (size_t)r * nv;
+		double margin;
+		for(i = 0; i < nv; i++){
+			double x = fabs((double)want[i] - got[i]);
+			sum += x;
+			if(x > d->max)
+				d->max = x;
+		}
+		if(golden_top1(want, nv, &margin) != golden_top1(got, nv, NULL)){
+			if(margin < near_tie)
+				d->ties++;
+			else
+				d->flips++;
+		}
+	}
+	d->mean = sum / ((double)rows * nv);
+	llambo_ctx_free(c);
+	free(seq);
+	free(ours);
+}
+
+int
+golden_greedy(int id, const Golden *g, int exact, int n_ctx, double near_tie, int *checked)
+{
+	int need = g->n_prompt + g->n_gen;
+	llambo_ctx *c = llambo_ctx_new(id, n_ctx > need ? n_ctx : need, 2);
+	float *logits = malloc(sizeof(float) * g->n_vocab);
+	int i, same = 0;
+	double margin;
+	int32_t tok;
+
+	assert_non_null(c);
+	llambo_ctx_set_exact(c, exact);
+	assert_int_equal(llambo_ctx_eval(c, g->prompt, g->n_prompt, LLAMBO_LOGITS_LAST, logits), 0);
+	for(i = 0; i < g->n_gen; i++){
+		golden_top1(golden_row(g, g->n_prompt - 1 + i), g->n_vocab, &margin);
+		if(margin < near_tie)
+			break;
+		tok = golden_top1(logits, g->n_vocab, NULL);
+		if(tok != g->gen[i])
+			break;
+		same++;
+		assert_int_equal(llambo_ctx_eval(c, &tok, 1, LLAMBO_LOGITS_LAST, logits), 0);
+	}
+	*checked = i;
+	llambo_ctx_free(c);
+	free(logits);
+	return same;
+}
+
+static int tier;	/* the kernel tier a group runs with */
+
+static int
+use_tier(void **state)
+{
+	(void)state;
+	quant_use_tier(tier);
+	return 0;
+}
+
+int
+golden_run_tiers(const char *group, void (*test)(void **), const void *cases, size_t size, size_t n,
+	const char *(*name)(const void *))
+{
+	struct CMUnitTest *t = calloc(n, sizeof *t);
+	char g[128];
+	size_t i;
+	int failed = 0;
+
+	for(i = 0; i < n; i++){
+		const void *c = (const char *)cases + i * size;
+		t[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test, (void *)c);
+		t[i].name = name(c);
+	}
+	for(tier = quant_ntiers() - 1; tier >= 0; tier--){
+		snprintf(g, sizeof g, "%s, %s kernels", group, quant_tier_name(tier));
+		print_message("kernels: %s\n", quant_tier_name(tier));
+		failed += _cmocka_run_group_tests(g, t, n, use_tier, NULL);
+	}
+	free(t);
+	return failed;
 }

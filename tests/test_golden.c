@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/quant/quant.h"
 #include "golden.h"
 #include "llambo.h"
 #include "testutil.h"
@@ -67,85 +66,6 @@ prompt_text(const char *slug)
 	return "The quick brown fox jumps over the lazy dog.";
 }
 
-static int
-top1(const float *x, int n, double *margin)
-{
-	int best = 0, second = -1, i;
-
-	for(i = 1; i < n; i++)
-		if(x[i] > x[best]){
-			second = best;
-			best = i;
-		}else if(second < 0 || x[i] > x[second])
-			second = i;
-	if(margin != NULL)
-		*margin = x[best] - x[second];
-	return best;
-}
-
-/* Teacher-forces prompt + gen[0..n_gen-2] and compares every row; returns the worst differences. */
-static void
-compare_forced(int id, const Golden *g, int exact, double *maxd, double *meand, int *ties, int *flips)
-{
-	int rows = golden_rows(g), nv = g->n_vocab, r, i;
-	int32_t *seq = malloc(sizeof(int32_t) * (size_t)rows);
-	float *ours = malloc(sizeof(float) * (size_t)rows * nv);
-	llambo_ctx *c = llambo_ctx_new(id, rows, 2);
-	double sum = 0;
-
-	assert_non_null(c);
-	memcpy(seq, g->prompt, sizeof(int32_t) * g->n_prompt);
-	memcpy(seq + g->n_prompt, g->gen, sizeof(int32_t) * (g->n_gen - 1));
-	llambo_ctx_set_exact(c, exact);
-	assert_int_equal(llambo_ctx_eval(c, seq, rows, LLAMBO_LOGITS_ALL, ours), 0);
-	*maxd = 0;
-	*ties = *flips = 0;
-	for(r = 0; r < rows; r++){
-		const float *want = golden_row(g, r), *got = ours + (size_t)r * nv;
-		double margin;
-		for(i = 0; i < nv; i++){
-			double d = fabs((double)want[i] - got[i]);
-			sum += d;
-			if(d > *maxd)
-				*maxd = d;
-		}
-		if(top1(want, nv, &margin) != top1(got, nv, NULL)){
-			if(margin < NEAR_TIE)
-				(*ties)++;
-			else
-				(*flips)++;
-		}
-	}
-	*meand = sum / ((double)rows * nv);
-	llambo_ctx_free(c);
-	free(seq);
-	free(ours);
-}
-
-/* Greedy ids from our engine, one token at a time after the prompt. */
-static int
-greedy_match(int id, const Golden *g, int exact)
-{
-	llambo_ctx *c = llambo_ctx_new(id, g->n_prompt + g->n_gen, 2);
-	float *logits = malloc(sizeof(float) * g->n_vocab);
-	int i, same = 0;
-	int32_t tok;
-
-	assert_non_null(c);
-	llambo_ctx_set_exact(c, exact);
-	assert_int_equal(llambo_ctx_eval(c, g->prompt, g->n_prompt, LLAMBO_LOGITS_LAST, logits), 0);
-	for(i = 0; i < g->n_gen; i++){
-		tok = top1(logits, g->n_vocab, NULL);
-		if(tok != g->gen[i])
-			break;
-		same++;
-		assert_int_equal(llambo_ctx_eval(c, &tok, 1, LLAMBO_LOGITS_LAST, logits), 0);
-	}
-	llambo_ctx_free(c);
-	free(logits);
-	return same;
-}
-
 static void
 check_tokens(int id, const Golden *g, const char *slug)
 {
@@ -172,31 +92,31 @@ one_prompt(int id, const Case *cs, const char *slug)
 {
 	Golden g, dq;
 	char dslug[128];
-	double maxd, meand;
-	int ties, flips, same;
+	GoldenDiff d;
+	int same, checked;
 
 	assert_int_equal(golden_read(&g, cs->model, slug), 0);
 	check_tokens(id, &g, slug);
-	compare_forced(id, &g, 0, &maxd, &meand, &ties, &flips);
+	golden_compare(id, &g, 0, 0, NEAR_TIE, &d);
 	print_message("%-22s %-17s fast  vs golden: max %.3g mean %.3g, top-1 differs on %d near-tie and %d other rows of %d\n",
-		cs->model, slug, maxd, meand, ties, flips, golden_rows(&g));
-	assert_true(maxd <= cs->max);
-	assert_true(meand <= cs->mean);
-	assert_int_equal(flips, 0);
+		cs->model, slug, d.max, d.mean, d.ties, d.flips, golden_rows(&g));
+	assert_true(d.max <= cs->max);
+	assert_true(d.mean <= cs->mean);
+	assert_int_equal(d.flips, 0);
 	if(is_f32(cs->model)){
-		same = greedy_match(id, &g, 0);
+		same = golden_greedy(id, &g, 0, 0, 0, &checked);
 		print_message("%-22s %-17s greedy ids equal: %d/%d\n", cs->model, slug, same, g.n_gen);
 		assert_int_equal(same, g.n_gen);
 		check_text(id, &g, slug);
 	}else{
 		snprintf(dslug, sizeof dslug, "%s.deqf32", slug);
 		assert_int_equal(golden_read(&dq, cs->model, dslug), 0);
-		compare_forced(id, &dq, 1, &maxd, &meand, &ties, &flips);
-		same = greedy_match(id, &dq, 1);
+		golden_compare(id, &dq, 1, 0, NEAR_TIE, &d);
+		same = golden_greedy(id, &dq, 1, 0, 0, &checked);
 		print_message("%-22s %-17s exact vs deqf32: max %.3g mean %.3g, greedy ids equal %d/%d\n",
-			cs->model, slug, maxd, meand, same, dq.n_gen);
-		assert_true(maxd <= 1e-3);
-		assert_true(meand <= 1e-4);
+			cs->model, slug, d.max, d.mean, same, dq.n_gen);
+		assert_true(d.max <= 1e-3);
+		assert_true(d.mean <= 1e-4);
 		assert_int_equal(same, dq.n_gen);
 		golden_free(&dq);
 	}
@@ -222,33 +142,15 @@ test_model(void **state)
 	assert_int_equal(llambo_free_model(id), 0);
 }
 
-static int tier;	/* the kernel tier a group runs with */
-
-static int
-use_tier(void **state)
+static const char *
+case_name(const void *c)
 {
-	quant_use_tier(tier);
-	return 0;
+	return ((const Case *)c)->model;
 }
 
 /* Every model with each kernel tier this CPU runs, the best first, plain C (what any CPU runs) last. */
 int
 main(void)
 {
-	enum { N = sizeof cases / sizeof cases[0] };
-	struct CMUnitTest t[N];
-	char group[64];
-	size_t i;
-	int failed = 0;
-
-	for(i = 0; i < N; i++){
-		t[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test_model, (void *)&cases[i]);
-		t[i].name = cases[i].model;
-	}
-	for(tier = quant_ntiers() - 1; tier >= 0; tier--){
-		snprintf(group, sizeof group, "golden, %s kernels", quant_tier_name(tier));
-		print_message("kernels: %s\n", quant_tier_name(tier));
-		failed += _cmocka_run_group_tests(group, t, N, use_tier, NULL);
-	}
-	return failed;
+	return golden_run_tiers("golden", test_model, cases, sizeof cases[0], sizeof cases / sizeof cases[0], case_name);
 }

@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: llambo logits [-m MODEL] (-p PROMPT | --ids \"1 2 3\") -o FILE [--gen N] [--exact] [-t THREADS]\n";
+	"usage: llambo logits [-m MODEL] (-p PROMPT | --ids \"1 2 3\") -o FILE [--gen N] [--exact] [-t THREADS] [-c CTX]\n";
 
 static int
 parse_ids(const char *s, int32_t **out)
@@ -67,7 +67,7 @@ cmd_logits(int argc, char **argv)
 	n = o.ids ? parse_ids(o.ids, &toks) : llambo_tokenize(id, o.prompt, &toks);
 	if(n <= 0)
 		cli_die("nothing to evaluate: %s", n < 0 ? llambo_last_error() : "no tokens");
-	c = llambo_ctx_new(id, n + o.n_gen, o.threads);
+	c = llambo_ctx_new(id, o.n_ctx > n + o.n_gen ? o.n_ctx : n + o.n_gen, o.threads);
 	if(c == NULL)
 		cli_die("%s", llambo_last_error());
 	llambo_ctx_set_exact(c, o.exact);
