@@ -111,11 +111,31 @@ uniform(uint64_t *s)
 	return (float)(2.0 * lb_rng_uniform(s) - 1.0);
 }
 
+/*
+ * The type llama-quantize stores a row of ne0 in when type's block does not
+ * divide it (tensor_type_fallback: Gemma 3 1B's 1152 columns, say), F16 when
+ * the fallback's does not either.
+ */
+static uint32_t
+fallback(uint32_t type, int64_t ne0)
+{
+	static const uint32_t from[][2] = { { LB_Q2_K, LB_Q4_0 }, { LB_Q3_K, LB_Q4_0 }, { LB_Q4_K, LB_Q5_0 },
+		{ LB_Q5_K, LB_Q5_1 }, { LB_Q6_K, LB_Q8_0 }, { LB_IQ4_XS, LB_IQ4_NL } };
+	size_t i;
+
+	if(quant_row_size(type, ne0) != 0)
+		return type;
+	for(i = 0; i < sizeof from / sizeof from[0]; i++)
+		if(from[i][0] == type && quant_row_size(from[i][1], ne0) != 0)
+			return from[i][1];
+	return LB_F16;
+}
+
 /* A tensor [ne0, ne1, ne2] (ne1 = 0: a vector) of uniform noise with standard deviation sd around mean, as type. */
 static int
 add_tensor3(Synth *y, const char *name, uint32_t type, int64_t ne0, int64_t ne1, int64_t ne2, float mean, float sd)
 {
-	const QuantType *qt = quant_type(type);
+	const QuantType *qt = quant_type(type = fallback(type, ne0));
 	int64_t ne[3] = { ne0, ne1 ? ne1 : 1, ne2 }, r, i;
 	size_t rowsz = quant_row_size(type, ne0), n = lb_mul(lb_mul(rowsz, (size_t)ne[1]), (size_t)ne2);
 	float *row;

@@ -22,7 +22,8 @@ typedef struct SynthSpec {
 	int n_ctx_orig;	/* yarn and longrope: the original context */
 	const char *type;	/* F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS
 				   (every matrix; the output Q6_K for the 4- and 5-bit block and IQ types), or a mix:
-				   Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's) */
+				   Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's); where a type's block does
+				   not divide a row, llama-quantize's fallback type (Q4_K: Q5_0, Q6_K: Q8_0, ...) */
 	int tied;	/* no output.weight: the embeddings are reused (always for gemma2) */
 	uint64_t seed;
 } SynthSpec;
