@@ -325,23 +325,37 @@ add_ffn(Synth *y, int il, int more)
 	return r;
 }
 
-/* token_embd, output_norm, output, and LongRoPE's factors */
+/* The tied flag: no output.weight, the embeddings make the logits */
 static int
-add_globals(Synth *y)
+tied(const Synth *y)
+{
+	return y->s->tied || (y->a->flags & A_TIED);
+}
+
+/* token_embd */
+static int
+add_embd(Synth *y)
 {
 	const SynthSpec *s = y->s;
-	const Mix *mx = y->mx;
-	int tied = s->tied || (y->a->flags & A_TIED), r = 0;
 	/*
 	 * Tied embeddings also make the logits: large ones would make every token
 	 * predict itself.  Gemma multiplies them by sqrt(n_embd): stored that much smaller.
 	 */
-	float sd = (tied ? 0.25f : 1.0f) / (y->a->flags & A_EMBD_SCALE ? sqrtf((float)s->n_embd) : 1.0f);
+	float sd = (tied(y) ? 0.25f : 1.0f) / (y->a->flags & A_EMBD_SCALE ? sqrtf((float)s->n_embd) : 1.0f);
 
-	r |= add_tensor(y, "token_embd.weight", tied ? mx->output : mx->base, s->n_embd, s->n_vocab, 0, sd);
+	return add_tensor(y, "token_embd.weight", tied(y) ? y->mx->output : y->mx->base, s->n_embd, s->n_vocab, 0, sd);
+}
+
+/* output_norm, output, and LongRoPE's factors (after the layers: the order of the random numbers is the file's) */
+static int
+add_head(Synth *y)
+{
+	const SynthSpec *s = y->s;
+	int r = 0;
+
 	r |= add_tensor(y, "output_norm.weight", LB_F32, s->n_embd, 0, 1.0f, 0.05f);
-	if(!tied)
-		r |= add_tensor(y, "output.weight", mx->output, s->n_embd, s->n_vocab, 0, 0.25f);
+	if(!tied(y))
+		r |= add_tensor(y, "output.weight", y->mx->output, s->n_embd, s->n_vocab, 0, 0.25f);
 	if(s->rope_scaling != NULL && strcmp(s->rope_scaling, "longrope") == 0){
 		r |= add_tensor(y, "rope_factors_long.weight", LB_F32, y->head_dim / 2, 0, 2.5f, 0.8f);
 		r |= add_tensor(y, "rope_factors_short.weight", LB_F32, y->head_dim / 2, 0, 1.1f, 0.05f);
@@ -424,13 +438,15 @@ synth_write(const SynthSpec *s, const char *path)
 	Synth y;
 	int il, rc = -1;
 
-	if(synth_init(&y, s) < 0 || add_meta(&y) < 0 || add_globals(&y) < 0)
+	if(synth_init(&y, s) < 0 || add_meta(&y) < 0 || add_embd(&y) < 0)
 		goto done;
 	for(il = 0; il < s->n_layer; il++){
 		int more = more_bits(il, s->n_layer);
 		if(add_attn(&y, il, more) < 0 || add_ffn(&y, il, more) < 0)
 			goto done;
 	}
+	if(add_head(&y) < 0)
+		goto done;
 	rc = gguf_write_file(y.w, path);
 done:
 	for(il = 0; il < y.nbufs; il++)
