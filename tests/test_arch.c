@@ -1,7 +1,7 @@
 /*
  * test_arch.c - every model family of src/model/arch.c against llama.cpp, on
  * the small synthetic files of tests/data/arch and llama.cpp's logits for them
- * (tests/data/README.md says how both were made).
+ * (tests/data/arch/README.md says how both were made).
  *
  * Each file is teacher-forced with the golden's prompt and generated ids in a
  * context of 512 positions, as llama.cpp ran it (LongRoPE picks its factors by
