@@ -50,8 +50,8 @@ ctx_layout(Ctx *c, int set)
 	TAKE(k, B, kv);
 	TAKE(v, B, kv);
 	TAKE(att, B, qd);
-	TAKE(g, B, (size_t)hp->n_wide);
-	TAKE(u, B, (size_t)hp->n_wide);
+	TAKE(g, B, model_wide_row(c->m));
+	TAKE(u, B, model_wide_row(c->m));
 	TAKE(moe_x, moe * B, (size_t)hp->n_embd);
 	TAKE(moe_y, moe * B, (size_t)hp->n_embd);
 	TAKE(router, B, (size_t)hp->n_expert);

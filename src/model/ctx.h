@@ -23,7 +23,7 @@ struct Ctx {
 	KVSeq **bseq;
 	uint8_t *bwant;
 	/* scratch, batch rows each */
-	float *x, *h, *q, *k, *v, *att, *g, *u;	/* g, u: n_wide floats a row */
+	float *x, *h, *q, *k, *v, *att, *g, *u;	/* g, u: model_wide_row floats a row */
 	float *scores;	/* n_ctx per thread */
 	float *moe_x, *moe_y, *router, *route_w;	/* experts (moe.c): n_embd, n_embd, n_expert, n_expert_used a row */
 	int32_t *route_id;	/* n_expert_used a row */

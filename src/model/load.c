@@ -13,6 +13,7 @@
 
 #include "../quant/quant.h"
 #include "../util/error.h"
+#include "../util/mem.h"
 #include "arch.h"
 #include "hparams.h"
 
@@ -480,19 +481,19 @@ setup_layers(Model *m)
 	}
 }
 
-/* The widest row the layer's scratch holds besides n_embd: see HParams.n_wide. */
-static int
-wide_row(const HParams *hp)
+size_t
+model_wide_row(const Model *m)
 {
-	int64_t w = hp->n_ff, qkv = (int64_t)(hp->n_head + 2 * hp->n_head_kv) * hp->head_dim;
+	const HParams *hp = &m->hp;
+	size_t w = (size_t)hp->n_ff, qkv = lb_mul((size_t)(hp->n_head + 2 * hp->n_head_kv), (size_t)hp->head_dim);
 
-	if(2 * (int64_t)hp->n_ff > w)
-		w = 2 * (int64_t)hp->n_ff;
+	if(m->arch_desc != NULL && (m->arch_desc->need & L_FUSED))
+		w = lb_mul(w, 2);
 	if(qkv > w)
 		w = qkv;
-	if(hp->n_ff_exp > w)
-		w = hp->n_ff_exp;
-	return (int)w;
+	if((size_t)hp->n_ff_exp > w)
+		w = (size_t)hp->n_ff_exp;
+	return w;
 }
 
 Rope
@@ -528,7 +529,6 @@ model_load(const char *path, int use_mmap)
 	if(bind_tensors(m) < 0)
 		goto fail;
 	setup_layers(m);
-	m->hp.n_wide = wide_row(&m->hp);
 	return m;
 fail:
 	model_free(m);

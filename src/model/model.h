@@ -34,7 +34,6 @@ typedef struct HParams {
 	float attn_softcap, final_softcap;	/* 0: none */
 	float embd_scale;	/* 1, or sqrt(n_embd) (gemma) */
 	RopeScaling rope;	/* what the file says about RoPE; each layer's Rope derives from it */
-	int n_wide;	/* the widest intermediate row: n_ff, 2 n_ff (fused gate+up), q+k+v (fused qkv) */
 } HParams;
 
 typedef struct Layer {
@@ -75,6 +74,8 @@ Model *model_load(const char *path, int use_mmap);	/* NULL with lb_err set */
 void model_free(Model *m);
 /* The file type as llama.cpp names it ("Q4_K - Medium"), or the dominant tensor type. */
 const char *model_ftype_name(const Model *m);
+/* The widest intermediate row of a layer: n_ff, 2 n_ff (fused gate+up), q+k+v (fused qkv), an expert's. */
+size_t model_wide_row(const Model *m);
 /* The RoPE of layer il for a context of n_ctx positions (LongRoPE picks its factors by n_ctx). */
 Rope model_rope(const Model *m, int il, int n_ctx);
 
