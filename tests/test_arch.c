@@ -24,21 +24,22 @@ typedef struct Case {
 	const char *model;	/* tests/data/arch/<model>.gguf */
 	int quantized;	/* with a .deqf32 golden */
 	const char *what;	/* what the file exercises */
+	int long_prompt;	/* also the golden ids100: 100 prompt ids, windows across KV pages */
 } Case;
 
 static const Case cases[] = {
-	{ "qwen2", 0, "q/k/v biases, NeoX RoPE, tied output" },
-	{ "qwen3", 0, "per-head q/k RMS norms" },
-	{ "qwen3-yarn", 0, "YaRN scaling (factor 4, original context 128)" },
-	{ "qwen3moe", 0, "4 experts, 2 used, normalised weights" },
-	{ "mixtral", 0, "llama with 4 experts" },
-	{ "gemma2", 0, "sqrt(n_embd) embeddings, GELU, post-norms, soft-caps, window 8 every other layer" },
-	{ "gemma3", 0, "q/k norms, window 8 with its own RoPE base, linear scaling 8 on the global layer" },
-	{ "phi3", 0, "fused qkv and gate+up, LongRoPE long factors (512 > 256)" },
-	{ "smollm3", 0, "no RoPE in every fourth layer" },
-	{ "qwen3-IQ4_NL", 1, "IQ4_NL matrices (llama-quantize)" },
-	{ "qwen3-IQ4_XS", 1, "IQ4_XS matrices (llama-quantize)" },
-	{ "qwen3moe-Q4_0", 1, "Q4_0 experts (3-D quantized tensors)" },
+	{ "qwen2", 0, "q/k/v biases, NeoX RoPE, tied output", 0 },
+	{ "qwen3", 0, "per-head q/k RMS norms", 0 },
+	{ "qwen3-yarn", 0, "YaRN scaling (factor 4, original context 128)", 0 },
+	{ "qwen3moe", 0, "4 experts, 2 used, normalised weights", 0 },
+	{ "mixtral", 0, "llama with 4 experts", 0 },
+	{ "gemma2", 0, "sqrt(n_embd) embeddings, GELU, post-norms, soft-caps, window 8 every other layer", 1 },
+	{ "gemma3", 0, "q/k norms, window 8 with its own RoPE base, linear scaling 8 on the global layer", 1 },
+	{ "phi3", 0, "fused qkv and gate+up, LongRoPE long factors (512 > 256)", 0 },
+	{ "smollm3", 0, "no RoPE in every fourth layer", 0 },
+	{ "qwen3-IQ4_NL", 1, "IQ4_NL matrices (llama-quantize)", 0 },
+	{ "qwen3-IQ4_XS", 1, "IQ4_XS matrices (llama-quantize)", 0 },
+	{ "qwen3moe-Q4_0", 1, "Q4_0 experts (3-D quantized tensors)", 0 },
 };
 
 enum { N_CTX = 512 };
@@ -106,6 +107,13 @@ test_family(void **state)
 		golden_free(&dq);
 	}
 	golden_free(&g);
+	if(cs->long_prompt){
+		snprintf(path, sizeof path, "arch/goldens/%s/ids100", cs->model);
+		data_path(prefix, sizeof prefix, path);
+		assert_int_equal(golden_read_path(&g, prefix), 0);
+		check(id, cs->model, &g, 0, F32_MAX, F32_MEAN, NEAR_TIE_F32, 1);
+		golden_free(&g);
+	}
 	assert_int_equal(llambo_free_model(id), 0);
 }
 
