@@ -21,8 +21,8 @@ enum { MAXARGS = 8 };
 static const char usage_load[] = "usage: load <path> [use_mmap] [n_gpu_layers]";
 
 /* Splits s into words in place; quotes ('...' or "...") keep blanks, a doubled quote is one. */
-static int
-tokenize(char *s, char **argv, int max)
+int
+ctl_words(char *s, char **argv, int max)
 {
 	char *w, q;
 	int n = 0;
@@ -319,7 +319,7 @@ ctl_write(Conn *c, Req *r, Fid *f, const char *data, size_t n)
 	}
 	memcpy(buf, data, n);
 	buf[n] = 0;
-	argc = tokenize(buf, argv, MAXARGS);
+	argc = ctl_words(buf, argv, MAXARGS);
 	if(argc <= 0)
 		conn_error(c, r, "%s, or free <id>", usage_load);
 	else if((strcmp(argv[0], "load") == 0 || strcmp(argv[0], "free") == 0) && c->srv->cfg.readonly)

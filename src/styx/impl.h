@@ -201,6 +201,7 @@ void file_release(Conn *c, Fid *f);	/* frees what f holds, starting nothing */
 
 /* ctl.c */
 void ctl_write(Conn *c, Req *r, Fid *f, const char *cmd, size_t n);
+int ctl_words(char *s, char **argv, int max);	/* a command's words, in place; their number, or -1 if more than max */
 char *ctl_listing(StyxSrv *s, size_t *n);
 int ctl_path(StyxSrv *s, const char *path, char *out, size_t nout);	/* confined path, or -1 */
 int clone_open(Conn *c, Fid *f);
