@@ -54,6 +54,8 @@ CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(WARN) $(ARCH) -Iinclude $(TIERS:%=-DLB_TIER_%
 PCRELIB = $(if $(PCRE32),$(PCRE32),-lpcre2-8)
 LIBS = $(PCRELIB) -lm -pthread
 LDFLAGS_ALL = $(ARCH) $(LDFLAGS)
+# what one command links beyond libllambo (the library itself stays free of them)
+LIBS_llambo = -ljansson
 
 LIBSRC = $(filter-out src/styx/% $(foreach t,$(filter-out $(TIERS),$(TIERS_ALL)),%_$(t).c),$(wildcard src/*/*.c))
 STYXSRC = $(wildcard src/styx/*.c)
@@ -106,7 +108,7 @@ $(B)/%.o: %.c
 define CMD_RULE
 $(B)/bin/$(1): $(patsubst %.c,$(B)/%.o,$(wildcard cmd/$(1)/*.c)) $(B)/libstyx.a $(B)/libllambo.a
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$(filter %.o,$$^) $(B)/libstyx.a $(B)/libllambo.a $$(LIBS)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$(filter %.o,$$^) $(B)/libstyx.a $(B)/libllambo.a $$(LIBS_$(1)) $$(LIBS)
 endef
 $(foreach c,$(CMDS),$(eval $(call CMD_RULE,$(c))))
 

@@ -153,6 +153,24 @@ LLAMBO_API int llambo_ctx_pos(const llambo_ctx *c);
 /* 1 = dequantize weights and compute in float (the reference path); 0 = llama.cpp's quantized-activation kernels */
 LLAMBO_API void llambo_ctx_set_exact(llambo_ctx *c, int exact);
 
+/*
+ * Chat: a conversation in a model's chat format, byte for byte as llama.cpp's
+ * llama_chat_apply_template renders it with its built-in templates (chatml,
+ * llama3, gemma, phi3, mistral-v7, ...; llambo_chat_builtin_templates lists them).
+ * tmpl is a built-in name, or a template text (Jinja) recognised by its marks
+ * as llama.cpp does; an unrecognised one fails with a reason that says so.
+ */
+typedef struct llambo_chat_msg {
+	const char *role;	/* "system", "user", "assistant", or another the format knows */
+	const char *content;
+} llambo_chat_msg;
+
+/* tmpl NULL: chatml.  add_assistant: end with the assistant's prompt.  The text, or NULL. */
+LLAMBO_API char *llambo_chat_apply(const char *tmpl, const llambo_chat_msg *msgs, int n, int add_assistant);
+/* With model id's template (tokenizer.chat_template; chatml when it has none) unless tmpl is given. */
+LLAMBO_API char *llambo_chat_render(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, int add_assistant);
+LLAMBO_API int llambo_chat_builtin_templates(const char **names, int max);	/* how many; the first max names */
+
 /* What the 9P server's status file shows. */
 typedef struct llambo_status {
 	int state;	/* LLAMBO_EMPTY, LLAMBO_LOADING, LLAMBO_READY */

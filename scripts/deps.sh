@@ -2,7 +2,8 @@
 # Installs the Debian packages Llambo builds and tests with (run as root, or with sudo).
 #   build: gcc make libpcre2-dev          tests: libcmocka-dev, pkgconf and man-db (tests/install.sh),
 #          npm (scripts/vocabs.sh fetches tokenizers)
-#   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386
+#   the llambo command: libjansson-dev (JSON for llambo template)
+#   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386 libjansson-dev:i386
 #   the libFuzzer harnesses (tests/fuzz): clang libclang-rt-dev
 #   deps.sh deb, also the Debian packaging's (tests/deb.sh): dpkg-dev debhelper lintian debootstrap
 set -e
@@ -10,7 +11,7 @@ SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 arch=$(dpkg --print-architecture)
 need=""
 deb=; [ "$1" = deb ] && deb="dpkg-dev debhelper lintian debootstrap"
-for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch pkgconf man-db gcc-multilib libcmocka-dev:i386 clang libclang-rt-dev $deb; do
+for p in gcc make libpcre2-dev:$arch libcmocka-dev:$arch libjansson-dev:$arch pkgconf man-db gcc-multilib libcmocka-dev:i386 libjansson-dev:i386 clang libclang-rt-dev $deb; do
 	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
 done
 command -v npm >/dev/null 2>&1 || need="$need npm"

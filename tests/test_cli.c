@@ -14,21 +14,19 @@
 
 #include "../src/model/synth.h"
 #include "llambo.h"
+#include "clitest.h"
 #include "testutil.h"
 #include "reqvectors.h"
 
-static char bin[512], model[512], out[512], err[512];
+static char model[512];
 
 static int
 setup(void **state)
 {
-	const char *b = getenv("B");
 	SynthSpec s;
 
-	snprintf(bin, sizeof bin, "%s/bin/llambo", b && b[0] ? b : "build");
+	cli_paths();
 	tmp_path(model, sizeof model, "cli.gguf");
-	tmp_path(out, sizeof out, "cli.out");
-	tmp_path(err, sizeof err, "cli.err");
 	synth_defaults(&s);
 	s.n_layer = 2;
 	return synth_write(&s, model);
@@ -38,36 +36,8 @@ static int
 teardown(void **state)
 {
 	unlink(model);
-	unlink(out);
-	unlink(err);
+	cli_unlink();
 	return 0;
-}
-
-/* Runs prog (a path) with args (shell syntax); returns its exit status, stdout and stderr in files. */
-static int
-runprog(const char *prog, const char *args)
-{
-	char cmd[4096];
-	int st;
-
-	snprintf(cmd, sizeof cmd, "%.512s %.2048s >%.512s 2>%.512s", prog, args, out, err);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static int
-llambo(const char *args)
-{
-	return runprog(bin, args);
-}
-
-static char *
-slurp(const char *path)
-{
-	char *s = read_file(path, NULL);
-
-	assert_non_null(s);
-	return s;
 }
 
 static void
@@ -77,8 +47,8 @@ test_run_prints_text_only(void **state)
 
 	snprintf(args, sizeof args, "run -m %s -p 'Once upon a time' -n 8 --temp 0 -t 2", model);
 	assert_int_equal(llambo(args), 0);
-	o = slurp(out);
-	e = slurp(err);
+	o = slurp(cli_out);
+	e = slurp(cli_err);
 	assert_null(strstr(o, "t/s"));	/* statistics go to standard error */
 	assert_non_null(strstr(e, "t/s"));
 	free(o);
@@ -92,12 +62,12 @@ test_tokenize_info(void **state)
 
 	snprintf(args, sizeof args, "tokenize -m %s -p 'Hello'", model);
 	assert_int_equal(llambo(args), 0);
-	o = slurp(out);
+	o = slurp(cli_out);
 	assert_true(strncmp(o, "1 ", 2) == 0);	/* BOS first, then ids separated by spaces */
 	free(o);
 	snprintf(args, sizeof args, "info -m %s", model);
 	assert_int_equal(llambo(args), 0);
-	o = slurp(out);
+	o = slurp(cli_out);
 	assert_true(o[0] == '{');
 	assert_non_null(strstr(o, "\"architecture\":\"llama\""));
 	free(o);
@@ -119,7 +89,7 @@ test_tokenize_vocab_only(void **state)
 	for(i = 0; i < sizeof cases / sizeof cases[0]; i++){
 		snprintf(args, sizeof args, "tokenize -m tests/data/vocab/ggml-vocab-phi-3.gguf %s", cases[i][0]);
 		assert_int_equal(llambo(args), 0);
-		o = slurp(out);
+		o = slurp(cli_out);
 		if(cases[i][1] != NULL)
 			assert_string_equal(o, cases[i][1]);
 		else	/* the whole file: the first text's ids (phi-3.out's first line), then its newline's */
@@ -136,7 +106,7 @@ test_bench_lines(void **state)
 
 	snprintf(args, sizeof args, "bench -m %s -p 16 -n 4 -r 1 -t 2", model);
 	assert_int_equal(llambo(args), 0);
-	o = slurp(out);
+	o = slurp(cli_out);
 	assert_int_equal(sscanf(o, "pp16 %lf t/s\ntg4 %lf t/s", &pp, &tg), 2);
 	assert_true(pp > 0 && tg > 0);
 	free(o);
@@ -150,7 +120,7 @@ test_logits_file(void **state)
 	char *f;
 	int32_t hdr[2];
 
-	snprintf(path, sizeof path, "%s.logits", out);
+	snprintf(path, sizeof path, "%s.logits", cli_out);
 	snprintf(args, sizeof args, "logits -m %.400s --ids '1 100 200' --gen 3 -o %.500s", model, path);
 	assert_int_equal(llambo(args), 0);
 	f = read_file(path, &len);
@@ -174,7 +144,7 @@ test_logits_golden(void **state)
 
 	SHARED_OR_SKIP(m, "models/aidreams260K.gguf");
 	SHARED_OR_SKIP(g, "goldens/aidreams260K/once-upon-a-time.logits");
-	snprintf(path, sizeof path, "%s.logits", out);
+	snprintf(path, sizeof path, "%s.logits", cli_out);
 	snprintf(args, sizeof args, "logits -m %.600s -p 'Once upon a time' -o %.600s", m, path);
 	assert_int_equal(llambo(args), 0);
 	a = (float *)read_file(path, &la);
@@ -204,13 +174,13 @@ test_builtin_model(void **state)
 
 	tmp_path(dir, sizeof dir, "empty");
 	assert_int_equal(mkdir(dir, 0700), 0);
-	assert_non_null(realpath(bin, abin));
+	assert_non_null(realpath(cli_bin, abin));
 	for(i = 0; i < sizeof runs / sizeof runs[0]; i++){
 		snprintf(args, sizeof args, "cd %.512s && env -u LLAMBO_MODEL %.1024s run -p 'Once upon a time' %s >%.512s 2>%.512s",
-			dir, abin, runs[i], out, err);
+			dir, abin, runs[i], cli_out, cli_err);
 		assert_int_equal(system(args), 0);
-		o = slurp(out);
-		e = slurp(err);
+		o = slurp(cli_out);
+		e = slurp(cli_err);
 		assert_non_null(strstr(e, "built-in"));
 		assert_non_null(strstr(e, "random"));
 		assert_non_null(strstr(e, "https://"));	/* an example download */
@@ -231,7 +201,7 @@ test_version(void **state)
 	char *o, want[64];
 
 	assert_int_equal(llambo("--version"), 0);
-	o = slurp(out);
+	o = slurp(cli_out);
 	snprintf(want, sizeof want, "llambo %s\n", LLAMBO_VERSION);
 	assert_string_equal(o, want);
 	free(o);
@@ -252,14 +222,14 @@ test_bad_model_everywhere(void **state)
 	for(i = 0; i < sizeof cmds / sizeof cmds[0]; i++){
 		snprintf(args, sizeof args, "%s -m %s", cmds[i], bad);
 		assert_int_not_equal(llambo(args), 0);
-		e = slurp(err);
+		e = slurp(cli_err);
 		assert_non_null(strstr(e, bad));	/* the reason names the file */
 		assert_true(strlen(e) > strlen(bad) + 4);
 		free(e);
 	}
 	snprintf(args, sizeof args, "info -m /nonexistent/x.gguf");
 	assert_int_not_equal(llambo(args), 0);
-	e = slurp(err);
+	e = slurp(cli_err);
 	assert_non_null(strstr(e, "no such file"));
 	free(e);
 	assert_int_not_equal(llambo("run --temp nonsense -p x"), 0);
@@ -293,21 +263,21 @@ test_help(void **state)
 
 	(void)state;
 	assert_int_equal(llambo("help"), 0);
-	assert_true(holds(out, "usage: llambo command"));
+	assert_true(holds(cli_out, "usage: llambo command"));
 	assert_int_equal(llambo("help run"), 0);
-	assert_true(holds(out, "usage: llambo run"));
+	assert_true(holds(cli_out, "usage: llambo run"));
 	assert_int_equal(llambo("help nosuch"), 2);
-	assert_true(holds(err, "unknown command nosuch"));
-	snprintf(styx, sizeof styx, "%s-styx", bin);
+	assert_true(holds(cli_err, "unknown command nosuch"));
+	snprintf(styx, sizeof styx, "%s-styx", cli_bin);
 	for(i = 0; i < 2; i++){
 		assert_int_equal(runprog(styx, styxhelp[i]), 0);
-		assert_true(holds(out, "usage: llambo-styx"));
-		assert_true(holds(out, "limits:"));
-		assert_true(holds(out, "-T handshake timeout"));
-		assert_false(holds(err, "option"));
+		assert_true(holds(cli_out, "usage: llambo-styx"));
+		assert_true(holds(cli_out, "limits:"));
+		assert_true(holds(cli_out, "-T handshake timeout"));
+		assert_false(holds(cli_err, "option"));
 	}
 	assert_int_equal(runprog(styx, "-Z"), 2);
-	assert_true(holds(err, "usage: llambo-styx"));
+	assert_true(holds(cli_err, "usage: llambo-styx"));
 }
 
 /* The request vectors through the CLI: llambo request reads each from standard input (issue 7, defect 8). */
@@ -330,8 +300,8 @@ test_request_vectors(void **state)
 		assert_int_equal(fwrite(v[i].text, 1, v[i].len, f), v[i].len);
 		fclose(f);
 		llambo(args);
-		o = slurp(out);
-		e = slurp(err);
+		o = slurp(cli_out);
+		e = slurp(cli_err);
 		o[strcspn(o, "\n")] = 0;
 		e[strcspn(e, "\n")] = 0;
 		got = o[0] != 0 ? o : strncmp(e, "llambo: ", 8) == 0 ? e + 8 : e;
@@ -353,11 +323,11 @@ test_flags_grammar(void **state)
 {
 	(void)state;
 	assert_int_equal(llambo("run -p Hi --top-p 0"), 1);
-	assert_true(holds(err, "top_p must be a number above 0, at most 1"));
+	assert_true(holds(cli_err, "top_p must be a number above 0, at most 1"));
 	assert_int_equal(llambo("run -p Hi --repeat-penalty 0"), 1);
-	assert_true(holds(err, "repeat_penalty"));
+	assert_true(holds(cli_err, "repeat_penalty"));
 	assert_int_equal(llambo("run -p Hi --temp 101"), 1);
-	assert_true(holds(err, "temperature must be a number from 0 to 100"));
+	assert_true(holds(cli_err, "temperature must be a number from 0 to 100"));
 }
 
 int

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/chat/chat.h"
 #include "cli.h"
 
 _Noreturn void
@@ -118,6 +119,13 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 		}else if(FLAG("-f") || FLAG("--file")){
 			if(v == NULL) cli_die("%s needs a value", a);
 			o->file = v; i++;
+		}else if(FLAG("--template") || FLAG("--chat-template")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->tmpl = v; i++;
+		}else if(FLAG("--list")){
+			o->list = 1;
+		}else if(FLAG("--no-add-ass")){
+			o->no_add_ass = 1;
 		}else if(FLAG("--no-bos")){
 			o->no_bos = 1;
 		}else if(FLAG("--parse-special")){
@@ -163,6 +171,36 @@ cli_need_prompt(Opts *o, const char *usage)
 		fputs(usage, stderr);
 		exit(2);
 	}
+}
+
+int
+cli_file_template(const char *path, char **t)
+{
+	GGUFFile f;
+	int rc;
+
+	*t = NULL;
+	if(gguf_open(&f, path, 1) < 0)
+		return -1;
+	rc = chat_file_template(&f, t);
+	gguf_close(&f);
+	return rc;
+}
+
+void
+cli_need_builtin(const char *name)
+{
+	const char *names[128];
+	int i, n = llambo_chat_builtin_templates(names, 128);
+
+	for(i = 0; i < n && i < 128; i++)
+		if(strcmp(names[i], name) == 0)
+			return;
+	fprintf(stderr, "llambo: --template %s: no such built-in template; there are:", name);
+	for(i = 0; i < n && i < 128; i++)
+		fprintf(stderr, " %s", names[i]);
+	fprintf(stderr, "\n");
+	exit(2);
 }
 
 /* Loads the model, saying so on standard error when it is big enough to take a while (or with -v). */

@@ -23,7 +23,10 @@ typedef struct Opts {
 	llambo_request *req;	/* -n --temp --seed --top-k --top-p --min-p --repeat-penalty --repeat-last-n --stop, read as request keys */
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
 	int n_gen;	/* logits: --gen N greedy steps after the prompt, rows appended */
-	const char *file;	/* -f: tokenize's text */
+	const char *file;	/* -f: tokenize's text, template's messages */
+	const char *tmpl;	/* --template NAME: a built-in chat format */
+	int list;	/* template --list */
+	int no_add_ass;	/* template --no-add-ass: no assistant prompt at the end */
 	int no_bos;	/* tokenize --no-bos: no BOS/EOS added */
 	int parse_special;	/* tokenize --parse-special: the texts of special tokens are those tokens */
 	char *rest[8];	/* arguments after the subcommand that are not flags (the first 8) */
@@ -40,6 +43,10 @@ int cli_load(Opts *o);
 const char *cli_default_model(void);
 /* Loads the built-in model (random weights, a vocabulary of words), saying so on standard error. */
 int cli_load_builtin(Opts *o);
+/* The chat template a GGUF file names, read from its metadata only (any architecture): 1, or 0 with *t NULL when it has none; -1 on error. */
+int cli_file_template(const char *path, char **t);
+/* Exits with the list of built-in templates unless name is one of them. */
+void cli_need_builtin(const char *name);
 double cli_now_ms(void);
 long cli_peak_rss_kb(void);
 _Noreturn void cli_die(const char *fmt, ...);
@@ -51,4 +58,5 @@ int cmd_bench(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_request(int argc, char **argv);
+int cmd_template(int argc, char **argv);
 #endif

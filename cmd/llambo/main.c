@@ -1,4 +1,4 @@
-/* main.c - llambo: run a prompt, tokenize, info, bench, logits, synth, serve. */
+/* main.c - llambo: run a prompt, tokenize, info, bench, logits, template, synth, serve. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +16,7 @@ static const struct {
 	{ "info", cmd_info, "print a model's description as JSON" },
 	{ "bench", cmd_bench, "measure prompt processing and generation speed" },
 	{ "logits", cmd_logits, "write the teacher-forced logits of every prompt position" },
+	{ "template", cmd_template, "print messages in a model's chat format" },
 	{ "synth", cmd_synth, "write a random llama model of any shape and type" },
 	{ "request", cmd_request, "how a request written to a model's data file reads" },
 	{ "serve", NULL, "serve models over 9P (llambo-styx; llambo serve -h tells more)" },

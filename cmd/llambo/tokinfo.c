@@ -31,6 +31,31 @@ text_of(Opts *o, const char *usage, size_t *len)
 	return s;
 }
 
+static void
+print_ids(int32_t *toks, int n)
+{
+	for(int i = 0; i < n; i++)
+		printf("%s%d", i ? " " : "", toks[i]);
+	printf("\n");
+	free(toks);
+}
+
+/* No model given and none found: the built-in one's vocabulary (it wants BOS). */
+static int
+builtin(Opts *o, char *text, size_t len)
+{
+	int32_t *toks;
+	int id = cli_load_builtin(o), n;
+
+	n = llambo_tokenize_ex(id, text, len, !o->no_bos, o->parse_special, &toks);
+	if(n < 0)
+		cli_die("%s", llambo_last_error());
+	print_ids(toks, n);
+	free(text);
+	llambo_free_model(id);
+	return 0;
+}
+
 /*
  * Only the file's tokenizer is loaded (llama-tokenize's vocab_only), so any GGUF
  * with tokenizer.* keys will do: a whole model of any architecture, or a
@@ -49,21 +74,18 @@ cmd_tokenize(int argc, char **argv)
 	int32_t *toks;
 	size_t len;
 	char *text;
-	int n, i;
+	int n;
 
 	cli_parse(&o, argc, argv, usage);
 	text = text_of(&o, usage, &len);
-	if(o.model == NULL)
-		o.model = cli_default_model();
+	if(o.model == NULL && (o.model = cli_default_model()) == NULL)
+		return builtin(&o, text, len);
 	if(gguf_open(&f, o.model, 1) < 0 || (v = vocab_load(&f)) == NULL)
 		cli_die("%s: %s", o.model, llambo_last_error());
 	n = vocab_tokenize(v, text, len, vocab_add_bos(v) && !o.no_bos, o.parse_special, &toks);
 	if(n < 0)
 		cli_die("%s", llambo_last_error());
-	for(i = 0; i < n; i++)
-		printf("%s%d", i ? " " : "", toks[i]);
-	printf("\n");
-	free(toks);
+	print_ids(toks, n);
 	free(text);
 	vocab_free(v);
 	gguf_close(&f);

@@ -1,0 +1,50 @@
+/* chat.c - the chat calls of include/llambo.h: a conversation rendered in a model's format. */
+#include <stdlib.h>
+
+#include "../chat/chat.h"
+#include "../util/error.h"
+#include "registry.h"
+
+static char *
+apply(const char *tmpl, const llambo_chat_msg *msgs, int n, int add_ass)
+{
+	const ChatTmpl *t;
+
+	if(n < 0 || (n > 0 && msgs == NULL)){
+		lb_err("chat: %d messages at %s", n, msgs ? "an address" : "nil");
+		return NULL;
+	}
+	if((t = chat_detect(tmpl != NULL ? tmpl : "chatml")) == NULL)
+		return NULL;
+	return chat_render(t, msgs, (size_t)n, add_ass, NULL);
+}
+
+char *
+llambo_chat_apply(const char *tmpl, const llambo_chat_msg *msgs, int n, int add_assistant)
+{
+	return apply(tmpl, msgs, n, add_assistant);
+}
+
+char *
+llambo_chat_render(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, int add_assistant)
+{
+	Model *m;
+	char *own = NULL, *s = NULL;
+
+	if(tmpl != NULL)
+		return apply(tmpl, msgs, n, add_assistant);
+	if((m = reg_hold(id)) == NULL)
+		return NULL;
+	if(chat_file_template(&m->file, &own) >= 0)
+		s = apply(own, msgs, n, add_assistant);
+	reg_release(id);
+	free(own);
+	return s;
+}
+
+int
+llambo_chat_builtin_templates(const char **names, int max)
+{
+	return chat_builtin_names(names, max < 0 ? 0 : max);
+}
+

@@ -1,0 +1,149 @@
+/*
+ * test_chat_cli.c - llambo template as scripts use it: the JSON messages of
+ * tests/data/chat rendered byte for byte as llama.cpp renders them, from a
+ * built-in name or a file's template, and clear errors for what is wrong.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../src/gguf/gguf.h"
+#include "clitest.h"
+#include "records.h"
+#include "testutil.h"
+
+static int
+setup(void **state)
+{
+	cli_paths();
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	cli_unlink();
+	return 0;
+}
+
+static void
+expect_out(const Rec *r)
+{
+	size_t len;
+	char *o = read_file(cli_out, &len);
+
+	assert_non_null(o);
+	if(len != r->len || memcmp(o, r->body, len) != 0)
+		fail_msg("%s: llambo template printed %zu bytes:\n%s\n--- llama.cpp's %zu bytes:\n%.*s", r->head, len, o,
+			r->len, (int)r->len, r->body);
+	free(o);
+}
+
+/* Every built-in format from the JSON files: with a system message and the assistant prompt, and the odd roles without. */
+static void
+test_template_builtin(void **state)
+{
+	char name[64], conv[16], add[16], args[512];
+	const char *p, *end;
+	size_t len;
+	char *buf = chat_data("builtin.dat", &len);
+	int n = 0;
+	Rec r;
+
+	for(p = buf, end = buf + len; next_rec(&p, end, &r, 4); ){
+		assert_int_equal(sscanf(r.head, "@@ %63s %15s %15s", name, conv, add), 3);
+		if(!(strcmp(conv, "sys") == 0 && strcmp(add, "add") == 0) && !(strcmp(conv, "roles") == 0 && strcmp(add, "noadd") == 0))
+			continue;
+		snprintf(args, sizeof args, "template --template %s -f tests/data/chat/conv-%s.json%s", name, conv,
+			strcmp(add, "add") == 0 ? "" : " --no-add-ass");
+		assert_int_equal(llambo(args), 0);
+		expect_out(&r);
+		n++;
+	}
+	assert_int_equal(n, 2 * 54);
+	free(buf);
+}
+
+/* The template of llama.cpp's Phi-3 vocabulary file (llama-chat-tmpl -m gives the bytes of -t phi3), messages from stdin. */
+static void
+test_template_from_file(void **state)
+{
+	const char *p, *end;
+	size_t len;
+	char *buf = chat_data("builtin.dat", &len);
+	Rec r;
+
+	for(p = buf, end = buf + len; next_rec(&p, end, &r, 4); )
+		if(strncmp(r.head, "@@ phi3 sys add ", 16) == 0)
+			break;
+	assert_true(strncmp(r.head, "@@ phi3 sys add ", 16) == 0);
+	assert_int_equal(llambo("template -m tests/data/vocab/ggml-vocab-phi-3.gguf -f - <tests/data/chat/conv-sys.json"), 0);
+	expect_out(&r);
+	free(buf);
+}
+
+static void
+expect_err(const char *args, int status, const char *says)
+{
+	char *e;
+
+	assert_int_equal(llambo(args), status);
+	e = slurp(cli_err);
+	if(strstr(e, says) == NULL)
+		fail_msg("llambo %s: expected \"%s\" in:\n%s", args, says, e);
+	free(e);
+}
+
+static void
+test_template_errors(void **state)
+{
+	char path[256], json[256], args[1024];
+	GGUFWriter *w;
+	FILE *f;
+
+	tmp_path(path, sizeof path, "odd.gguf");
+	w = gguf_writer_new(0);
+	gguf_w_str(w, "general.architecture", "llama");
+	gguf_w_str(w, "tokenizer.chat_template", "{% for m in messages %}<<{{ m.content }}>>{% endfor %}");
+	assert_int_equal(gguf_write_file(w, path), 0);
+	gguf_writer_free(w);
+	snprintf(args, sizeof args, "template -m %s -f tests/data/chat/conv-sys.json", path);
+	expect_err(args, 1, "not recognised");
+	expect_err(args, 1, "{% for m in messages %}<<");	/* it says what it saw */
+	expect_err(args, 1, "--template NAME");	/* and how to choose */
+	snprintf(args, sizeof args, "template -m %s --template chatml -f tests/data/chat/conv-sys.json", path);
+	assert_int_equal(llambo(args), 0);
+	unlink(path);
+
+	expect_err("template --template nosuch -f tests/data/chat/conv-sys.json", 2, "llama3");
+	expect_err("template --template mistral -f tests/data/chat/conv-sys.json", 2, "mistral-v7");
+
+	tmp_path(json, sizeof json, "bad.json");
+	f = fopen(json, "w");
+	fputs("[{\"role\": \"user\", \"content\": \"a\"},\n {\"role\": \"user\"}]", f);
+	fclose(f);
+	snprintf(args, sizeof args, "template --template chatml -f %s", json);
+	expect_err(args, 1, "message 1");
+	f = fopen(json, "w");
+	fputs("[{\"role\": \"user\", \"content\": \"a\\u0000b\"}]", f);
+	fclose(f);
+	expect_err(args, 1, json);
+	f = fopen(json, "w");
+	fputs("[{\"role\": \"user\", \"content\": ", f);
+	fclose(f);
+	expect_err(args, 1, ":1:");	/* where the JSON breaks */
+	unlink(json);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_template_builtin),
+		cmocka_unit_test(test_template_from_file),
+		cmocka_unit_test(test_template_errors),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
