@@ -81,6 +81,7 @@ typedef struct llambo_stats {
 	int stop_reason;	/* LLAMBO_STOP_* */
 	int n_prompt_done;	/* prompt tokens evaluated so far */
 	double queue_ms;	/* waiting for KV cache before it ran */
+	int n_reused;	/* chat sessions: prompt tokens already in the cache, not evaluated again (n_prompt does not count them) */
 } llambo_stats;
 
 LLAMBO_API void  llambo_default_params(llambo_params *p);
@@ -180,7 +181,7 @@ typedef struct llambo_status {
 	char path[1024];
 	int queued;	/* generations waiting for KV cache */
 	int max_queued;	/* the queue's bound */
-	long long kv_used, kv_budget;	/* bytes of KV cache reserved by running generations; the budget */
+	long long kv_used, kv_budget;	/* bytes of KV cache reserved by running generations and open chat sessions; the budget */
 	long long steps;	/* batches evaluated since load (with tokens_generated: how many sequences a batch served) */
 } llambo_status;
 enum { LLAMBO_EMPTY, LLAMBO_LOADING, LLAMBO_READY };

@@ -150,6 +150,8 @@ lgen_token(llambo_gen *g, float *logits)
 	pthread_mutex_lock(&g->lk);
 	g->st.n_gen++;
 	pthread_mutex_unlock(&g->lk);
+	if(g->hold != NULL && g->n_prompt + g->st.n_gen - 1 < g->seq.n_ctx)
+		g->prompt[g->n_prompt + g->st.n_gen - 1] = tok;	/* the session's record of its cache */
 	n = detok_push(&g->dt, tok, g->piece, vocab_max_piece(g->m->vocab) + 8);
 	if((rc = add_text(g, g->piece, (size_t)n, 0)) < 0){
 		g->oom = 1;
@@ -182,7 +184,7 @@ lgen_end(llambo_gen *g, const char *why)
 	pthread_mutex_lock(&g->lk);
 	if(g->tgen > 0)
 		g->st.gen_ms = now_ms() - g->tgen;
-	g->st.n_prompt_done = g->seq.kv.len < g->n_prompt ? g->seq.kv.len : g->n_prompt;
+	g->st.n_prompt_done = (g->seq.kv.len < g->n_prompt ? g->seq.kv.len : g->n_prompt) - g->st.n_reused;
 	if(why != NULL){
 		g->state = LLAMBO_GEN_FAILED;
 		snprintf(g->err, sizeof g->err, "%s", why);
@@ -222,19 +224,20 @@ lgen_unref(llambo_gen *g)
 	for(i = 0; i < g->p.n_stop; i++)
 		free(g->stops[i]);
 	free(g->stops);
-	free(g->prompt);
+	if(g->hold == NULL){	/* a session's tokens and pages stay the session's */
+		free(g->prompt);
+		free(g->seq.kv.pages);
+	}
 	free(g->piece);
 	free(g->text);
-	free(g->seq.kv.pages);
 	sampler_free(g->smp);
 	pthread_mutex_destroy(&g->lk);
 	pthread_cond_destroy(&g->cond);
 	free(g);
 }
 
-/* The prompt's tokens; add_bos 1 puts BOS first even where the vocabulary would not. */
-static int
-prompt_tokens(const Model *m, const char *prompt, const llambo_params *p, int32_t **toks)
+int
+lgen_tokens(const Model *m, const char *prompt, const llambo_params *p, int32_t **toks)
 {
 	int32_t *t, bos = vocab_bos(m->vocab);
 	int n = vocab_tokenize(m->vocab, prompt, strlen(prompt), p->add_bos != 0, p->parse_special, toks);
@@ -285,25 +288,25 @@ copy_stops(llambo_gen *g)
 	return 0;
 }
 
-/* Everything but the scheduler: the prompt's tokens, the sampler, its share of the KV budget. */
+/* Everything but the scheduler, for the tokens in g->prompt: its cache's size and share of the budget, the sampler. */
 static int
-prepare(llambo_gen *g, const char *prompt)
+prepare(llambo_gen *g, int strip)
 {
-	int n, i;
+	int n = g->n_prompt, i;
 
 	if(copy_stops(g) < 0)
 		return -1;
-	n = prompt_tokens(g->m, prompt, &g->p, &g->prompt);
-	if(n < 0)
-		return -1;
-	g->n_prompt = g->st.n_prompt = n;
+	g->st.n_prompt = n - g->st.n_reused;
 	if(n == 0)
 		return lb_err("the prompt is empty and the model adds no BOS token");
-	if(n > max_context(g))
+	if(g->hold != NULL && n > g->seq.n_ctx)
+		return lb_err("the conversation is %d tokens; the context holds %d", n, g->seq.n_ctx);
+	if(g->hold == NULL && n > max_context(g))
 		return lb_err("the prompt is %d tokens; the context holds %d", n, max_context(g));
-	/* its cache: the prompt and max_tokens, within its context */
-	g->seq.n_ctx = (long)n + g->p.max_tokens < max_context(g) ? n + g->p.max_tokens : max_context(g);
-	g->seq.reserved = kv_pages_for(g->seq.n_ctx);
+	if(g->hold == NULL){	/* its cache: the prompt and max_tokens, within its context */
+		g->seq.n_ctx = (long)n + g->p.max_tokens < max_context(g) ? n + g->p.max_tokens : max_context(g);
+		g->seq.reserved = kv_pages_for(g->seq.n_ctx);
+	}
 	g->smp = sampler_new(g->m->hp.n_vocab, &g->p);
 	g->piece = malloc((size_t)vocab_max_piece(g->m->vocab) + 8);
 	if(g->smp == NULL || g->piece == NULL)
@@ -311,19 +314,17 @@ prepare(llambo_gen *g, const char *prompt)
 	for(i = 0; i < n; i++)
 		sampler_accept(g->smp, g->prompt[i]);
 	detok_init(&g->dt, g->m->vocab);
+	g->dt.first = strip;
 	return 0;
 }
 
-llambo_gen *
-llambo_gen_start(int id, const char *prompt, const llambo_params *pin, llambo_notify_fn notify, void *arg)
+/* A generation not yet started: its parameters checked, its model held. */
+static llambo_gen *
+gen_new(int id, const llambo_params *pin, llambo_notify_fn notify, void *arg)
 {
 	llambo_gen *g;
 	Sched *s;
 
-	if(prompt == NULL){
-		lb_err("prompt is nil");
-		return NULL;
-	}
 	if(pin != NULL && (pin->n_stop < 0 || (pin->n_stop > 0 && pin->stop == NULL))){
 		lb_err("n_stop is %d but stop is %s", pin->n_stop, pin->stop ? "set" : "nil");
 		return NULL;
@@ -351,12 +352,81 @@ llambo_gen_start(int id, const char *prompt, const llambo_params *pin, llambo_no
 	g->arg = arg;
 	g->state = LLAMBO_GEN_QUEUED;
 	g->t0 = now_ms();
-	if(prepare(g, prompt) < 0 || sched_submit(s, g) < 0){
+	return g;
+}
+
+/* Prepares and queues g; on failure g is gone. */
+static llambo_gen *
+gen_submit(llambo_gen *g, int strip)
+{
+	int id = g->id;
+
+	if(prepare(g, strip) < 0 || sched_submit(g->s, g) < 0){
 		lgen_unref(g);
 		reg_release(id);
 		return NULL;
 	}
 	return g;
+}
+
+llambo_gen *
+lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int strip)
+{
+	llambo_gen *g = gen_new(id, p, NULL, NULL);
+
+	if(g == NULL){
+		if(hold == NULL)
+			free(toks);
+		return NULL;
+	}
+	g->prompt = toks;
+	g->n_prompt = n;
+	if(hold != NULL){
+		g->hold = hold;
+		g->seq = *hold;
+		g->st.n_reused = hold->kv.len;
+	}
+	return gen_submit(g, strip);
+}
+
+int
+lgen_release(int id, Seq *seq)
+{
+	llambo_gen *g = gen_new(id, NULL, NULL, NULL);
+
+	if(g == NULL)
+		return -1;
+	g->seq = *seq;	/* a generation that ends before it runs: the scheduler clears its pages */
+	atomic_store(&g->cancel, 1);
+	if(sched_submit(g->s, g) < 0){
+		lgen_unref(g);
+		reg_release(id);
+		return -1;
+	}
+	memset(seq, 0, sizeof *seq);
+	llambo_gen_free(g);
+	return 0;
+}
+
+llambo_gen *
+llambo_gen_start(int id, const char *prompt, const llambo_params *pin, llambo_notify_fn notify, void *arg)
+{
+	llambo_gen *g;
+	int n;
+
+	if(prompt == NULL){
+		lb_err("prompt is nil");
+		return NULL;
+	}
+	if((g = gen_new(id, pin, notify, arg)) == NULL)
+		return NULL;
+	if((n = lgen_tokens(g->m, prompt, &g->p, &g->prompt)) < 0){
+		lgen_unref(g);
+		reg_release(id);
+		return NULL;
+	}
+	g->n_prompt = n;
+	return gen_submit(g, 1);
 }
 
 int
@@ -456,29 +526,18 @@ take_piece(llambo_gen *g, char **buf, size_t *cap, size_t *n)
 }
 
 char *
-llambo_generate(int id, const char *prompt, const llambo_params *pin, llambo_stats *st)
+lgen_collect(llambo_gen *g, const llambo_params *p, llambo_stats *st)
 {
-	llambo_params p;
-	llambo_gen *g;
 	char *piece = NULL, *text = NULL;
 	size_t cap = 0, n, upto = 0;
 	int state, stopped = 0;
 
-	if(pin != NULL)
-		p = *pin;
-	else
-		llambo_default_params(&p);
-	if((g = llambo_gen_start(id, prompt, &p, NULL, NULL)) == NULL){
-		if(st != NULL)
-			memset(st, 0, sizeof *st);
-		return NULL;
-	}
 	do{
 		state = take_piece(g, &piece, &cap, &n);
 		if(stopped || n == 0)
 			continue;
 		upto += n;
-		if(p.on_token != NULL && p.on_token(piece, n, p.cb_arg)){
+		if(p->on_token != NULL && p->on_token(piece, n, p->cb_arg)){
 			llambo_gen_cancel(g);	/* the text ends with this piece */
 			stopped = 1;
 		}
@@ -500,4 +559,22 @@ llambo_generate(int id, const char *prompt, const llambo_params *pin, llambo_sta
 		lb_err("out of memory");
 	llambo_gen_free(g);
 	return text;
+}
+
+char *
+llambo_generate(int id, const char *prompt, const llambo_params *pin, llambo_stats *st)
+{
+	llambo_params p;
+	llambo_gen *g;
+
+	if(pin != NULL)
+		p = *pin;
+	else
+		llambo_default_params(&p);
+	if((g = llambo_gen_start(id, prompt, &p, NULL, NULL)) == NULL){
+		if(st != NULL)
+			memset(st, 0, sizeof *st);
+		return NULL;
+	}
+	return lgen_collect(g, &p, st);
 }

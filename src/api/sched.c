@@ -113,13 +113,17 @@ append_gen(llambo_gen **l, llambo_gen *g)
 static void
 finish(Sched *s, llambo_gen *g, int running, const char *why)
 {
-	kv_seq_clear(s->kv, &g->seq.kv);
+	if(g->hold != NULL)
+		*g->hold = g->seq;	/* a session's: it keeps its pages, and the budget keeps counting them */
+	else
+		kv_seq_clear(s->kv, &g->seq.kv);
 	pthread_mutex_lock(&s->lk);
 	if(running){
 		unlink_gen(&s->run, g);
 		s->nrun--;
-		s->reserved -= g->seq.reserved;
 	}
+	if(g->hold == NULL)
+		s->reserved -= g->seq.counted;
 	s->ntok += g->st.n_gen;	/* counted before the caller hears of the end */
 	pthread_mutex_unlock(&s->lk);
 	lgen_end(g, why);
@@ -161,9 +165,10 @@ admit(Sched *s)
 		}
 	}
 	s->kv->budget = s->budget;
-	while((g = s->queue) != NULL && s->nrun < MAX_SEQS && s->reserved + g->seq.reserved <= s->budget){
+	while((g = s->queue) != NULL && s->nrun < MAX_SEQS && s->reserved + g->seq.reserved - g->seq.counted <= s->budget){
 		dequeue(s, g);
-		s->reserved += g->seq.reserved;
+		s->reserved += g->seq.reserved - g->seq.counted;
+		g->seq.counted = g->seq.reserved;
 		s->nrun++;
 		append_gen(&s->run, g);
 		pthread_mutex_lock(&g->lk);
@@ -263,7 +268,7 @@ step(Sched *s)
 	pthread_mutex_unlock(&s->lk);
 	for(g = s->run; g != NULL; g = g->next){
 		pthread_mutex_lock(&g->lk);
-		g->st.n_prompt_done = g->seq.kv.len < g->n_prompt ? g->seq.kv.len : g->n_prompt;
+		g->st.n_prompt_done = (g->seq.kv.len < g->n_prompt ? g->seq.kv.len : g->n_prompt) - g->st.n_reused;
 		pthread_mutex_unlock(&g->lk);
 	}
 	tj.s = s;
@@ -394,7 +399,7 @@ int
 sched_submit(Sched *s, llambo_gen *g)
 {
 	pthread_mutex_lock(&s->lk);
-	if(g->seq.reserved > s->budget){
+	if(g->seq.reserved - g->seq.counted > s->budget){
 		pthread_mutex_unlock(&s->lk);
 		return lb_err("a context of %d tokens needs %.0f MiB of KV cache; model %d's budget is %.0f MiB",
 			g->seq.n_ctx, (double)g->seq.reserved * s->page_bytes / (1 << 20), s->id,

@@ -38,6 +38,7 @@ typedef struct Sched Sched;
 typedef struct Seq {
 	KVSeq kv;
 	int reserved;	/* pages counted against the budget for it */
+	int counted;	/* of those, what the budget counts now (a session's sequence: also between its generations) */
 	int n_ctx;	/* the longest it may grow */
 } Seq;
 
@@ -56,9 +57,10 @@ struct llambo_gen {
 	llambo_notify_fn notify;
 	void *arg;
 	/* the scheduler's thread only */
-	int32_t *prompt;
+	int32_t *prompt;	/* a session's: the whole sequence (room for seq.n_ctx), the generated tokens written in too */
 	int n_prompt;
 	Seq seq;
+	Seq *hold;	/* a chat session's sequence: continued from its cache, given back at the end, not cleared */
 	int32_t last;	/* the token to feed next */
 	int fresh;	/* it has text or an end the caller has not been told of */
 	Sampler *smp;
@@ -83,6 +85,20 @@ int sched_set_budget(Sched *s, long long bytes);
 void sched_status(Sched *s, llambo_status *st);
 int sched_max_ctx(const Sched *s);	/* the longest sequence it can hold */
 const Model *sched_model(const Sched *s);
+
+/* generate.c: for the chat calls (src/api/chat.c, session.c) */
+/* A prompt's tokens (malloc'd), as p's add_bos and parse_special say: add_bos 1 puts BOS first even where the vocabulary would not. */
+int lgen_tokens(const Model *m, const char *prompt, const llambo_params *p, int32_t **toks);
+/*
+ * Starts a generation of toks[0..n).  hold NULL: a sequence of its own (toks are taken over);
+ * else a session's sequence, whose first hold->kv.len tokens are in its cache already (toks are
+ * the session's, with room for hold->n_ctx).  strip: the first piece loses its leading space.
+ */
+llambo_gen *lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int strip);
+/* Waits for g's text, giving it to p->on_token as it comes; the whole text, or NULL.  Frees g. */
+char *lgen_collect(llambo_gen *g, const llambo_params *p, llambo_stats *st);
+/* Gives a session's sequence back: its pages to the pool, its reservation to the budget. */
+int lgen_release(int id, Seq *seq);
 
 /* generate.c: a token's logits for g, on the scheduler's thread; 1 when g has ended (g->st.stop_reason set). */
 int lgen_token(llambo_gen *g, float *logits);
