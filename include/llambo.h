@@ -171,6 +171,40 @@ LLAMBO_API char *llambo_chat_apply(const char *tmpl, const llambo_chat_msg *msgs
 /* With model id's template (tokenizer.chat_template; chatml when it has none) unless tmpl is given. */
 LLAMBO_API char *llambo_chat_render(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, int add_assistant);
 LLAMBO_API int llambo_chat_builtin_templates(const char **names, int max);	/* how many; the first max names */
+/*
+ * A reply to the conversation: rendered as llambo_chat_render does, with the assistant's
+ * prompt, then generated as llambo_generate does (the special tokens' texts in the
+ * rendering read as those tokens; the reply keeps its first piece's leading space).
+ */
+LLAMBO_API char *llambo_chat(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, const llambo_params *p, llambo_stats *st);
+
+/*
+ * A conversation that keeps its KV cache between replies: a sequence of the model's
+ * scheduler that outlives each generation, so a turn evaluates only its new tokens.
+ *
+ *	s = llambo_chat_open(id, NULL, 0, 0);	// the model's template (or a built-in name), default context, all threads
+ *	msgs = { {"system", ...}, {"user", "Hi"} };
+ *	p.on_token = show;	// the reply streams through on_token; a nonzero return ends it there
+ *	r = llambo_chat_reply(s, msgs, 2, &p, &st);	// the whole reply (llambo_free it), or NULL: llambo_last_error
+ *	msgs += {"assistant", r}, {"user", "And then?"};
+ *	r = llambo_chat_reply(s, msgs, 4, &p, &st);	// st.n_reused: tokens kept; st.n_prompt: only the new ones
+ *	llambo_chat_close(s);
+ *
+ * Each reply is given the whole conversation, the earlier replies as they were returned;
+ * it is rendered again and compared with the text behind the cache: the cached tokens
+ * that the new rendering begins with are kept and the rest is evaluated, so an edited
+ * history costs what changed.  A failed reply (the conversation outgrew n_ctx, say)
+ * empties the cache; the next one starts afresh.  n_ctx 0: the default context (4096,
+ * within the model's); n_threads 0: all (p->n_threads, when set, wins).
+ * The context's pages count against the model's KV budget from the first reply until
+ * the session is closed.  The session holds its model (llambo_free_model hides it; a
+ * reply then fails, closing still frees everything).  One reply at a time per session;
+ * sessions on one model reply at the same time, batched by its scheduler.
+ */
+typedef struct llambo_chat_session llambo_chat_session;
+LLAMBO_API llambo_chat_session *llambo_chat_open(int id, const char *tmpl, int n_ctx, int n_threads);	/* NULL with the reason */
+LLAMBO_API char *llambo_chat_reply(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const llambo_params *p, llambo_stats *st);
+LLAMBO_API void llambo_chat_close(llambo_chat_session *s);
 
 /* What the 9P server's status file shows. */
 typedef struct llambo_status {

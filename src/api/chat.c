@@ -1,9 +1,14 @@
-/* chat.c - the chat calls of include/llambo.h: a conversation rendered in a model's format. */
+/*
+ * chat.c - the chat calls of include/llambo.h: a conversation rendered in a
+ * model's format, and a reply to it (session.c keeps a conversation going).
+ */
 #include <stdlib.h>
+#include <string.h>
 
 #include "../chat/chat.h"
 #include "../util/error.h"
 #include "registry.h"
+#include "sched.h"
 
 static char *
 apply(const char *tmpl, const llambo_chat_msg *msgs, int n, int add_ass)
@@ -48,3 +53,33 @@ llambo_chat_builtin_templates(const char **names, int max)
 	return chat_builtin_names(names, max < 0 ? 0 : max);
 }
 
+
+/* The reply is decoded as a session's is (no leading space dropped): it follows its prompt. */
+char *
+llambo_chat(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, const llambo_params *pin, llambo_stats *st)
+{
+	llambo_params p;
+	llambo_gen *g;
+	int32_t *toks;
+	char *prompt;
+	Model *m;
+	int nt;
+
+	if(st != NULL)
+		memset(st, 0, sizeof *st);
+	if(pin != NULL)
+		p = *pin;
+	else
+		llambo_default_params(&p);
+	p.parse_special = 1;
+	if((prompt = llambo_chat_render(id, tmpl, msgs, n, 1)) == NULL || (m = reg_hold(id)) == NULL){
+		free(prompt);
+		return NULL;
+	}
+	nt = lgen_tokens(m, prompt, &p, &toks);
+	reg_release(id);
+	free(prompt);
+	if(nt < 0 || (g = lgen_start(id, toks, nt, &p, NULL, 0)) == NULL)
+		return NULL;
+	return lgen_collect(g, &p, st);
+}

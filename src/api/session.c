@@ -1,0 +1,222 @@
+/*
+ * session.c - a conversation that keeps its KV cache between replies: a
+ * sequence of the model's scheduler that outlives each generation (sched.h's
+ * Seq, given back to the session at the end of each one).
+ *
+ * Every reply renders the whole conversation again, as llama.cpp's chat tools
+ * do, but evaluates only what the cache does not already hold.  The session
+ * remembers the text behind its cached tokens: the prompt pieces it evaluated
+ * and the pieces of the tokens the model generated.  The new rendering is
+ * compared with that text; the cache is kept up to the last token that ends
+ * inside the common prefix (a generated token, or the end of an evaluated
+ * prompt piece: inside a piece there is no telling which token holds which
+ * byte), and the rest of the rendering is tokenized and evaluated.  So a turn
+ * costs its new tokens, and a history the caller edited costs what changed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../chat/chat.h"
+#include "../util/error.h"
+#include "../vocab/vocab.h"
+#include "registry.h"
+#include "sched.h"
+
+enum { INSIDE = -1 };	/* ends[i] of a token that ends inside a prompt piece */
+
+struct llambo_chat_session {
+	int id;
+	const Model *m;
+	const ChatTmpl *t;
+	int n_threads;
+	Seq seq;	/* its cache: seq.kv.len positions */
+	int32_t *toks;	/* the tokens at those positions (room for seq.n_ctx) */
+	long *ends;	/* the text's length after each of them, or INSIDE */
+	char *text;	/* what they spell, as it was rendered or generated */
+	size_t len, cap;
+	char *piece;
+};
+
+static int
+put_text(llambo_chat_session *s, const char *p, size_t n)
+{
+	char *t;
+
+	if(s->len + n + 1 > s->cap){
+		if((t = realloc(s->text, 2 * (s->len + n) + 64)) == NULL)
+			return lb_err("out of memory");
+		s->text = t;
+		s->cap = 2 * (s->len + n) + 64;
+	}
+	memcpy(s->text + s->len, p, n);
+	s->len += n;
+	s->text[s->len] = 0;
+	return 0;
+}
+
+/* The session's context: n_ctx, or the default, within the model's and its scheduler's. */
+static int
+context(Sched *sc, const Model *m, int n_ctx)
+{
+	int n = n_ctx > 0 ? n_ctx : SCHED_DEFAULT_CTX;
+
+	if(n > m->hp.n_ctx_train)
+		n = m->hp.n_ctx_train;
+	return n < sched_max_ctx(sc) ? n : sched_max_ctx(sc);
+}
+
+llambo_chat_session *
+llambo_chat_open(int id, const char *tmpl, int n_ctx, int n_threads)
+{
+	llambo_chat_session *s = calloc(1, sizeof *s);
+	char *own = NULL;
+	Sched *sc;
+	int n;
+
+	if(s == NULL){
+		lb_err("out of memory");
+		return NULL;
+	}
+	if((sc = reg_sched(id)) == NULL){	/* held until the session closes */
+		free(s);
+		return NULL;
+	}
+	s->id = id;
+	s->m = sched_model(sc);
+	s->n_threads = n_threads;
+	if(tmpl == NULL && chat_file_template(&s->m->file, &own) < 0)
+		goto fail;
+	if((s->t = chat_detect(tmpl != NULL ? tmpl : own != NULL ? own : "chatml")) == NULL)
+		goto fail;
+	n = context(sc, s->m, n_ctx);
+	s->seq.n_ctx = n;
+	s->seq.reserved = kv_pages_for(n);
+	s->toks = malloc(sizeof *s->toks * (size_t)n);
+	s->ends = malloc(sizeof *s->ends * (size_t)n);
+	s->piece = malloc((size_t)vocab_max_piece(s->m->vocab) + 1);
+	if(s->toks == NULL || s->ends == NULL || s->piece == NULL){
+		lb_err("out of memory");
+		goto fail;
+	}
+	free(own);
+	return s;
+fail:
+	free(own);
+	llambo_chat_close(s);
+	return NULL;
+}
+
+void
+llambo_chat_close(llambo_chat_session *s)
+{
+	if(s == NULL)
+		return;
+	if((s->seq.counted > 0 || s->seq.kv.npages > 0) && lgen_release(s->id, &s->seq) < 0)
+		free(s->seq.kv.pages);	/* the model was freed: its scheduler's pool goes with it, pages and all */
+	free(s->text);
+	free(s->toks);
+	free(s->ends);
+	free(s->piece);
+	reg_release(s->id);
+	free(s);
+}
+
+/* How many cached tokens the rendering r keeps: the last cut inside the common prefix, and never all of r. */
+static int
+reusable(const llambo_chat_session *s, const char *r, size_t rlen)
+{
+	size_t common = 0;
+	int k;
+
+	while(common < s->len && common < rlen && s->text[common] == r[common])
+		common++;
+	for(k = s->seq.kv.len; k > 0; k--)
+		if(s->ends[k - 1] != INSIDE && (size_t)s->ends[k - 1] <= common && (size_t)s->ends[k - 1] < rlen)
+			return k;
+	return 0;
+}
+
+/* Renders, keeps what the cache has of it, puts the rest's tokens after; returns the tokens in all, or -1. */
+static int
+prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n)
+{
+	int32_t *t = NULL;
+	size_t rlen, from;
+	char *r;
+	int nt, keep, i;
+
+	if(n <= 0 || msgs == NULL)
+		return lb_err("chat: no messages");
+	if((r = chat_render(s->t, msgs, (size_t)n, 1, &rlen)) == NULL)
+		return -1;
+	keep = reusable(s, r, rlen);
+	from = keep > 0 ? (size_t)s->ends[keep - 1] : 0;
+	nt = vocab_tokenize(s->m->vocab, r + from, rlen - from, keep == 0, 1, &t);
+	if(nt == 0)
+		nt = lb_err("chat: nothing to evaluate");
+	else if(nt > 0 && keep + nt > s->seq.n_ctx)
+		nt = lb_err("the conversation needs %d tokens; the context holds %d", keep + nt, s->seq.n_ctx);
+	if(nt > 0){
+		s->seq.kv.len = keep;	/* the pages beyond stay, to be written over */
+		s->len = from;
+		if(put_text(s, r + from, rlen - from) < 0)
+			nt = -1;
+		for(i = 0; nt > 0 && i < nt; i++){
+			s->toks[keep + i] = t[i];
+			s->ends[keep + i] = i == nt - 1 ? (long)s->len : INSIDE;
+		}
+	}
+	free(t);
+	free(r);
+	return nt > 0 ? keep + nt : -1;
+}
+
+/* After a generation: the generated tokens that went into the cache (the generation wrote them into toks), with their text. */
+static int
+record_reply(llambo_chat_session *s, int from)
+{
+	const Vocab *v = s->m->vocab;
+	int i, n;
+
+	for(i = from; i < s->seq.kv.len; i++){
+		n = vocab_piece(v, s->toks[i], s->piece, vocab_max_piece(v) + 1, 1);
+		if(n < 0 || put_text(s, s->piece, (size_t)n) < 0)
+			return n < 0 ? lb_err("token %d: no room for its piece", s->toks[i]) : -1;
+		s->ends[i] = (long)s->len;
+	}
+	return 0;
+}
+
+char *
+llambo_chat_reply(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const llambo_params *pin, llambo_stats *st)
+{
+	llambo_params p;
+	llambo_gen *g;
+	char *text = NULL;
+	int nt;
+
+	if(st != NULL)
+		memset(st, 0, sizeof *st);
+	if(s == NULL){
+		lb_err("chat: no session");
+		return NULL;
+	}
+	if(pin != NULL)
+		p = *pin;
+	else
+		llambo_default_params(&p);
+	if(p.n_threads == 0)
+		p.n_threads = s->n_threads;
+	if((nt = prompt(s, msgs, n)) > 0 && (g = lgen_start(s->id, s->toks, nt, &p, &s->seq, 0)) != NULL){
+		text = lgen_collect(g, &p, st);	/* the scheduler gave the sequence back before it said the end */
+		if(text != NULL && record_reply(s, nt) < 0){
+			free(text);
+			text = NULL;
+		}
+	}
+	if(text == NULL){	/* what the cache holds is not known now: start afresh next time */
+		s->seq.kv.len = 0;
+		s->len = 0;
+	}
+	return text;
+}
