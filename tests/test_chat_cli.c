@@ -1,7 +1,9 @@
 /*
- * test_chat_cli.c - llambo template as scripts use it: the JSON messages of
- * tests/data/chat rendered byte for byte as llama.cpp renders them, from a
- * built-in name or a file's template, and clear errors for what is wrong.
+ * test_chat_cli.c - llambo template, chat and run --chat as scripts use them:
+ * the JSON messages of tests/data/chat rendered byte for byte as llama.cpp
+ * renders them, from a built-in name or a file's template; a conversation
+ * through a pipe whose second turn evaluates only its own tokens; clear
+ * errors for what is wrong.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,20 +11,29 @@
 #include <unistd.h>
 
 #include "../src/gguf/gguf.h"
+#include "../src/model/synth.h"
 #include "clitest.h"
 #include "records.h"
 #include "testutil.h"
 
+static char model[512];
+
 static int
 setup(void **state)
 {
+	SynthSpec s;
+
 	cli_paths();
-	return 0;
+	tmp_path(model, sizeof model, "chatcli.gguf");
+	synth_defaults(&s);
+	s.n_layer = 2;
+	return synth_write(&s, model);
 }
 
 static int
 teardown(void **state)
 {
+	unlink(model);
 	cli_unlink();
 	return 0;
 }
@@ -136,6 +147,92 @@ test_template_errors(void **state)
 	unlink(json);
 }
 
+/* A file holding text, for a command's standard input. */
+static const char *
+input(const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	tmp_path(path, sizeof path, "chat.in");
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* The numbers of "turn T: K tokens kept in the cache, N new evaluated ...; generated G ..." */
+static void
+turn(const char *e, int t, int *kept, int *fresh, int *gen)
+{
+	char want[32];
+	const char *p;
+
+	snprintf(want, sizeof want, "turn %d: ", t);
+	p = strstr(e, want);
+	if(p == NULL)
+		fail_msg("no \"%s\" in:\n%s", want, e);
+	assert_int_equal(sscanf(p + strlen(want), "%d tokens kept in the cache, %d new evaluated", kept, fresh), 2);
+	p = strstr(p, "generated ");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "generated %d", gen), 1);
+}
+
+/*
+ * Two turns through a pipe: the second keeps what the first left in the cache (its prompt
+ * and the reply's tokens but the last, which stopped it at -n, or all of them at an end of
+ * turn) and evaluates only its own tokens.  The first reply is run --chat's reply.
+ */
+static void
+test_chat_two_turns(void **state)
+{
+	char args[1024], *o, *e, *nl, first[512];
+	int k1, n1, g1, k2, n2, g2;
+
+	snprintf(args, sizeof args, "chat -m %s -n 6 --temp 0 -t 2 -sys 'Be brief.' <%s", model, input("Hello there\n\nHow are you?\n"));
+	assert_int_equal(llambo(args), 0);
+	o = slurp(cli_out);
+	e = slurp(cli_err);
+	turn(e, 1, &k1, &n1, &g1);
+	turn(e, 2, &k2, &n2, &g2);
+	assert_null(strstr(e, "turn 3"));	/* the empty line is no turn */
+	assert_int_equal(k1, 0);
+	assert_true(n1 > 0 && g1 > 0 && n2 > 0);
+	assert_true(k2 == n1 + g1 - 1 || k2 == n1 + g1);
+	nl = strchr(o, '\n');
+	assert_non_null(nl);
+	snprintf(first, sizeof first, "%.*s", (int)(nl - o), o);
+	free(o);
+	free(e);
+
+	snprintf(args, sizeof args, "run --chat -m %s -n 6 --temp 0 -t 2 -sys 'Be brief.' -p 'Hello there'", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(cli_out);
+	assert_true(strncmp(o, first, strlen(first)) == 0 && o[strlen(first)] == '\n');
+	free(o);
+	e = slurp(cli_err);
+	assert_non_null(strstr(e, "prompt"));
+	free(e);
+}
+
+static void
+test_chat_errors(void **state)
+{
+	char args[1024];
+
+	snprintf(args, sizeof args, "chat -m %s --template nosuch </dev/null", model);
+	expect_err(args, 2, "chatml");
+	snprintf(args, sizeof args, "run --chat -m %s --template nosuch -p hi", model);
+	expect_err(args, 2, "chatml");
+	/* a conversation that outgrows the context: said, and the next turn starts afresh */
+	snprintf(args, sizeof args, "chat -m %s -n 2 --temp 0 -c 64 <%s", model,
+		input("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen\nHi\n"));
+	expect_err(args, 0, "context holds 64");
+	expect_err(args, 0, "turn 1: 0 tokens kept");
+	unlink(input(""));
+}
+
 int
 main(void)
 {
@@ -143,6 +240,8 @@ main(void)
 		cmocka_unit_test(test_template_builtin),
 		cmocka_unit_test(test_template_from_file),
 		cmocka_unit_test(test_template_errors),
+		cmocka_unit_test(test_chat_two_turns),
+		cmocka_unit_test(test_chat_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

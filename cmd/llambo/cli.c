@@ -122,6 +122,11 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 		}else if(FLAG("--template") || FLAG("--chat-template")){
 			if(v == NULL) cli_die("%s needs a value", a);
 			o->tmpl = v; i++;
+		}else if(FLAG("-sys") || FLAG("--system-prompt")){
+			if(v == NULL) cli_die("%s needs a value", a);
+			o->sys = v; i++;
+		}else if(FLAG("--chat")){
+			o->chat = 1;
 		}else if(FLAG("--list")){
 			o->list = 1;
 		}else if(FLAG("--no-add-ass")){

@@ -25,6 +25,8 @@ typedef struct Opts {
 	int n_gen;	/* logits: --gen N greedy steps after the prompt, rows appended */
 	const char *file;	/* -f: tokenize's text, template's messages */
 	const char *tmpl;	/* --template NAME: a built-in chat format */
+	const char *sys;	/* -sys: the system message of chat and run --chat */
+	int chat;	/* run --chat: the prompt is one user message in the model's chat format */
 	int list;	/* template --list */
 	int no_add_ass;	/* template --no-add-ass: no assistant prompt at the end */
 	int no_bos;	/* tokenize --no-bos: no BOS/EOS added */
@@ -59,4 +61,5 @@ int cmd_logits(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_request(int argc, char **argv);
 int cmd_template(int argc, char **argv);
+int cmd_chat(int argc, char **argv);
 #endif

@@ -1,4 +1,4 @@
-/* main.c - llambo: run a prompt, tokenize, info, bench, logits, template, synth, serve. */
+/* main.c - llambo: run a prompt, chat, tokenize, info, bench, logits, template, synth, serve. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@ static const struct {
 	const char *what;
 } cmds[] = {
 	{ "run", cmd_run, "generate text from a prompt" },
+	{ "chat", cmd_chat, "talk with a model in its chat format" },
 	{ "tokenize", cmd_tokenize, "print the token ids of a text" },
 	{ "info", cmd_info, "print a model's description as JSON" },
 	{ "bench", cmd_bench, "measure prompt processing and generation speed" },

@@ -1,4 +1,7 @@
-/* run.c - llambo run: the generated text on standard output as it comes, statistics on standard error. */
+/*
+ * run.c - llambo run: the generated text on standard output as it comes, statistics on
+ * standard error; with --chat the prompt is one user message in the model's chat format.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -7,7 +10,8 @@
 static const char usage[] =
 	"usage: llambo run [-m MODEL] -p PROMPT [-n N] [--temp T] [--seed S] [-t THREADS] [-c CTX]\n"
 	"                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--stop STR]...\n"
-	"                  [--no-mmap]\n"
+	"                  [--no-mmap] [--chat [-sys TEXT] [--template NAME]]\n"
+	"  --chat: the prompt is a user message (after -sys's system message) in the model's chat format\n"
 	"  -n and the sampling flags take what the request keys of README.md's \"Requests\" take\n";
 
 static int
@@ -28,9 +32,15 @@ cmd_run(int argc, char **argv)
 
 	cli_parse(&o, argc, argv, usage);
 	cli_need_prompt(&o, usage);
+	if(o.tmpl != NULL)
+		cli_need_builtin(o.tmpl);
 	id = cli_load(&o);
 	o.req->params.on_token = emit;
-	text = llambo_generate(id, o.prompt, &o.req->params, &st);
+	if(o.chat){
+		llambo_chat_msg m[2] = { { "system", o.sys }, { "user", o.prompt } };
+		text = llambo_chat(id, o.tmpl, o.sys != NULL ? m : m + 1, o.sys != NULL ? 2 : 1, &o.req->params, &st);
+	}else
+		text = llambo_generate(id, o.prompt, &o.req->params, &st);
 	if(text == NULL)
 		cli_die("%s", llambo_last_error());
 	llambo_free(text);
