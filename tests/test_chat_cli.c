@@ -216,6 +216,41 @@ test_chat_two_turns(void **state)
 	free(e);
 }
 
+/*
+ * run --chat on a file llama.cpp ran: the reply to a message list, with and without a system
+ * message, is llama-simple's greedy text on llama.cpp's chatml rendering (tests/data/chat/README.md;
+ * llama-simple prints with %s, so a NUL byte's piece shows as nothing).  Uses ../shared.
+ */
+static void
+test_run_chat_llamacpp(void **state)
+{
+	static const struct { const char *sys, *golden; } cases[] = {
+		{ "-sys 'Be brief.'", "chat/run-chat-sys.out" },
+		{ "", "chat/run-chat-nosys.out" },
+	};
+	char path[512], args[1024], gpath[512], *o, *g, *r, *w;
+	size_t i, len;
+
+	SHARED_OR_SKIP(path, "models/mini-llama-F32.gguf");
+	for(i = 0; i < sizeof cases / sizeof cases[0]; i++){
+		snprintf(args, sizeof args, "run --chat -m %s -n 16 --temp 0 -t 2 %s -p 'Hello there'", path, cases[i].sys);
+		assert_int_equal(llambo(args), 0);
+		o = read_file(cli_out, &len);
+		assert_non_null(o);
+		for(r = w = o; r < o + len; r++)
+			if(*r != 0)
+				*w++ = *r;
+		*w = 0;
+		data_path(gpath, sizeof gpath, cases[i].golden);
+		g = read_file(gpath, &len);
+		assert_non_null(g);
+		assert_int_equal(w - o, len + 1);	/* and run's newline */
+		assert_memory_equal(o, g, len);
+		free(o);
+		free(g);
+	}
+}
+
 static void
 test_chat_errors(void **state)
 {
@@ -241,6 +276,7 @@ main(void)
 		cmocka_unit_test(test_template_from_file),
 		cmocka_unit_test(test_template_errors),
 		cmocka_unit_test(test_chat_two_turns),
+		cmocka_unit_test(test_run_chat_llamacpp),
 		cmocka_unit_test(test_chat_errors),
 	};
 
