@@ -2,12 +2,17 @@
  * test_chat_cli.c - llambo template, chat and run --chat as scripts use them:
  * the JSON messages of tests/data/chat rendered byte for byte as llama.cpp
  * renders them, from a built-in name or a file's template; a conversation
- * through a pipe whose second turn evaluates only its own tokens; clear
- * errors for what is wrong.
+ * through a pipe, and on a terminal (a pty), whose second turn evaluates
+ * only its own tokens; clear errors for what is wrong.
  */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../src/gguf/gguf.h"
@@ -216,6 +221,97 @@ test_chat_two_turns(void **state)
 	free(e);
 }
 
+/* A terminal: what the pty's master has read, and how to wait for more. */
+typedef struct Tty {
+	int fd;
+	pid_t pid;
+	char buf[16384];
+	size_t len;
+} Tty;
+
+/* Reads until the text after from holds want, n times; fails after a bound of two minutes. */
+static void
+tty_wait(Tty *t, size_t from, const char *want, int n)
+{
+	struct pollfd pf = { t->fd, POLLIN, 0 };
+	time_t end = time(NULL) + 120;
+	const char *p;
+	ssize_t k;
+	int seen;
+
+	for(;;){
+		t->buf[t->len] = 0;
+		for(seen = 0, p = t->buf + from; (p = strstr(p, want)) != NULL; p += strlen(want))
+			seen++;
+		if(seen >= n)
+			return;
+		if(time(NULL) > end || t->len + 1 >= sizeof t->buf){
+			kill(t->pid, SIGKILL);
+			fail_msg("no %d \"%s\" on the terminal after two minutes:\n%s", n, want, t->buf + from);
+		}
+		if(poll(&pf, 1, 1000) > 0){
+			k = read(t->fd, t->buf + t->len, sizeof t->buf - 1 - t->len);
+			if(k <= 0){
+				kill(t->pid, SIGKILL);
+				fail_msg("the terminal closed before \"%s\":\n%s", want, t->buf + from);
+			}
+			t->len += (size_t)k;
+		}
+	}
+}
+
+/*
+ * llambo chat on a terminal, as a person uses it: it prompts with "> ", each line typed is
+ * a turn whose reply streams back, the second turn evaluates only its own tokens, and ^D
+ * (end of input) ends the conversation with status 0.
+ */
+static void
+test_chat_terminal(void **state)
+{
+	Tty t = { 0 };
+	char *name;
+	int k1, n1, g1, k2, n2, g2, status, fd;
+	size_t mark;
+
+	t.fd = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(t.fd >= 0);
+	assert_int_equal(grantpt(t.fd), 0);
+	assert_int_equal(unlockpt(t.fd), 0);
+	assert_non_null(name = ptsname(t.fd));
+	t.pid = fork();
+	assert_true(t.pid >= 0);
+	if(t.pid == 0){	/* the child: a session whose controlling terminal is the pty */
+		setsid();
+		if((fd = open(name, O_RDWR)) < 0)
+			_exit(126);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(fd);
+		close(t.fd);
+		execl(cli_bin, "llambo", "chat", "-m", model, "-n", "6", "--temp", "0", "-t", "2", "-sys", "Be brief.", (char *)NULL);
+		_exit(127);
+	}
+	tty_wait(&t, 0, "> ", 1);
+	assert_int_equal(write(t.fd, "Hello there\n", 12), 12);
+	tty_wait(&t, 0, "turn 1: ", 1);
+	tty_wait(&t, 0, "> ", 2);
+	mark = t.len;
+	assert_int_equal(write(t.fd, "How are you?\n", 13), 13);
+	tty_wait(&t, mark, "turn 2: ", 1);
+	tty_wait(&t, mark, "> ", 1);
+	assert_int_equal(write(t.fd, "\004", 1), 1);	/* ^D at the start of a line: end of input */
+	assert_int_equal(waitpid(t.pid, &status, 0), t.pid);
+	close(t.fd);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	turn(t.buf, 1, &k1, &n1, &g1);
+	turn(t.buf, 2, &k2, &n2, &g2);
+	assert_int_equal(k1, 0);
+	assert_true(n1 > 0 && g1 > 0 && n2 > 0);
+	assert_true(k2 == n1 + g1 - 1 || k2 == n1 + g1);
+}
+
 /*
  * run --chat on a file llama.cpp ran: the reply to a message list, with and without a system
  * message, is llama-simple's greedy text on llama.cpp's chatml rendering (tests/data/chat/README.md;
@@ -276,6 +372,7 @@ main(void)
 		cmocka_unit_test(test_template_from_file),
 		cmocka_unit_test(test_template_errors),
 		cmocka_unit_test(test_chat_two_turns),
+		cmocka_unit_test(test_chat_terminal),
 		cmocka_unit_test(test_run_chat_llamacpp),
 		cmocka_unit_test(test_chat_errors),
 	};
