@@ -134,7 +134,11 @@ LLAMBO_API void llambo_gen_cancel(llambo_gen *g);	/* it ends at the next step, a
 LLAMBO_API void llambo_gen_stats(llambo_gen *g, llambo_stats *st);	/* so far */
 LLAMBO_API void llambo_gen_free(llambo_gen *g);	/* cancels it if it still runs; g is gone */
 
-/* The KV cache budget of a model's scheduler in bytes (0: the default, from the model and the machine's memory). */
+/*
+ * The KV cache budget of a model's scheduler in bytes (0: the default, from the model and the machine's
+ * memory; less than a page of the model's is refused).  Id -1 sets the default of every model that has
+ * no budget of its own yet (0: back to the machine's), at least a page each.
+ */
 LLAMBO_API int llambo_set_kv_budget(int id, long long bytes);
 
 /* Tokens. */

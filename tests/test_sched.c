@@ -97,7 +97,7 @@ test_concurrent_equals_alone(void **state)
 	int id = llambo_load_model(model_path, 1, 0), i, st, others = 0;
 	char *want[NGEN], *got;
 	llambo_gen *g[NGEN], *longg;
-	llambo_params p, lp = greedy(1500);
+	llambo_params p, lp = greedy(400);
 	llambo_status s0, s1;
 
 	assert_true(id >= 0);
@@ -129,9 +129,9 @@ test_concurrent_equals_alone(void **state)
 	free(drain(longg, &st));
 	llambo_gen_free(longg);
 	assert_int_equal(llambo_model_status(id, &s1), 0);
-	assert_int_equal(s1.tokens_generated - s0.tokens_generated, 1500 + others);
+	assert_int_equal(s1.tokens_generated - s0.tokens_generated, 400 + others);
 	/* alone, each token would be a step of its own: the others rode in the long one's batches */
-	assert_true(s1.steps - s0.steps < 1500 + others / 2);
+	assert_true(s1.steps - s0.steps < 400 + others / 2);
 	assert_int_equal(s1.generations, 0);
 	assert_int_equal(s1.kv_used, 0);
 	llambo_free_model(id);
@@ -271,22 +271,22 @@ test_ignore_eos(void **state)
 	char *text;
 
 	llambo_default_params(&p);
-	p.temperature = 100;	/* nearly uniform: the end token comes within a few hundred */
+	p.temperature = 100;	/* nearly uniform: with this seed the end token comes 65th */
 	p.top_k = 0;
 	p.top_p = 1;
 	p.min_p = 0;
-	p.seed = 7;
-	p.max_tokens = 2000;
+	p.seed = 2;
+	p.max_tokens = 300;
 	text = llambo_generate(id, "Once", &p, &st);
 	assert_non_null(text);
 	assert_int_equal(st.stop_reason, LLAMBO_STOP_EOG);
-	assert_true(st.n_gen < 2000);
+	assert_true(st.n_gen < 300);
 	llambo_free(text);
 	p.ignore_eos = 1;
 	text = llambo_generate(id, "Once", &p, &st);
 	assert_non_null(text);
 	assert_int_equal(st.stop_reason, LLAMBO_STOP_LENGTH);
-	assert_int_equal(st.n_gen, 2000);
+	assert_int_equal(st.n_gen, 300);
 	llambo_free(text);
 	llambo_free_model(id);
 }

@@ -184,7 +184,6 @@ lgen_end(llambo_gen *g, const char *why)
 	pthread_mutex_lock(&g->lk);
 	if(g->tgen > 0)
 		g->st.gen_ms = now_ms() - g->tgen;
-	g->st.n_prompt_done = (g->seq.kv.len < g->n_prompt ? g->seq.kv.len : g->n_prompt) - g->st.n_reused;
 	if(why != NULL){
 		g->state = LLAMBO_GEN_FAILED;
 		snprintf(g->err, sizeof g->err, "%s", why);
@@ -488,10 +487,14 @@ llambo_gen_free(llambo_gen *g)
 int
 llambo_set_kv_budget(int id, long long bytes)
 {
-	Sched *s = reg_sched(id);
+	Sched *s;
 	int rc;
 
-	if(s == NULL)
+	if(id == -1){
+		sched_default_budget(bytes);
+		return 0;
+	}
+	if((s = reg_sched(id)) == NULL)
 		return -1;
 	rc = sched_set_budget(s, bytes);
 	reg_release(id);

@@ -74,9 +74,9 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* What a model gets unless told otherwise: DEFAULT_SEQS full contexts, within a quarter of the memory its weights leave. */
+/* DEFAULT_SEQS full contexts within a quarter of the memory the model's weights leave. */
 static int
-default_budget(const Model *m, size_t page)
+machine_budget(const Model *m, size_t page)
 {
 	double ram = (double)sysconf(_SC_PHYS_PAGES) * (double)sysconf(_SC_PAGESIZE);
 	int ctx = m->hp.n_ctx_train < SCHED_DEFAULT_CTX ? m->hp.n_ctx_train : SCHED_DEFAULT_CTX;
@@ -87,6 +87,29 @@ default_budget(const Model *m, size_t page)
 		bytes = 512.0 * (1 << 20);
 	bytes /= (double)page;
 	return bytes < 1 ? 1 : bytes > 1e9 ? 1000000000 : (int)bytes;
+}
+
+static _Atomic long long chosen;	/* llambo_set_kv_budget(-1, ...): bytes for every model (0: the machine's) */
+
+/*
+ * What a model gets unless told otherwise: the budget chosen for all models
+ * (at least a page), else DEFAULT_SEQS full contexts within a quarter of the
+ * memory its weights leave.
+ */
+static int
+default_budget(const Model *m, size_t page)
+{
+	long long all = atomic_load(&chosen);
+
+	if(all > 0)
+		return all / (long long)page < 1 ? 1 : all / (long long)page > 1000000000 ? 1000000000 : (int)(all / (long long)page);
+	return machine_budget(m, page);
+}
+
+void
+sched_default_budget(long long bytes)
+{
+	atomic_store(&chosen, bytes > 0 ? bytes : 0);
 }
 
 static void

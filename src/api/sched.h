@@ -82,6 +82,7 @@ void sched_retire(Sched *s, Model *m);	/* the model is let go: the scheduler fre
 int sched_submit(Sched *s, llambo_gen *g);	/* queues g; -1 with lb_err (queue full, too long for the budget) */
 void sched_wake(Sched *s);	/* a cancellation: look at it now */
 int sched_set_budget(Sched *s, long long bytes);
+void sched_default_budget(long long bytes);	/* for models without a budget of their own (0: from the machine) */
 void sched_status(Sched *s, llambo_status *st);
 int sched_max_ctx(const Sched *s);	/* the longest sequence it can hold */
 const Model *sched_model(const Sched *s);
