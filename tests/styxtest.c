@@ -143,7 +143,7 @@ st_echo(StyxClient *c, const char *path, const char *text)
 int
 st_load(StyxClient *c, const char *path)
 {
-	char cmd[1200];
+	char cmd[PATH_MAX + 16];
 
 	snprintf(cmd, sizeof cmd, "load %s 1 0\n", path);
 	if(st_echo(c, "ctl", cmd) < 0)
@@ -204,6 +204,43 @@ st_reference(int id, const char *prompt, int max_tokens)
 	if(text == NULL)
 		fail_msg("llambo_generate: %s", llambo_last_error());
 	return text;
+}
+
+int
+st_loadtest(StyxClient *c, const char *name, char *data, size_t n)
+{
+	char path[PATH_MAX];
+	int id;
+
+	if(st_model(name, path, sizeof path) < 0)
+		skip();
+	id = st_load(c, path);
+	assert_true(id >= 0);
+	snprintf(data, n, "models/%d/data", id);
+	return id;
+}
+
+void
+st_checkgen(StyxClient *c, const char *data, int id, const char *prompt, int n)
+{
+	char req[256], *text, *ref;
+
+	snprintf(req, sizeof req, "%s|%d|0\n", prompt, n);
+	assert_int_equal(st_echo(c, data, req), 0);
+	text = st_cat(c, data);
+	assert_non_null(text);
+	ref = st_reference(id, prompt, n);
+	assert_string_equal(text, ref);
+	free(text);
+	llambo_free(ref);
+}
+
+int
+st_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p != NULL ? atoi(p + strlen(key)) : -1;
 }
 
 static int

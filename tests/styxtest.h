@@ -42,6 +42,12 @@ void st_free(StyxClient *c, int id);
 void st_serves(StyxClient *c);
 /* The text the C API generates for prompt, greedy: what a 9P reader must get (malloc'd). */
 char *st_reference(int id, const char *prompt, int max_tokens);
+/* Loads the test model name (st_model; the test skipped if there is none) through c: its id, and its data file's path. */
+int st_loadtest(StyxClient *c, const char *name, char *data, size_t n);
+/* The number after key in text ("generations 1" of status), or -1. */
+int st_field(const char *text, const char *key);
+/* echo "prompt|n|0" > data; cat data on c: fails the test unless the text is what the C API generates. */
+void st_checkgen(StyxClient *c, const char *data, int id, const char *prompt, int n);
 /* Waits up to seconds for the server's counts to come back to base; 0 when they do. */
 int st_settle(StyxSrv *s, const StyxCounts *base, int seconds);
 /* Waits until nothing runs and the counts hold still; they become the base for st_settle. */

@@ -43,18 +43,6 @@ teardown(void **state)
 	return 0;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* Waits for what until the bound (a minute: only a broken scheduler takes that long). */
-#define WAIT_FOR(what) do { double t0_ = now(); while(!(what)){ assert_true(now() - t0_ < 60); usleep(200); } } while(0)
-
 static llambo_params
 greedy(int max_tokens)
 {

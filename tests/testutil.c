@@ -1,9 +1,19 @@
 /* testutil.c - see testutil.h. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
+
+double
+test_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 int
 shared_path(char *buf, size_t n, const char *rel)

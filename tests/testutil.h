@@ -28,5 +28,9 @@ char *read_file(const char *path, size_t *len);
 int is_text(const char *s, size_t n);
 /* A fresh temporary path for the test to write (in $TMPDIR or /tmp). */
 void tmp_path(char *buf, size_t n, const char *name);
+/* Seconds on a monotonic clock. */
+double test_now(void);
+/* Waits for what, polling, failing the test after a minute (only something broken takes that long). */
+#define WAIT_FOR(what) do { double t0_ = test_now(); while(!(what)){ assert_true(test_now() - t0_ < 60); usleep(1000); } } while(0)
 
 #endif

@@ -35,12 +35,18 @@ usage(int asked)
 		"  -l PATH       load PATH before serving (repeatable)\n"
 		"  -D            trace every 9P message to stderr\n"
 		"limits: -c conns (64) -f fids per connection (256) -p pending requests per connection (64)\n"
-		"        -g generations running (16) -q generations queued (64) -L loads at once (2)\n"
+		"        -g generations in progress, all models (64) -L loads at once (2)\n"
+		"        -k KV cache MiB per model (default: 16 contexts of 4096 tokens within a quarter of the\n"
+		"           memory the weights leave); each model batches its generations in one pass over the\n"
+		"           weights, each reserving cache for its prompt and max_tokens; past the budget they wait\n"
+		"           in a queue of 64 per model (status shows it), and past that are refused as busy\n"
 		"        -N models loaded (32) -G generations held per connection (16) -C clone ids per connection (8)\n"
 		"        -R clone ids in all (32; -N, -L and -R add up to at most 256)\n"
 		"        -n max_tokens per request (4096) -s request bytes per connection (262144)\n"
 		"        -o output bytes per generation (1048576)\n"
-		"        -t threads per generation (0: every core) -M msize (131096) -w write timeout s (60)\n"
+		"        -t threads per generation (0: every core) -M msize (131096)\n"
+		"        -w write timeout s (60): a client whose socket takes nothing for that long is dropped,\n"
+		"           its generations cancelled (no client waits for another)\n"
 		"        -T handshake timeout s (5): a connection must finish Tversion and Tattach, and a\n"
 		"           message once begun must keep arriving, within it (an attached mount may idle)\n");
 	exit(asked ? 0 : 2);
@@ -67,7 +73,7 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 'f': l->max_fids = (int)num(arg, 4, 1000000); break;
 	case 'p': l->max_pending = (int)num(arg, 1, 100000); break;
 	case 'g': l->max_running = (int)num(arg, 1, 10000); break;
-	case 'q': l->max_queued = (int)num(arg, 0, 100000); break;
+	case 'k': l->kv_budget = num(arg, 1, 1L << 30) << 20; break;
 	case 'L': l->max_loads = (int)num(arg, 1, 1000); break;
 	case 'N': l->max_models = (int)num(arg, 1, 256); break;
 	case 'G': l->max_gens = (int)num(arg, 1, 10000); break;
@@ -128,7 +134,7 @@ main(int argc, char **argv)
 	sigset_t set;
 
 	styx_default_config(&cfg);
-	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:q:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(0); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;

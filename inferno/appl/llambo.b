@@ -107,6 +107,7 @@ initkeys()
 		Key("repeat_last_n", Kint, 0.0, 1048576.0, 0, "a whole number from 0 to 1048576"),
 		Key("seed", Kseed, 0.0, 0.0, 0, "a whole number from 0 to 18446744073709551615"),
 		Key("stop", Kstop, 1.0, 256.0, 0, "1 to 256 bytes"),
+		Key("ignore_eos", Kint, 0.0, 1.0, 0, "0 or 1"),
 	};
 }
 
@@ -377,6 +378,12 @@ Request.describe(r: self ref Request): string
 		if((hd l).t0 == "seed" && (seed = nozeros((hd l).t1)) == SEEDRANDOM)
 			seed = "random";
 	s += " seed=" + seed;
+	ignore := 0;
+	for(l = r.opts; l != nil; l = tl l)
+		if((hd l).t0 == "ignore_eos")
+			ignore = int real noplus((hd l).t1);
+	if(ignore)
+		s += " ignore_eos=1";
 	for(l = r.opts; l != nil; l = tl l)
 		if((hd l).t0 == "stop")
 			s += " stop=" + quote((hd l).t1);

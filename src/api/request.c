@@ -41,6 +41,7 @@ static const Key keys[] = {
 	{ "repeat_last_n", Kint, 0, 1048576, 0, "a whole number from 0 to 1048576", P(repeat_last_n) },
 	{ "seed", Kseed, 0, 0, 0, "a whole number from 0 to 18446744073709551615", P(seed) },
 	{ "stop", Kstop, 1, LLAMBO_MAX_STOP_BYTES, 0, "1 to 256 bytes", 0 },
+	{ "ignore_eos", Kint, 0, 1, 0, "0 or 1", P(ignore_eos) },
 };
 #undef P
 
@@ -422,6 +423,8 @@ llambo_request_describe(const llambo_request *r)
 		o += sprintf(o, " seed=random");
 	else
 		o += sprintf(o, " seed=%llu", (unsigned long long)p->seed);
+	if(p->ignore_eos)
+		o += sprintf(o, " ignore_eos=1");
 	for(i = 0; i < p->n_stop; i++)
 		o = quote(o + sprintf(o, " stop="), r->stops[i]);
 	quote(o + sprintf(o, " prompt="), r->prompt);

@@ -1,12 +1,7 @@
 /*
  * conn.c - one 9P connection: its reader thread, the table of outstanding
- * requests, and replies.
- *
- * Every reply goes out in one write under Conn.wlk (Inferno's mount reads
- * Rversion with a single read).  A request leaves the table under Conn.lk
- * and Conn.wlk is taken before Conn.lk is released, so a Tflush that finds
- * its request gone can only answer after that request's reply is written:
- * Rflush never overtakes the reply it flushes.
+ * requests, and replies, which leave the table and join the connection's
+ * queue (send.c) together, under Conn.lk.
  */
 #include <errno.h>
 #include <poll.h>
@@ -41,8 +36,9 @@ conn_new(StyxSrv *s, int rfd, int wfd, int sock)
 	c->num = __atomic_add_fetch(&num, 1, __ATOMIC_RELAXED);
 	c->born = conn_now();
 	c->ref = 1;
+	c->outtail = &c->outq;
 	pthread_mutex_init(&c->lk, NULL);
-	pthread_mutex_init(&c->wlk, NULL);
+	pthread_cond_init(&c->wcond, NULL);
 	return c;
 }
 
@@ -60,13 +56,13 @@ conn_unref(Conn *c)
 	if(c->wfd != c->rfd)
 		close(c->wfd);
 	pthread_mutex_destroy(&c->lk);
-	pthread_mutex_destroy(&c->wlk);
+	pthread_cond_destroy(&c->wcond);
 	free(c->rbuf);
 	free(c);
 }
 
-static void
-trace(Conn *c, const char *dir, const uint8_t *msg, size_t n)
+void
+conn_trace(Conn *c, const char *dir, const uint8_t *msg, size_t n)
 {
 	StyxFcall f;
 	char line[512];
@@ -78,54 +74,6 @@ trace(Conn *c, const char *dir, const uint8_t *msg, size_t n)
 	else
 		styx_fmt(line, sizeof line, &f);
 	fprintf(stderr, "%d %s %s\n", c->num, dir, line);
-}
-
-/* The whole message with one write call when the kernel takes it. */
-static int
-writeall(Conn *c, const uint8_t *msg, size_t n)
-{
-	ssize_t k;
-
-	while(n > 0){
-		if(c->sock)
-			k = send(c->wfd, msg, n, MSG_NOSIGNAL);
-		else
-			k = write(c->wfd, msg, n);
-		if(k < 0 && errno == EINTR)
-			continue;
-		if(k <= 0)
-			return -1;
-		msg += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/*
- * With c->wlk held.  A client that cannot be written to is gone: a socket is
- * shut down, which wakes the reader; on a pipe nothing more is written and
- * the reader ends at the end of its input.
- */
-static void
-sendlocked(Conn *c, uint8_t *msg, size_t n)
-{
-	trace(c, "->", msg, n);
-	if(c->broken || writeall(c, msg, n) == 0)
-		return;
-	c->broken = 1;
-	if(c->sock)
-		shutdown(c->rfd, SHUT_RDWR);
-}
-
-static void
-sendflush(Conn *c, uint16_t tag)
-{
-	uint8_t m[STYX_HDRSZ];
-
-	styx_put32(m, STYX_HDRSZ);
-	m[4] = STYX_RFLUSH;
-	styx_put16(m + 5, tag);
-	sendlocked(c, m, sizeof m);
 }
 
 static void
@@ -177,13 +125,10 @@ conn_reply_msg(Conn *c, Req *r, uint8_t *msg, size_t n)
 		return;
 	}
 	unlink_req(c, r);
-	pthread_mutex_lock(&c->wlk);
-	pthread_mutex_unlock(&c->lk);
-	sendlocked(c, msg, n);
+	send_queue(c, msg, n);
 	for(i = 0; i < r->nflushes; i++)
-		sendflush(c, r->flushes[i]);
-	pthread_mutex_unlock(&c->wlk);
-	free(msg);
+		send_flush(c, r->flushes[i]);
+	pthread_mutex_unlock(&c->lk);
 	reqfree(r);
 }
 
@@ -419,10 +364,8 @@ conn_flush(Conn *c, uint16_t oldtag, uint16_t tag)
 		pthread_mutex_unlock(&c->lk);
 		return took;
 	}
-	pthread_mutex_lock(&c->wlk);
+	send_flush(c, tag);
 	pthread_mutex_unlock(&c->lk);
-	sendflush(c, tag);
-	pthread_mutex_unlock(&c->wlk);
 	return took;
 }
 
@@ -470,7 +413,7 @@ handle(Conn *c, size_t n)
 	char why[256];
 	Req *r;
 
-	trace(c, "<-", c->rbuf, n);
+	conn_trace(c, "<-", c->rbuf, n);
 	if(styx_unpack(c->rbuf, n, &f) < 0){
 		snprintf(why, sizeof why, "%s", lb_errstr());
 		bad = why;
@@ -494,15 +437,23 @@ conn_reader(void *arg)
 {
 	Conn *c = arg;
 	StyxSrv *s = c->srv;
-	long n;
+	long n = 0;
 
-	while((n = readmsg(c)) > 0)
-		handle(c, (size_t)n);
+	pthread_mutex_lock(&c->lk);
+	c->ref++;	/* the writer's */
+	pthread_mutex_unlock(&c->lk);
+	if(srv_thread(s, send_main, c, 64 * 1024) < 0){
+		conn_unref(c);
+		n = -1;
+	}
+	while(n >= 0){
+		send_wait(c);
+		if((n = readmsg(c)) > 0)
+			handle(c, (size_t)n);
+	}
 	proto_reset(c, NULL);
 	data_gone(c);
-	pthread_mutex_lock(&c->lk);
-	c->dead = 1;
-	pthread_mutex_unlock(&c->lk);
+	send_end(c);
 	conn_forget(s, c);	/* first: a client that sees the end may connect again at once, into the slot */
 	if(c->sock)
 		shutdown(c->rfd, SHUT_RDWR);

@@ -1,11 +1,13 @@
 /*
- * gen.c - one generation: a request of one connection on one model, run in
- * a thread of its own, its text kept so that reads stream it and a read from
- * offset 0 replays it.
+ * gen.c - one generation: a request of one connection on one model, run on
+ * the model's scheduler (llambo_gen_*), its text kept so that reads stream
+ * it and a read from offset 0 replays it.
  *
- * Reads that find no text beyond their offset wait in Gen.waiters; each new
- * piece answers those it can.  Replies are built under Gen.lk (the text
- * buffer moves as it grows) and written after it is released.
+ * Reads that find no text beyond their offset wait in Gen.waiters.  When the
+ * scheduler has new text it calls notify on its own thread, which takes the
+ * text, answers the waiting reads it can and queues their replies (send.c):
+ * nothing here waits for a client.  Replies are built under Gen.lk (the text
+ * buffer moves as it grows) and queued after it is released.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,12 +83,6 @@ static int
 finished(const Gen *g)
 {
 	return g->state == Gdone || g->state == Gfailed;
-}
-
-static int
-cancelled(Gen *g)
-{
-	return __atomic_load_n(&g->cancel, __ATOMIC_ACQUIRE) != Cnone;
 }
 
 /* With g->lk held: the answer to a read at r's offset, if there is one yet. */
@@ -183,45 +179,6 @@ gen_unwait(Gen *g, Req *r)
 	return found;
 }
 
-/* The piece callback: keeps the text, answers waiting reads; nonzero stops. */
-static int
-gentoken(const char *piece, size_t len, void *arg)
-{
-	Gen *g = arg;
-	size_t max = g->conn->srv->cfg.lim.max_output, k, na;
-	Req *ready;
-	char *p;
-	int stop;
-
-	pthread_mutex_lock(&g->lk);
-	if(g->cancel != Cnone){
-		pthread_mutex_unlock(&g->lk);
-		return 1;
-	}
-	k = len < max - g->nout ? len : max - g->nout;
-	if(g->nout + k > g->aout){
-		na = g->aout ? 2 * g->aout : 256;
-		while(na < g->nout + k)
-			na *= 2;
-		na = na < max ? na : max;
-		if((p = realloc(g->out, na)) == NULL){
-			pthread_mutex_unlock(&g->lk);
-			return 1;
-		}
-		srv_bytes(g->conn->srv, (long)(na - g->aout));
-		g->out = p;
-		g->aout = na;
-	}
-	memcpy(g->out + g->nout, piece, k);
-	g->nout += k;
-	g->ntok++;
-	stop = g->nout >= max;
-	ready = pull(g, 0);
-	pthread_mutex_unlock(&g->lk);
-	deliver(g, ready, 1);
-	return stop;
-}
-
 static const char *
 cancelwhy(int cancel)
 {
@@ -233,30 +190,11 @@ cancelwhy(int cancel)
 	return "generation cancelled";
 }
 
-/* The end: the state, and an answer for every read still waiting. */
-static void
-finish(Gen *g, const char *why)
-{
-	Req *ready;
-
-	pthread_mutex_lock(&g->lk);
-	if(g->state == Grunning)
-		srv_running(g->conn->srv, g->id, g->serial, -1);
-	if(why != NULL || g->cancel != Cnone){
-		g->state = Gfailed;
-		snprintf(g->err, sizeof g->err, "%s", why != NULL ? why : cancelwhy(g->cancel));
-	}else
-		g->state = Gdone;
-	ready = pull(g, 1);
-	pthread_mutex_unlock(&g->lk);
-	deliver(g, ready, 1);
-	srv_bump(g->conn->srv, g->id);
-}
-
 /*
- * Held from acceptance to the end, the model's id cannot pass to another
- * model while the request waits for a slot.  The hold comes first and the
- * serial is checked after it, so the model held is the load the node named.
+ * Held from acceptance until the scheduler has the request (whose
+ * generation then holds it), the model's id cannot pass to another model
+ * meanwhile.  The hold comes first and the serial is checked after it, so
+ * the model held is the load the node named.
  */
 int
 gen_hold(Gen *g)
@@ -278,7 +216,7 @@ gen_hold(Gen *g)
 	return lb_err("model %d is empty: write \"load PATH\" to the clone open that reserved it", g->id);
 }
 
-/* The model is let go when the generation ends (its text is kept for reading). */
+/* The server's hold is let go once the scheduler holds the model, or the request failed. */
 static void
 letgo(Gen *g)
 {
@@ -297,111 +235,171 @@ gen_fail(Gen *g, const char *why)
 	letgo(g);
 }
 
-/* Waits for a running slot; -1 if cancelled first. */
-static int
-waitslot(Gen *g)
+/* With g->lk held: the text the scheduler has made beyond what g keeps, up to max_output (then it stops). */
+static void
+take(Gen *g)
 {
-	StyxSrv *s = g->conn->srv;
-	int ok;
+	size_t max = g->conn->srv->cfg.lim.max_output, na, n;
+	char *p;
 
-	pthread_mutex_lock(&s->lk);
-	while(s->running >= s->cfg.lim.max_running && !cancelled(g) && !s->stopping)
-		pthread_cond_wait(&s->cond, &s->lk);
-	s->queued--;
-	ok = !cancelled(g) && !s->stopping;
-	if(ok)
-		s->running++;
-	pthread_mutex_unlock(&s->lk);
-	return ok ? 0 : -1;
+	while(!g->full){
+		if(g->nout == g->aout){
+			na = g->aout ? 2 * g->aout : 256;
+			na = na < max ? na : max;
+			if(na == g->aout || (p = realloc(g->out, na)) == NULL){
+				g->full = 1;	/* max_output (or no memory): the text ends here */
+				llambo_gen_cancel(g->lg);
+				break;
+			}
+			srv_bytes(g->conn->srv, (long)(na - g->aout));
+			g->out = p;
+			g->aout = na;
+		}
+		g->lstate = llambo_gen_take(g->lg, g->out + g->nout, g->aout - g->nout, &n);
+		if(n == 0)
+			break;
+		g->nout += n;
+	}
+	if(g->full)	/* the state still counts */
+		g->lstate = llambo_gen_take(g->lg, NULL, 0, &n);
 }
 
+/* With g->lk held: its tokens and its prompt's progress, as the scheduler counts them. */
 static void
-run(Gen *g)
+counts(Gen *g)
 {
-	StyxSrv *s = g->conn->srv;
-	llambo_params p = g->req->params;
-	char why[sizeof g->err];
-	char *text;
+	llambo_stats st;
 
-	p.on_token = gentoken;
-	p.cb_arg = g;
+	llambo_gen_stats(g->lg, &st);
+	g->ntok = st.n_gen;
+	g->nprompt = st.n_prompt;
+	g->nprompted = st.n_prompt_done;
+}
+
+/* With g->lk held: the end, as the scheduler says it (why, when it failed). */
+static void
+ended(Gen *g, const char *why)
+{
+	llambo_stats st;
+
+	counts(g);
+	llambo_gen_stats(g->lg, &st);
+	if(g->lstate == LLAMBO_GEN_FAILED){
+		g->state = Gfailed;
+		snprintf(g->err, sizeof g->err, "generation failed: %s", why);
+	}else if(st.stop_reason == LLAMBO_STOP_CANCEL && !g->full){
+		g->state = Gfailed;
+		snprintf(g->err, sizeof g->err, "%s", cancelwhy(g->cancel));
+	}else
+		g->state = Gdone;
+	srv_running(g->conn->srv, g->id, g->serial, -1);
+}
+
+/*
+ * The scheduler's news, on its thread: text for the waiting reads, or the
+ * end (an answer for every read still waiting).  Never waits for a client.
+ */
+static void
+notify(void *arg)
+{
+	Gen *g = arg;
+	StyxSrv *s = g->conn->srv;
+	llambo_gen *lg = NULL;
+	Req *ready;
+	int end;
+
 	pthread_mutex_lock(&g->lk);
-	g->state = Grunning;
-	srv_running(s, g->id, g->serial, 1);
+	take(g);
+	end = g->lstate >= LLAMBO_GEN_DONE;
+	if(end){
+		ended(g, llambo_last_error());
+		lg = g->lg;
+		g->lg = NULL;
+	}else
+		counts(g);
+	ready = pull(g, end);
 	pthread_mutex_unlock(&g->lk);
-	srv_bump(s, g->id);
-	text = llambo_generate(g->id, g->req->prompt, &p, NULL);
-	if(text == NULL)
-		snprintf(why, sizeof why, "generation failed: %s", llambo_last_error());
-	llambo_free(text);
+	deliver(g, ready, 1);
+	if(!end)
+		return;
+	llambo_gen_free(lg);
 	pthread_mutex_lock(&s->lk);
 	s->running--;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lk);
-	finish(g, text == NULL ? why : NULL);
-}
-
-static void *
-genmain(void *arg)
-{
-	Gen *g = arg;
-
-	if(waitslot(g) == 0)
-		run(g);
-	else
-		finish(g, NULL);
-	letgo(g);
-	gen_unref(g);
-	return NULL;
+	srv_bump(s, g->id);
+	gen_unref(g);	/* the scheduler's */
 }
 
 int
 gen_start(Gen *g)
 {
 	StyxSrv *s = g->conn->srv;
-	int n, max = s->cfg.lim.max_running + s->cfg.lim.max_queued;
+	llambo_params p = g->req->params;	/* p.stop points at the request's own strings */
+	int n, max = s->cfg.lim.max_running;
 
 	pthread_mutex_lock(&s->lk);
-	n = s->running + s->queued;
+	n = s->running;
 	if(s->stopping || n >= max){
 		pthread_mutex_unlock(&s->lk);
-		return lb_err("server busy: %d generations running or queued (limit %d); try again later", n, max);
+		return lb_err("server busy: %d generations in progress (limit %d); try again later", n, max);
 	}
-	s->queued++;
+	s->running++;
 	pthread_mutex_unlock(&s->lk);
-	gen_ref(g);
-	if(srv_thread(s, genmain, g, 0) < 0){
+	gen_ref(g);	/* the scheduler's, until notify sees the end */
+	pthread_mutex_lock(&g->lk);	/* notify waits for g->lg */
+	g->lg = llambo_gen_start(g->id, g->req->prompt, &p, notify, g);
+	if(g->lg == NULL){
+		pthread_mutex_unlock(&g->lk);
 		pthread_mutex_lock(&s->lk);
-		s->queued--;
+		s->running--;
 		pthread_mutex_unlock(&s->lk);
 		gen_unref(g);
 		return -1;
 	}
+	g->state = Grunning;
+	g->lstate = LLAMBO_GEN_QUEUED;
+	srv_running(s, g->id, g->serial, 1);
+	pthread_mutex_unlock(&g->lk);
+	letgo(g);	/* the generation holds the model now */
+	srv_bump(s, g->id);
 	return 0;
 }
 
+/* The generation stops at the scheduler's next step. */
 void
 gen_cancel(Gen *g, int why)
 {
-	StyxSrv *s = g->conn->srv;
-
 	pthread_mutex_lock(&g->lk);
 	if(!finished(g) && g->cancel == Cnone)
-		__atomic_store_n(&g->cancel, why, __ATOMIC_RELEASE);
+		g->cancel = why;
+	if(g->lg != NULL)
+		llambo_gen_cancel(g->lg);
 	pthread_mutex_unlock(&g->lk);
-	pthread_mutex_lock(&s->lk);
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lk);
 }
 
-/* With g->lk held: one line on g for the status file: "generating 5/128 tokens", "cancelled 961/3000 tokens: ..." */
+/*
+ * With g->lk held: one line on g for the status file: "queued 0/128 tokens" (waiting for KV cache),
+ * "generating 0/128 tokens (prompt 512/3000)", "generating 5/128 tokens", "cancelled 961/3000 tokens: ..."
+ */
 void
 gen_describe(Gen *g, char *buf, size_t n)
 {
 	static const char *names[] = { "queued", "generating", "done", "failed" };
 	const char *name;
 
+	char prompt[64] = "";
+	int waiting = 0;
+
 	name = g->state == Gfailed && g->cancel != Cnone ? "cancelled" : names[g->state];
-	snprintf(buf, n, "%s %d/%d tokens%s%s", name, g->ntok, g->req->params.max_tokens,
+	if(g->lg != NULL){	/* on the scheduler: waiting for KV cache, or in its prompt */
+		counts(g);
+		waiting = llambo_gen_take(g->lg, NULL, 0, &(size_t){ 0 }) == LLAMBO_GEN_QUEUED;
+		if(waiting)
+			name = "queued";
+	}
+	if(g->nprompted < g->nprompt && !waiting)
+		snprintf(prompt, sizeof prompt, " (prompt %d/%d)", g->nprompted, g->nprompt);
+	snprintf(buf, n, "%s %d/%d tokens%s%s%s", name, g->ntok, g->req->params.max_tokens, prompt,
 		g->state == Gfailed ? ": " : "", g->state == Gfailed ? g->err : "");
 }

@@ -2,8 +2,8 @@
  * impl.h - the server's internals: connections, requests, fids, the tree's
  * nodes, generations, and the model table that gives qids their uniqueness.
  *
- * Locks, always taken in this order: Conn.lk, then Gen.lk, then StyxSrv.lk;
- * Conn.wlk (writes) is taken with or after Conn.lk and never waits for another.
+ * Locks, always taken in this order: Conn.lk, then Gen.lk, then StyxSrv.lk.
+ * No thread but a connection's writer (send.c) waits for its client.
  * Fids and the "latest generation" list of a connection are touched only by
  * its reader thread, so they need no lock.
  */
@@ -23,6 +23,9 @@ typedef struct Req Req;
 typedef struct Fid Fid;
 typedef struct Gen Gen;
 typedef struct Latest Latest;
+typedef struct Out Out;
+
+enum { SENDQ = 96 };	/* replies queued for a client before its reader stops reading */
 
 /* Files of the tree.  A node is a kind plus, below models/, a model. */
 enum { Qroot, Qctl, Qclone, Qmodels, Qmodel, Qdata, Qinfo, Qstatus, Qmax };
@@ -53,8 +56,9 @@ struct StyxSrv {
 	int waiters;	/* in styx_srv_wait: styx_srv_free waits for them to leave */
 	Conn *conns;
 	int nconns, nfids, npending, ngens;
+	int nreplies;	/* queued, not yet written */
 	size_t nbytes;
-	int running, queued;	/* generations */
+	int running;	/* generations on a scheduler */
 	int loads;
 	int reserved;	/* ids held by open clone fids, all connections */
 	uint32_t nextserial;
@@ -120,10 +124,13 @@ struct Conn {
 	int sock;	/* rfd is a socket (shutdown works on it) */
 	int num;	/* for the trace */
 	pthread_mutex_t lk;
-	pthread_mutex_t wlk;
+	pthread_cond_t wcond;	/* the queue changed, or the reader ended */
+	Out *outq, **outtail;	/* replies for the writer (send.c), under lk */
+	int nout;
+	size_t outbytes;
 	int ref;
-	int dead;
-	int broken;	/* a write failed: write no more (under wlk) */
+	int dead;	/* the reader has ended */
+	int broken;	/* a write failed: write no more (under lk) */
 	uint32_t msize;	/* 0 until Tversion; the reader thread's alone */
 	int attached;	/* a Tattach succeeded since the last Tversion (reader thread) */
 	long born;	/* when the connection or its last Tversion began, ms (reader thread) */
@@ -157,11 +164,16 @@ struct Gen {
 	char err[160];
 	Req *waiters;
 	int readers;	/* open fids reading it */
-	int held;	/* it holds its model (llambo_model_hold) until it ends */
+	int held;	/* it holds its model (llambo_model_hold) until it starts (then the generation holds it) */
+	llambo_gen *lg;	/* on the model's scheduler, from gen_start to the end */
+	int lstate;	/* what the scheduler last said: LLAMBO_GEN_* */
+	int full;	/* max_output reached: it was stopped there */
+	int nprompt, nprompted;	/* its prompt's tokens, and those evaluated */
 };
 
 /* conn.c */
 Conn *conn_new(StyxSrv *s, int rfd, int wfd, int sock);
+void conn_trace(Conn *c, const char *dir, const uint8_t *msg, size_t n);
 void conn_unref(Conn *c);
 void conn_forget(StyxSrv *s, Conn *c);
 void *conn_reader(void *arg);
@@ -177,6 +189,13 @@ void conn_abort(Conn *c, Req *keep);
 Req *conn_flush(Conn *c, uint16_t oldtag, uint16_t tag);
 /* A packed Rread of count bytes (data may be NULL when count is 0); NULL if out of memory. */
 uint8_t *conn_rread(const void *data, uint32_t count, size_t *n);
+
+/* send.c */
+void send_queue(Conn *c, uint8_t *msg, size_t n);	/* with c->lk held: msg goes out after what is queued (taken) */
+void send_flush(Conn *c, uint16_t tag);	/* with c->lk held: an Rflush, queued */
+void send_wait(Conn *c);	/* the reader: waits while the client has SENDQ replies unread */
+void send_end(Conn *c);	/* the reader has ended: the writer sends what is queued and ends */
+void *send_main(void *arg);	/* the writer thread; holds a reference to c */
 
 /* proto.c: the T-messages, on the reader thread. */
 void proto_dispatch(Conn *c, Req *r, StyxFcall *f);
@@ -220,7 +239,7 @@ char *data_status(Conn *c, const Node *n, size_t *len);
 /* gen.c */
 Gen *gen_new(Conn *c, int id, uint32_t serial);
 int gen_hold(Gen *g);	/* holds the model its node named, if still that load and ready; -1 with lb_err */
-int gen_start(Gen *g);	/* queues it and runs it in a thread; -1 with lb_err (server busy) */
+int gen_start(Gen *g);	/* hands it to its model's scheduler; -1 with lb_err (server busy, queue full) */
 void gen_cancel(Gen *g, int why);
 void gen_ref(Gen *g);
 void gen_unref(Gen *g);

@@ -28,8 +28,7 @@ styx_default_config(StyxConfig *c)
 	c->lim.max_request = 256 * 1024;
 	c->lim.max_output = 1024 * 1024;
 	c->lim.max_tokens = 4096;
-	c->lim.max_running = 16;
-	c->lim.max_queued = 64;
+	c->lim.max_running = 64;
 	c->lim.max_loads = 2;
 	c->lim.max_models = 32;
 	c->lim.max_gens = 16;
@@ -44,7 +43,7 @@ static int
 checklimits(const StyxLimits *l)
 {
 	if(l->max_conns < 1 || l->max_fids < 4 || l->max_pending < 1 || l->max_running < 1
-	|| l->max_queued < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
+	|| l->kv_budget < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
 	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
 	|| l->max_gens < 1 || l->max_clones < 1 || l->max_reserved < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400)
 		return lb_err("bad limits: every limit must be at least 1");
@@ -75,6 +74,8 @@ styx_srv_new(const StyxConfig *c)
 		return NULL;
 	}
 	s->cfg = *c;
+	if(c->lim.kv_budget > 0)
+		llambo_set_kv_budget(-1, c->lim.kv_budget);
 	if(pipe2(s->wake, O_CLOEXEC) < 0){
 		lb_err("cannot make a pipe: %s", strerror(errno));
 		free(s);
@@ -349,6 +350,8 @@ srv_account(StyxSrv *s, int *counter, long delta)
 {
 	pthread_mutex_lock(&s->lk);
 	*counter += (int)delta;
+	if(counter == &s->ngens)
+		pthread_cond_broadcast(&s->cond);	/* styx_srv_free waits for the last */
 	pthread_mutex_unlock(&s->lk);
 }
 
@@ -374,6 +377,7 @@ styx_srv_counts(StyxSrv *s, StyxCounts *c)
 	c->fids = s->nfids;
 	c->pending = s->npending;
 	c->gens = s->ngens;
+	c->replies = s->nreplies;
 	c->threads = s->nthreads;
 	c->bytes = s->nbytes;
 	pthread_mutex_unlock(&s->lk);
@@ -408,7 +412,7 @@ styx_srv_free(StyxSrv *s)
 		if(c->sock)
 			shutdown(c->rfd, SHUT_RDWR);
 	pthread_cond_broadcast(&s->cond);
-	while(s->nthreads > 0 || s->waiters > 0)
+	while(s->nthreads > 0 || s->waiters > 0 || s->ngens > 0)	/* generations end at their scheduler's next step */
 		pthread_cond_wait(&s->cond, &s->lk);
 	pthread_mutex_unlock(&s->lk);
 	for(i = 0; i < s->nlfd; i++)

@@ -21,15 +21,15 @@ typedef struct StyxLimits {
 	size_t max_request;	/* bytes written to data and not yet started, per connection */
 	size_t max_output;	/* bytes of text kept per generation */
 	int max_tokens;	/* largest max_tokens a request may ask */
-	int max_running;	/* generations running at once (server-wide) */
-	int max_queued;	/* generations waiting for a slot */
+	int max_running;	/* generations in progress at once, all models (each model's scheduler batches its own) */
 	int max_loads;	/* loads in progress */
 	int max_models;	/* models loaded or loading, for loads from clients */
 	int max_gens;	/* generations one connection may hold (running or kept for reading) */
 	int max_clones;	/* ids one connection may hold reserved through clone */
 	int max_reserved;	/* ids all connections together may hold reserved through clone */
 	int gen_threads;	/* llambo_params.n_threads of each generation (0: the library's choice) */
-	int write_timeout;	/* seconds a reply may wait for a client that does not read */
+	int write_timeout;	/* seconds a reply may wait for a client that does not read; then the connection is dropped */
+	long long kv_budget;	/* bytes of KV cache each model loaded gets (0: the library's default); past it requests queue */
 	int handshake_timeout;	/* seconds a socket has to finish Tversion and Tattach, and a begun message to keep arriving */
 } StyxLimits;
 
@@ -47,6 +47,7 @@ typedef struct StyxConfig {
 /* What a server holds now (for tests and status). */
 typedef struct StyxCounts {
 	int conns, fids, pending, gens, threads;
+	int replies;	/* queued for clients, not yet written */
 	size_t bytes;	/* request and generation text held */
 } StyxCounts;
 
