@@ -1,11 +1,12 @@
 /*
- * bench.c - the 9P server's two numbers, in one process over a real
- * loopback socket:
+ * bench.c - the 9P server's numbers, in one process over a real loopback
+ * socket:
  *
  *  1. time from writing a request to the first byte read through 9P, next to
  *     the time to the first piece of the same generation through the C API;
  *  2. small reads (models/N/status at offset 0) per second with 1 and 16
- *     connections, each its own thread.
+ *     connections, each its own thread;
+ *  3. with -c: N clients generating at once (clients.c).
  */
 #include <getopt.h>
 #include <limits.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../../include/llambo.h"
@@ -23,7 +26,7 @@
 
 enum { MAXRUNS = 100, MAXCONNS = 16 };
 
-static double
+double
 now(void)
 {
 	struct timespec ts;
@@ -40,14 +43,25 @@ cmpd(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+double
+percentile(double *v, int n, double pct)
+{
+	double at;
+	int i;
+
+	qsort(v, (size_t)n, sizeof *v, cmpd);
+	at = pct / 100 * (n - 1);
+	i = (int)at;
+	return i + 1 < n ? v[i] + (at - i) * (v[i + 1] - v[i]) : v[n - 1];
+}
+
 static double
 median(double *v, int n)
 {
-	qsort(v, (size_t)n, sizeof *v, cmpd);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	return percentile(v, n, 50);
 }
 
-static void
+void
 die(const char *what)
 {
 	fprintf(stderr, "llambo-9p bench: %s: %s\n", what, lb_errstr());
@@ -172,36 +186,71 @@ loadmodel(StyxClient *c, const char *path)
 	return id;
 }
 
+/* -c 1,2,4,8,16: N clients at once for each N; then the process's peak memory beside the model's and the cache's. */
+static int
+concurrent(const char *list, ClientsBench *b, const char *real)
+{
+	llambo_status st;
+	struct rusage ru;
+	struct stat sb;
+	const char *p;
+	int n;
+
+	for(p = list; *p != 0; p += strspn(p, ",")){
+		n = atoi(p);
+		if(n < 1 || n > 256){
+			fprintf(stderr, "llambo-9p bench: -c wants client counts from 1 to 256, as 1,2,4,8,16\n");
+			return 2;
+		}
+		clients_bench(b, n);
+		p += strspn(p, "0123456789");
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	llambo_model_status(b->id, &st);
+	stat(real, &sb);
+	printf("peak RSS %.0f MiB (model file %.0f MiB, KV cache budget %.0f MiB)\n", ru.ru_maxrss / 1024.0,
+		sb.st_size / 1048576.0, st.kv_budget / 1048576.0);
+	return 0;
+}
+
 int
 bench_main(int argc, char **argv)
 {
-	const char *model = getenv("LLAMBO_MODEL"), *prompt = "Once upon a time";
+	const char *model = getenv("LLAMBO_MODEL"), *prompt = "Once upon a time", *clients = NULL;
 	double tc[MAXRUNS], t9[MAXRUNS], seconds = 2;
 	char addr[64], data[64], status[64], req[256], real[PATH_MAX];
-	int ntok = 32, runs = 10, c, i, id;
+	int ntok = 32, runs = 10, rset = 0, c, i, id;
 	StyxConfig cfg;
 	StyxClient *cl;
 	StyxSrv *s;
 
 	if(model == NULL || model[0] == 0)
 		model = "../shared/models/aidreams260K.gguf";
-	while((c = getopt(argc, argv, "m:n:r:s:p:")) != -1){
+	styx_default_config(&cfg);
+	while((c = getopt(argc, argv, "m:n:r:s:p:c:t:k:")) != -1){
 		switch(c){
 		case 'm': model = optarg; break;
 		case 'n': ntok = atoi(optarg); break;
-		case 'r': runs = atoi(optarg); break;
+		case 'r': runs = atoi(optarg); rset = 1; break;
 		case 's': seconds = atof(optarg); break;
 		case 'p': prompt = optarg; break;
+		case 'c': clients = optarg; break;
+		case 't': cfg.lim.gen_threads = atoi(optarg); break;
+		case 'k': cfg.lim.kv_budget = atoll(optarg) << 20; break;
 		default:
-			fprintf(stderr, "usage: llambo-9p bench [-m model] [-n tokens] [-r runs] [-s seconds] [-p prompt]\n");
+			fprintf(stderr, "usage: llambo-9p bench [-m model] [-n tokens] [-r runs] [-s seconds] [-p prompt]\n"
+				"                       [-c 1,2,4,8,16] [-t threads] [-k KV MiB]\n");
 			return 2;
 		}
 	}
-	if(runs < 1 || runs > MAXRUNS || ntok < 1 || seconds <= 0 || realpath(model, real) == NULL){
+	if(clients != NULL && !rset)
+		runs = 1;
+	if(runs < 1 || runs > MAXRUNS || ntok < 1 || seconds <= 0 || cfg.lim.gen_threads < 0 || cfg.lim.kv_budget < 0
+	|| strlen(prompt) > 200 || realpath(model, real) == NULL){
 		fprintf(stderr, "llambo-9p bench: bad arguments (model %s, 1 to %d runs)\n", model, MAXRUNS);
 		return 2;
 	}
-	styx_default_config(&cfg);
+	cfg.lim.max_tokens = ntok > cfg.lim.max_tokens ? ntok : cfg.lim.max_tokens;
 	if((s = styx_srv_new(&cfg)) == NULL || styx_srv_listen(s, "tcp!127.0.0.1!0") < 0)
 		die("server");
 	snprintf(addr, sizeof addr, "tcp!127.0.0.1!%d", styx_srv_port(s));
@@ -211,6 +260,15 @@ bench_main(int argc, char **argv)
 	snprintf(status, sizeof status, "models/%d/status", id);
 	snprintf(req, sizeof req, "%s|%d|0", prompt, ntok);
 	capi_first(id, prompt, ntok);	/* warm the caches once */
+	if(clients != NULL){
+		ClientsBench b = { addr, data, prompt, id, ntok, runs };
+		printf("model %s, %d tokens per client, %d threads, %d run%s per count\n", real, ntok,
+			cfg.lim.gen_threads, runs, runs > 1 ? "s" : "");
+		c = concurrent(clients, &b, real);
+		styxc_close(cl);
+		styx_srv_free(s);
+		return c;
+	}
 	for(i = 0; i < runs; i++){
 		tc[i] = capi_first(id, prompt, ntok);
 		t9[i] = styx_first(cl, data, req);

@@ -4,4 +4,17 @@
 
 int bench_main(int argc, char **argv);
 
+/* bench.c */
+double now(void);	/* seconds, monotonic */
+double percentile(double *v, int n, double pct);	/* sorts v */
+void die(const char *what);	/* the reason in lb_err, then exit 1 */
+
+/* clients.c: N clients at once through 9P against the in-process server at addr. */
+typedef struct ClientsBench {
+	const char *addr, *data, *prompt;
+	int id;	/* the model */
+	int ntok, runs;
+} ClientsBench;
+void clients_bench(const ClientsBench *b, int n);	/* prints "clients N aggregate ..." */
+
 #endif

@@ -33,6 +33,8 @@ usage(void)
 		"  stat path          print a file's stat entry\n"
 		"  gen ID request     write request to models/ID/data and stream the text\n"
 		"  bench [-m model] [-n tokens] [-r runs] [-s seconds]   first-byte latency and status reads/s\n"
+		"  bench -c 1,2,4,8,16 [-m model] [-n tokens] [-t threads] [-k KV MiB] [-r runs]\n"
+		"                     N clients generating at once: aggregate and per-client t/s, first-byte P50/P99\n"
 		"ADDR is tcp!HOST!PORT or unix!PATH (default tcp!127.0.0.1!9999)\n");
 	exit(2);
 }
