@@ -187,7 +187,7 @@ admit(Sched *s)
 			gone = g;
 		}
 	}
-	s->kv->budget = s->budget;
+	s->kv->budget = s->budget > s->reserved ? s->budget : s->reserved;	/* a smaller budget starves no running one */
 	while((g = s->queue) != NULL && s->nrun < MAX_SEQS && s->reserved + g->seq.reserved - g->seq.counted <= s->budget){
 		dequeue(s, g);
 		s->reserved += g->seq.reserved - g->seq.counted;
