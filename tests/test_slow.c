@@ -22,7 +22,12 @@
 #include "styxtest.h"
 #include "testutil.h"
 
-enum { SLOWGENS = 16, FLOOD = 300 };
+/*
+ * The flood: enough reads that the replies fill the server's end of the socket (a few
+ * of 868 bytes) and then its queue (96, SENDQ in src/styx/impl.h), and so few more that
+ * the requests left unread fit in the client's own send buffer: it never blocks.
+ */
+enum { SLOWGENS = 16, FLOOD = 96 + 24 };
 
 /* A connection on a socketpair whose server end buffers little: attached, not yet flooded. */
 static StyxClient *
