@@ -10,11 +10,12 @@ static const char usage[] =
 	"                    [--n-head-kv N] [--head-dim N] [--n-ff N] [--n-vocab N] [--n-ctx N] [--tied]\n"
 	"                    [--n-expert N --n-expert-used N --n-ff-exp N] [--n-swa N] [--swa-pattern N]\n"
 	"                    [--rope-base F] [--rope-scaling linear|yarn|longrope] [--rope-factor F] [--n-ctx-orig N]\n"
-	"                    [--seed S]\n"
+	"                    [--vocab VOCAB.gguf] [--seed S]\n"
 	"archs:  llama qwen2 qwen3 qwen3moe gemma2 gemma3 phi3 smollm3 (llama with --n-expert: Mixtral)\n"
 	"shapes: tinyllama qwen3-1.7b gemma3-1b (the dimensions of those models; flags after it change them)\n"
 	"types:  F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q2_K Q3_K Q4_K Q5_K Q6_K IQ4_NL IQ4_XS (every matrix),\n"
-	"        Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's mixes); default: a small Q8_0 llama\n";
+	"        Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's mixes); default: a small Q8_0 llama\n"
+	"--vocab: the tokenizer keys (and chat template) of a GGUF file, e.g. llama.cpp's ggml-vocab-*.gguf\n";
 
 /* The number after flag: positive, below max, whole when integer */
 static double
@@ -60,7 +61,7 @@ cmd_synth(int argc, char **argv)
 				cli_die("%s", llambo_last_error());
 			i++;
 		}
-		STR("--type", type) STR("--arch", arch) STR("--rope-scaling", rope_scaling)
+		STR("--type", type) STR("--arch", arch) STR("--rope-scaling", rope_scaling) STR("--vocab", vocab)
 		INT("--n-embd", n_embd) INT("--n-layer", n_layer) INT("--n-head", n_head) INT("--head-dim", head_dim)
 		INT("--n-head-kv", n_head_kv) INT("--n-ff", n_ff) INT("--n-vocab", n_vocab) INT("--n-ctx", n_ctx)
 		INT("--n-expert", n_expert) INT("--n-expert-used", n_expert_used) INT("--n-ff-exp", n_ff_exp)

@@ -211,8 +211,36 @@ add_rope_keys(Synth *y)
 		key_u32(y, "rope.scaling.original_context_length", (uint32_t)s->n_ctx_orig);
 }
 
+/* The tokenizer.* keys of a vocabulary file, as they are (gguf_w_copy keeps f's bytes: f stays open). */
 static int
-add_meta(Synth *y)
+copy_vocab(GGUFWriter *w, const GGUFFile *f)
+{
+	size_t i;
+
+	for(i = 0; i < f->n_kv; i++)
+		if(strncmp(f->kv[i].key, "tokenizer.", 10) == 0)
+			gguf_w_copy(w, f, &f->kv[i]);
+	return 0;
+}
+
+/* s->vocab opened: n_vocab becomes its token count. */
+static int
+open_vocab(GGUFFile *f, SynthSpec *s)
+{
+	const GGUFKV *t;
+
+	if(gguf_open(f, s->vocab, 1) < 0)
+		return lb_errprefix("vocabulary %s", s->vocab);
+	if(gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_STRING, &t) != 1 || t->v.arr.n > 1 << 24){
+		gguf_close(f);
+		return lb_err("vocabulary %s: no tokenizer.ggml.tokens array of at most 2^24 strings", s->vocab);
+	}
+	s->n_vocab = (int)t->v.arr.n;
+	return 0;
+}
+
+static int
+add_meta(Synth *y, const GGUFFile *vocab)
 {
 	const SynthSpec *s = y->s;
 	char name[96];
@@ -253,7 +281,7 @@ add_meta(Synth *y)
 		key_f32(y, "attn_logit_softcapping", 50.0f);
 		key_f32(y, "final_logit_softcapping", 30.0f);
 	}
-	return synth_vocab(y->w, s->n_vocab);
+	return vocab != NULL ? copy_vocab(y->w, vocab) : synth_vocab(y->w, s->n_vocab);
 }
 
 /* blk.il.<suffix> */
@@ -433,15 +461,19 @@ synth_init(Synth *y, const SynthSpec *s)
 }
 
 int
-synth_write(const SynthSpec *s, const char *path)
+synth_write(const SynthSpec *in, const char *path)
 {
+	SynthSpec s = *in;
+	GGUFFile vocab;
 	Synth y;
 	int il, rc = -1;
 
-	if(synth_init(&y, s) < 0 || add_meta(&y) < 0 || add_embd(&y) < 0)
+	if(s.vocab != NULL && open_vocab(&vocab, &s) < 0)
+		return -1;
+	if(synth_init(&y, &s) < 0 || add_meta(&y, s.vocab != NULL ? &vocab : NULL) < 0 || add_embd(&y) < 0)
 		goto done;
-	for(il = 0; il < s->n_layer; il++){
-		int more = more_bits(il, s->n_layer);
+	for(il = 0; il < s.n_layer; il++){
+		int more = more_bits(il, s.n_layer);
 		if(add_attn(&y, il, more) < 0 || add_ffn(&y, il, more) < 0)
 			goto done;
 	}
@@ -454,5 +486,7 @@ done:
 	free(y.bufs);
 	free(y.sizes);
 	gguf_writer_free(y.w);
+	if(s.vocab != NULL)
+		gguf_close(&vocab);
 	return rc;
 }

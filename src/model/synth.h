@@ -25,6 +25,8 @@ typedef struct SynthSpec {
 				   Q2_K_M Q3_K_M Q4_K_M Q5_K_M (llama-quantize's); where a type's block does
 				   not divide a row, llama-quantize's fallback type (Q4_K: Q5_0, Q6_K: Q8_0, ...) */
 	int tied;	/* no output.weight: the embeddings are reused (always for gemma2) */
+	const char *vocab;	/* NULL: synth_vocab's words; else a GGUF file whose tokenizer.* keys (and so its
+				   chat template) are copied, n_vocab becoming its token count */
 	uint64_t seed;
 } SynthSpec;
 
