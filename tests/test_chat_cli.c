@@ -21,7 +21,7 @@
 #include "records.h"
 #include "testutil.h"
 
-static char model[512];
+static char model[512], phi3[512], phi3_vocab[512];
 
 static int
 setup(void **state)
@@ -32,13 +32,24 @@ setup(void **state)
 	tmp_path(model, sizeof model, "chatcli.gguf");
 	synth_defaults(&s);
 	s.n_layer = 2;
-	return synth_write(&s, model);
+	if(synth_write(&s, model) < 0)
+		return -1;
+	/* a Phi-3 with Phi-3's vocabulary and chat template (llama.cpp's ggml-vocab-phi-3.gguf), as llama-simple ran it */
+	tmp_path(phi3, sizeof phi3, "chatcli-phi3.gguf");
+	data_path(phi3_vocab, sizeof phi3_vocab, "vocab/ggml-vocab-phi-3.gguf");
+	s.arch = "phi3";
+	s.n_embd = 64;
+	s.n_head = s.n_head_kv = 4;
+	s.n_ff = 128;
+	s.vocab = phi3_vocab;
+	return synth_write(&s, phi3);
 }
 
 static int
 teardown(void **state)
 {
 	unlink(model);
+	unlink(phi3);
 	cli_unlink();
 	return 0;
 }
@@ -313,38 +324,90 @@ test_chat_terminal(void **state)
 }
 
 /*
- * run --chat on a file llama.cpp ran: the reply to a message list, with and without a system
- * message, is llama-simple's greedy text on llama.cpp's chatml rendering (tests/data/chat/README.md;
- * llama-simple prints with %s, so a NUL byte's piece shows as nothing).  Uses ../shared.
+ * run --chat's reply (args) is golden's, llama-simple's greedy text on llama.cpp's rendering of
+ * the same messages (tests/data/chat/README.md).  llama-simple prints pieces with %s, so a NUL
+ * byte's piece shows as nothing there: NUL bytes are dropped from ours.
  */
+static void
+same_as_llamacpp(const char *args, const char *golden)
+{
+	char gpath[512], *o, *g, *r, *w;
+	size_t len;
+
+	assert_int_equal(llambo(args), 0);
+	o = read_file(cli_out, &len);
+	assert_non_null(o);
+	for(r = w = o; r < o + len; r++)
+		if(*r != 0)
+			*w++ = *r;
+	*w = 0;
+	data_path(gpath, sizeof gpath, golden);
+	g = read_file(gpath, &len);
+	assert_non_null(g);
+	assert_int_equal(w - o, len + 1);	/* and run's newline */
+	assert_memory_equal(o, g, len);
+	free(o);
+	free(g);
+}
+
+/* On a file llama.cpp made (mini-llama, no template: chatml), with and without a system message.  Uses ../shared. */
 static void
 test_run_chat_llamacpp(void **state)
 {
-	static const struct { const char *sys, *golden; } cases[] = {
-		{ "-sys 'Be brief.'", "chat/run-chat-sys.out" },
-		{ "", "chat/run-chat-nosys.out" },
-	};
-	char path[512], args[1024], gpath[512], *o, *g, *r, *w;
-	size_t i, len;
+	char path[512], args[1024];
 
 	SHARED_OR_SKIP(path, "models/mini-llama-F32.gguf");
-	for(i = 0; i < sizeof cases / sizeof cases[0]; i++){
-		snprintf(args, sizeof args, "run --chat -m %s -n 16 --temp 0 -t 2 %s -p 'Hello there'", path, cases[i].sys);
-		assert_int_equal(llambo(args), 0);
-		o = read_file(cli_out, &len);
-		assert_non_null(o);
-		for(r = w = o; r < o + len; r++)
-			if(*r != 0)
-				*w++ = *r;
-		*w = 0;
-		data_path(gpath, sizeof gpath, cases[i].golden);
-		g = read_file(gpath, &len);
-		assert_non_null(g);
-		assert_int_equal(w - o, len + 1);	/* and run's newline */
-		assert_memory_equal(o, g, len);
-		free(o);
-		free(g);
-	}
+	snprintf(args, sizeof args, "run --chat -m %s -n 16 --temp 0 -t 2 -sys 'Be brief.' -p 'Hello there'", path);
+	same_as_llamacpp(args, "chat/run-chat-sys.out");
+	snprintf(args, sizeof args, "run --chat -m %s -n 16 --temp 0 -t 2 -p 'Hello there'", path);
+	same_as_llamacpp(args, "chat/run-chat-nosys.out");
+}
+
+/*
+ * A file with a real chat template and its special tokens (Phi-3's): the template is recognised
+ * (phi3), run --chat answers as llama.cpp does, and two turns through a pipe keep the first in
+ * the cache, special tokens and all.
+ */
+static void
+test_chat_phi3(void **state)
+{
+	char args[2048], json[512], *a, *b, *e;
+	int k1, n1, g1, k2, n2, g2;
+
+	data_path(json, sizeof json, "chat/conv-sys.json");
+	snprintf(args, sizeof args, "template -m %s -f %s", phi3, json);
+	assert_int_equal(llambo(args), 0);
+	a = slurp(cli_out);
+	snprintf(args, sizeof args, "template --template phi3 -f %s", json);
+	assert_int_equal(llambo(args), 0);
+	b = slurp(cli_out);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+
+	snprintf(args, sizeof args, "run --chat -m %s -n 16 --temp 0 -t 2 -sys 'Be brief.' -p 'Hello there'", phi3);
+	same_as_llamacpp(args, "chat/run-chat-phi3.out");
+
+	snprintf(args, sizeof args, "chat -m %s -n 6 --temp 0 -t 2 -sys 'Be brief.' <%s", phi3, input("Hello there\nAnd then?\n"));
+	assert_int_equal(llambo(args), 0);
+	e = slurp(cli_err);
+	turn(e, 1, &k1, &n1, &g1);
+	turn(e, 2, &k2, &n2, &g2);
+	free(e);
+	assert_int_equal(k1, 0);
+	assert_int_equal(n1, 21);	/* llama-simple's prompt: <s> and 20 tokens */
+	assert_true(k2 == n1 + g1 - 1 || k2 == n1 + g1);
+	assert_true(n2 > 0 && n2 < n1);
+	unlink(input(""));
+
+	/* a vocabulary that is none: said, naming it */
+	snprintf(args, sizeof args, "synth -o %s.bad --vocab %s", phi3, json);
+	expect_err(args, 1, "vocabulary");
+	expect_err(args, 1, "not a GGUF file");
+	snprintf(args, sizeof args, "synth -o %s.bad --vocab %s", phi3, model);
+	assert_int_equal(llambo(args), 0);	/* a model's vocabulary will do */
+	snprintf(args, sizeof args, "%s.bad", phi3);
+	unlink(args);
 }
 
 static void
@@ -374,6 +437,7 @@ main(void)
 		cmocka_unit_test(test_chat_two_turns),
 		cmocka_unit_test(test_chat_terminal),
 		cmocka_unit_test(test_run_chat_llamacpp),
+		cmocka_unit_test(test_chat_phi3),
 		cmocka_unit_test(test_chat_errors),
 	};
 
