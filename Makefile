@@ -40,8 +40,8 @@ endif
 # Kernel tiers (src/quant/kernels.h): the files *_<tier>.c of the tiers of the machine the
 # build is for, each compiled with its tier's flags; every other file is plain C, and
 # tiers.c lists the tiers named by -DLB_TIER_<tier>.
-TIERS_ALL = avx2
-TIERS_x86 = avx2
+TIERS_ALL = avx2 avx512
+TIERS_x86 = avx2 avx512
 MACHINE := $(shell $(CC) -dumpmachine)
 TIERS = $(if $(filter x86_64-% i386-% i486-% i586-% i686-%,$(MACHINE)),$(TIERS_x86))
 ifeq ($(PLAIN),1)
@@ -49,6 +49,7 @@ B := $(B)-plain
 TIERS =
 endif
 TIER_FLAGS_avx2 = -mavx2 -mfma -mf16c
+TIER_FLAGS_avx512 = $(TIER_FLAGS_avx2) -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni
 
 CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(WARN) $(ARCH) -Iinclude $(TIERS:%=-DLB_TIER_%) $(CFLAGS)
 PCRELIB = $(if $(PCRE32),$(PCRE32),-lpcre2-8)

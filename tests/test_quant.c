@@ -634,32 +634,48 @@ make_weights(uint32_t t, int n, void *w, int kind)
 	}
 }
 
+/* Gaussian activations of a random scale. */
 static void
-make_acts(uint32_t t, int n, void *y)
+act_floats(float *x, int n)
 {
-	static float x[NMAX];
-
 	qr_fill_gauss(x, n, ldexpf(1, (int)(qr_rand32() % 8) - 4));
+}
+
+/* x as activations of type t (a vec_dot_type), as plain C makes them (every tier makes the same bytes). */
+static void
+make_acts(uint32_t t, const float *x, int n, void *y)
+{
 	mode(t, 0)->from_float(x, y, n);
 	qr_best_tier();
 }
 
+/* The q8_1 sum s of activation block i of type t (q8_1 or q8x). */
+static double
+act_s(uint32_t t, const void *y, int i)
+{
+	block_q8x bx;
+
+	if(t == LB_Q8_1)
+		return qr_half(((const block_q8_1 *)y)[i].s);
+	memcpy(&bx, (const block_q8x *)y + i, sizeof bx);
+	return bx.s;
+}
+
 /*
- * The dot product in double from the decoded operands, and the sum of |products|.
- * With a q8_1 operand ggml uses the block's s for dy*sum(qy); the reference does too.
+ * The dot product in double from the decoded operands (w of type t, y of
+ * type yt), and the sum of |products|.  With a q8_1 (or q8x) operand ggml
+ * uses the block's s for dy*sum(qy); the reference does too.
  */
 static double
-ref_dot(uint32_t t, int n, const void *w, const void *y, double *sumabs)
+ref_dot(uint32_t t, uint32_t yt, int n, const void *w, const void *y, double *sumabs)
 {
 	static float a[NMAX], b[NMAX];
 	const QuantType *qt = mode(t, 0);
-	const QuantType *yt = quant_type(qt->vec_dot_type);
 	double s = 0, sy;
-	const block_q8_1 *y1 = y;
 	int i, j;
 
 	qt->to_float(w, a, n);
-	yt->to_float(y, b, n);
+	quant_type(yt)->to_float(y, b, n);
 	qr_best_tier();
 	*sumabs = 0;
 	for(i = 0; i < n; i++){
@@ -671,7 +687,7 @@ ref_dot(uint32_t t, int n, const void *w, const void *y, double *sumabs)
 			const uint8_t *xb = (const uint8_t *)w + i*qt->size;
 			for(sy = 0, j = 0; j < QK; j++)
 				sy += b[i*QK + j];
-			s += qr_half((uint16_t)(xb[2] | xb[3] << 8)) * (qr_half(y1[i].s) - sy);
+			s += qr_half((uint16_t)(xb[2] | xb[3] << 8)) * (act_s(yt, y, i) - sy);
 		}
 	return s;
 }
@@ -683,10 +699,12 @@ tolerance(int n, double sumabs)
 	return (n / 16.0 + 16) * FLT_EPSILON * sumabs + 1e-30;
 }
 
+/* Each tier's vec_dot against the double reference, with activations of the tier's vec_dot_type. */
 static void
 test_vec_dot_reference(void **state)
 {
 	static uint8_t w[NMAX * 4], y[NMAX * 4];
+	static float x[NMAX];
 	double ref, sumabs;
 	float got;
 	int ti, li, kind, tier, n;
@@ -701,9 +719,12 @@ test_vec_dot_reference(void **state)
 				if(n % quant_type(t)->blck != 0)
 					continue;
 				make_weights(t, n, w, kind);
-				make_acts(quant_type(t)->vec_dot_type, n, y);
-				ref = ref_dot(t, n, w, y, &sumabs);
+				act_floats(x, n);
 				for(tier = 0; tier < quant_ntiers(); tier++){
+					const uint32_t yt = mode(t, tier)->vec_dot_type;
+
+					make_acts(yt, x, n, y);
+					ref = ref_dot(t, yt, n, w, y, &sumabs);
 					mode(t, tier)->vec_dot(n, &got, w, y);
 					if(!(fabs(got - ref) <= tolerance(n, sumabs))){
 						print_error("%s n %d kind %d %s: %.9g, want %.9g (sum|p| %.3g)\n",
@@ -767,7 +788,8 @@ test_unaligned(void **state)
 			const size_t ysize = quant_row_size(qt->vec_dot_type, N);
 
 			make_weights(t, N, w, 1);
-			make_acts(qt->vec_dot_type, N, y);
+			act_floats(x, N);
+			make_acts(qt->vec_dot_type, x, N, y);
 			qt = mode(t, tier);
 			qt->vec_dot(N, &s, w, y);
 			qt->to_float(w, f, N);
@@ -822,7 +844,6 @@ check_file(const char *name, uint32_t type)
 		qy = malloc(n * 4);
 		assert_true(a && b && act && q && qy);
 		qr_fill_gauss(act, (int)n, 1);
-		quant_type(qt->vec_dot_type)->from_float(act, qy, n);
 		for(row = 0; row < g->ne[1]; row++){
 			const uint8_t *w = (const uint8_t *)g->data + row*rowsize;
 
@@ -839,8 +860,11 @@ check_file(const char *name, uint32_t type)
 			}
 			if(row % 16 != 0)
 				continue;
-			ref = ref_dot(type, (int)n, w, qy, &sumabs);
 			for(tier = 0; tier < quant_ntiers(); tier++){
+				const uint32_t yt = mode(type, tier)->vec_dot_type;
+
+				make_acts(yt, act, (int)n, qy);
+				ref = ref_dot(type, yt, (int)n, w, qy, &sumabs);
 				mode(type, tier)->vec_dot((int)n, &got, w, qy);
 				if(!(fabs(got - ref) <= tolerance((int)n, sumabs))){
 					print_error("%s row %lld %s: %.9g, want %.9g\n", g->name, (long long)row, quant_tier_name(tier), got, ref);

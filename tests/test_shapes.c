@@ -23,10 +23,10 @@ static const uint32_t wtypes[] = {
 /* element counts: whole groups of eight blocks and partial ones, past the 8192-element chunk of gemv_avx2.c */
 static const int lengths[] = { 1, 7, 33, 255, 32, 64, 96, 224, 256, 288, 512, 2048, 4064, 5632, 8192, 8224, 8448, 16640 };
 /* gemv rows per call: one, a partial and a whole block of 16, and more */
-static const int nrs[] = { 1, 3, 16, 19 };
+static const int nrs[] = { 1, 3, 16, 19, 37 };
 enum { NTYPES = sizeof wtypes / sizeof wtypes[0], NLENGTHS = sizeof lengths / sizeof lengths[0],
-	NNRS = sizeof nrs / sizeof nrs[0], NRMAX = 19, NMAX = 16640, FLOATMAX = 5632,
-	SMAX = 8, SSTRIDE = SMAX + 3 };
+	NNRS = sizeof nrs / sizeof nrs[0], NRMAX = 37, NMAX = 16640, FLOATMAX = 5632,
+	SMAX = 16, SSTRIDE = SMAX + 3 };
 
 /* The byte offsets of the binary16 scales in a block of t. */
 static int
@@ -85,7 +85,7 @@ make_row(uint32_t t, int n, uint8_t *w, int bytes)
 		}
 }
 
-/* nr rows of t (odd offset and stride) and nc activation rows of its vec_dot_type (odd offset and stride but for Q8_K). */
+/* nr rows of t (odd offset and stride) and nc activation rows of its vec_dot_type (odd offset and stride but for Q8_K, Q8X). */
 typedef struct {
 	uint8_t *w, *y;
 	size_t wstride, ystride;
@@ -100,7 +100,7 @@ make_rows(Rows *m, uint32_t t, int n, int nr, int nc, int bytes, uint8_t *wbuf, 
 	const QuantType *yt = quant_type(qt->vec_dot_type);
 	int r;
 
-	const int yalign = qt->vec_dot_type == LB_Q8_K ? 4 : 1;	/* Q8_K blocks are structs with a float */
+	const int yalign = qt->vec_dot_type == LB_Q8_K || qt->vec_dot_type == LB_Q8X ? 4 : 1;	/* structs with a float */
 
 	m->w = wbuf + 1;
 	m->y = ybuf + 3*yalign;
@@ -115,7 +115,7 @@ make_rows(Rows *m, uint32_t t, int n, int nr, int nc, int bytes, uint8_t *wbuf, 
 	}
 }
 
-/* s[r*sstride + c] against vec_dot of weight row r and activation row c. */
+/* s[c*sstride + r] against vec_dot of weight row r and activation row c. */
 static void
 expect_vec_dot(const QuantType *qt, int n, const Rows *m, const float *s, size_t sstride, int nr, int nc, const char *shape)
 {
@@ -125,9 +125,9 @@ expect_vec_dot(const QuantType *qt, int n, const Rows *m, const float *s, size_t
 	for(r = 0; r < nr; r++)
 		for(c = 0; c < nc; c++){
 			qt->vec_dot(n, &want, m->w + r*m->wstride, m->y + c*m->ystride);
-			if(memcmp(&want, &s[r*sstride + c], sizeof want) != 0){
+			if(memcmp(&want, &s[c*sstride + r], sizeof want) != 0){
 				print_error("%s %s %s n %d row %d col %d: %.9g, vec_dot %.9g\n", quant_tier_name(quant_tier()),
-					qt->name, shape, n, r, c, s[r*sstride + c], want);
+					qt->name, shape, n, r, c, s[c*sstride + r], want);
 				fail();
 			}
 		}
@@ -143,7 +143,7 @@ check_gemv(const QuantType *qt, uint32_t t, int n, int nr, int bytes, uint8_t *w
 	s[nr] = 12345;
 	qt->gemv(n, s, m.w, m.wstride, m.y, nr);
 	assert_true(s[nr] == 12345);	/* nothing written past s[nr-1] */
-	expect_vec_dot(qt, n, &m, s, 1, nr, 1, "gemv");
+	expect_vec_dot(qt, n, &m, s, 0, nr, 1, "gemv");
 }
 
 static void
@@ -156,32 +156,33 @@ check_x4(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, uint8
 	s[4] = 12345;
 	qt->x4(n, s, m.w, m.y, m.ystride);
 	assert_true(s[4] == 12345);
-	expect_vec_dot(qt, n, &m, s, 4, 1, 4, "x4");
+	expect_vec_dot(qt, n, &m, s, 1, 1, 4, "x4");
 }
 
+/* A tile of tr rows and nc (<= tc) activation rows. */
 static void
-check_tile(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, uint8_t *ybuf)
+check_tile(const QuantType *qt, uint32_t t, int n, int nc, int bytes, uint8_t *wbuf, uint8_t *ybuf)
 {
 	float s[SMAX * SSTRIDE];
 	Rows m;
 	int r, c;
 
-	assert_true(qt->tr >= 1 && qt->tc >= 1 && qt->tr <= SMAX && qt->tc <= SMAX && qt->tr*qt->tc <= LB_TILE_MAX);
-	make_rows(&m, t, n, qt->tr, qt->tc, bytes, wbuf, ybuf);
+	assert_true(qt->tr >= 1 && qt->tc >= 1 && qt->tr <= SMAX && qt->tc <= SMAX);
+	make_rows(&m, t, n, qt->tr, nc, bytes, wbuf, ybuf);
 	for(r = 0; r < SMAX * SSTRIDE; r++)
 		s[r] = 12345;
-	qt->tile(n, s, SSTRIDE, m.w, m.wstride, m.y, m.ystride);
-	for(r = 0; r < SMAX; r++)
-		for(c = r < qt->tr ? qt->tc : 0; c < SSTRIDE; c++)
-			assert_true(s[r*SSTRIDE + c] == 12345);	/* nothing written outside the tile */
-	expect_vec_dot(qt, n, &m, s, SSTRIDE, qt->tr, qt->tc, "tile");
+	qt->tile(n, s, SSTRIDE, m.w, m.wstride, m.y, m.ystride, nc);
+	for(c = 0; c < SMAX; c++)
+		for(r = c < nc ? qt->tr : 0; r < SSTRIDE; r++)
+			assert_true(s[c*SSTRIDE + r] == 12345);	/* nothing written outside the tile */
+	expect_vec_dot(qt, n, &m, s, SSTRIDE, qt->tr, nc, "tile");
 }
 
 /* Every shape of every type of the tier in use, at every length. */
 static int
 check_tier(uint8_t *w, uint8_t *y)
 {
-	int ti, li, ni, checked = 0;
+	int ti, li, ni, nc, checked = 0;
 
 	for(ti = 0; ti < NTYPES; ti++)
 		for(li = 0; li < NLENGTHS; li++){
@@ -200,10 +201,11 @@ check_tier(uint8_t *w, uint8_t *y)
 				check_x4(qt, t, n, bytes, w, y);
 				checked++;
 			}
-			if(qt->tile != NULL && n <= 5632){
-				check_tile(qt, t, n, bytes, w, y);
-				checked++;
-			}
+			for(nc = 1; qt->tile != NULL && nc <= qt->tc; nc++)
+				if(n <= 5632 && (nc == qt->tc || n <= 512)){	/* the partial tiles on short rows: time */
+					check_tile(qt, t, n, nc, bytes, w, y);
+					checked++;
+				}
 		}
 	return checked;
 }
@@ -233,12 +235,12 @@ test_bits(void **state)
 static void
 test_choice(void **state)
 {
-	static const uint32_t acts[] = { LB_Q8_1, LB_Q8_K };
+	static const uint32_t acts[] = { LB_Q8_1, LB_Q8_K, LB_Q8X };
 	const QuantType *qt;
 	int tier, i;
 
 	(void)state;
-	assert_null(quant_type(LB_NTYPES));
+	assert_null(quant_type(LB_NALLTYPES));
 	assert_null(quant_type(4));	/* Q4_2, gone from ggml */
 	for(tier = 0; tier < quant_ntiers(); tier++){
 		quant_use_tier(tier);
@@ -250,7 +252,7 @@ test_choice(void **state)
 			else
 				assert_non_null(qt->x4);
 		}
-		for(i = 0; i < 2; i++){
+		for(i = 0; i < 3; i++){
 			qt = quant_type(acts[i]);
 			assert_true(qt->vec_dot == NULL && qt->x4 == NULL && qt->gemv == NULL && qt->tile == NULL);
 		}

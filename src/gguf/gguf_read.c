@@ -229,7 +229,7 @@ read_type(GGUFCur *c, GGUFTensor *t)
 
 	if(gguf_cur_u32(c, &t->type) < 0)
 		return -1;
-	q = quant_type(t->type);
+	q = t->type < LB_NTYPES ? quant_type(t->type) : NULL;	/* the engine's own types are not a file's */
 	if(q == NULL){
 		name = gguf_ggml_type_name(t->type);
 		if(name != NULL)

@@ -327,7 +327,7 @@ gguf_w_copy(GGUFWriter *w, const GGUFFile *src, const GGUFKV *kv)
 static int
 tensor_bytes(GGUFWriter *w, const char *name, uint32_t type, int n_dims, const int64_t *ne, size_t *nbytes)
 {
-	const QuantType *q = quant_type(type);
+	const QuantType *q = type < LB_NTYPES ? quant_type(type) : NULL;
 	uint64_t rows = 1, row;
 	int j;
 

@@ -68,23 +68,17 @@ row_x4(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 		j->wt->vec_dot(k, &j->y[(size_t)t * j->rows + r], wr, abase + (size_t)t * astride);
 }
 
-/* Weight rows r..r+tr-1 against activation rows t0..t1-1: whole tiles, then the rows left one by one. */
+/* Weight rows r..r+tr-1 against activation rows t0..t1-1, tc at a time. */
 static void
 block_tiles(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 {
 	const QuantType *wt = j->wt;
 	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
-	float s[LB_TILE_MAX];
-	int t, i, c;
+	int t;
 
-	for(t = t0; t + wt->tc <= t1; t += wt->tc){
-		wt->tile(j->a->k, s, wt->tc, wr, j->wrow, abase + (size_t)t * astride, astride);
-		for(i = 0; i < wt->tr; i++)
-			for(c = 0; c < wt->tc; c++)
-				j->y[(size_t)(t + c) * j->rows + r + i] = s[i*wt->tc + c];
-	}
-	for(i = 0; i < wt->tr && t < t1; i++)
-		row_x4(j, r + i, t, t1, abase, astride);
+	for(t = t0; t < t1; t += wt->tc)
+		wt->tile(j->a->k, &j->y[(size_t)t * j->rows + r], j->rows, wr, j->wrow, abase + (size_t)t * astride, astride,
+			t1 - t < wt->tc ? t1 - t : wt->tc);
 }
 
 /* Weight rows r0..r1-1 against one activation row, streaming the weights. */

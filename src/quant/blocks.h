@@ -18,6 +18,8 @@ typedef struct { lb_half d; uint8_t qh[4]; uint8_t qs[QK5_0/2]; } block_q5_0;
 typedef struct { lb_half d, m; uint8_t qh[4]; uint8_t qs[QK5_1/2]; } block_q5_1;
 typedef struct { lb_half d; int8_t qs[QK8_0]; } block_q8_0;
 typedef struct { lb_half d, s; int8_t qs[QK8_1]; } block_q8_1;	/* s = d * sum(qs) */
+/* the engine's own activation block (no file has it): q8_0's d as a float, the sum of its qs, q8_1's s as a float */
+typedef struct { float d; int32_t sum; float s; int8_t qs[QK8_0]; } block_q8x;
 
 /* 2-bit: 16 blocks of 16; x = d*scale*q - dmin*min */
 typedef struct { uint8_t scales[QK_K/16]; uint8_t qs[QK_K/4]; lb_half d, dmin; } block_q2_K;
@@ -42,6 +44,7 @@ _Static_assert(sizeof(block_q5_0) == 22, "q5_0");
 _Static_assert(sizeof(block_q5_1) == 24, "q5_1");
 _Static_assert(sizeof(block_q8_0) == 34, "q8_0");
 _Static_assert(sizeof(block_q8_1) == 36, "q8_1");
+_Static_assert(sizeof(block_q8x) == 44, "q8x");
 _Static_assert(sizeof(block_q2_K) == 84, "q2_K");
 _Static_assert(sizeof(block_q3_K) == 110, "q3_K");
 _Static_assert(sizeof(block_q4_K) == 144, "q4_K");

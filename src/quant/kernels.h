@@ -8,8 +8,10 @@
  * their fill functions override entries of a table that starts as a copy of
  * the tier below, and tiers.c lists them with the CPU test that guards them.
  * A tier that replaces a type's vec_dot replaces or clears its other shapes
- * too (quant.h: each bit-identical to vec_dot), and its conversions give the
- * plain bytes.  So adding a tier is new files plus entries in tiers.c.
+ * too (quant.h: each bit-identical to vec_dot), and may give the type another
+ * vec_dot_type, the form its kernels want the activations in (as the AVX-512
+ * tier gives the 32-element types q8x); its conversions give the plain bytes.
+ * So adding a tier is new files plus entries in tiers.c.
  */
 #ifndef LB_KERNELS_H
 #define LB_KERNELS_H
@@ -28,8 +30,8 @@ void q_vec_dot_f32(int n, float *s, const void *x, const void *y);
 void q_vec_dot_f16(int n, float *s, const void *x, const void *y);
 void q_vec_dot_bf16(int n, float *s, const void *x, const void *y);
 
-/* legacy.c: 32-element blocks; q4_0, q5_0, q8_0 dot with q8_0; q4_1, q5_1 with q8_1 */
-Q_DECL(q4_0) Q_DECL(q4_1) Q_DECL(q5_0) Q_DECL(q5_1) Q_DECL(q8_0) Q_DECL(q8_1)
+/* legacy.c: 32-element blocks; q4_0, q5_0, q8_0 dot with q8_0; q4_1, q5_1 with q8_1 (or q8x, in tiers that say so) */
+Q_DECL(q4_0) Q_DECL(q4_1) Q_DECL(q5_0) Q_DECL(q5_1) Q_DECL(q8_0) Q_DECL(q8_1) Q_DECL(q8x)
 void q_vec_dot_q4_0(int n, float *s, const void *x, const void *y);
 void q_vec_dot_q4_1(int n, float *s, const void *x, const void *y);
 void q_vec_dot_q5_0(int n, float *s, const void *x, const void *y);
@@ -70,5 +72,9 @@ lb_fill_fn quant_avx2_legacy;	/* legacy_avx2.c */
 lb_fill_fn quant_avx2_gemv;	/* gemv_avx2.c */
 lb_fill_fn quant_avx2_kquants;	/* kquants_avx2.c */
 lb_fill_fn quant_avx2_iquants;	/* iquants_avx2.c */
+/* AVX-512 F, BW, VL, DQ, VNNI (x86), on top of AVX2 */
+lb_fill_fn quant_avx512_float;	/* float_avx512.c */
+lb_fill_fn quant_avx512_legacy;	/* legacy_avx512.c */
+lb_fill_fn quant_avx512_kquants;	/* kquants_avx512.c */
 
 #endif

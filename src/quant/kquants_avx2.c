@@ -19,6 +19,7 @@
 
 #include "blocks.h"
 #include "kernels.h"
+#include "kquants_x86.h"
 
 #define INLINE static inline __attribute__((always_inline))
 /*
@@ -29,21 +30,6 @@
 #define UNROLL _Pragma("GCC unroll 4")
 
 enum { NR_MAX = 4 };	/* activation rows at once */
-
-/*
- * Weight blocks sit at any byte offset of a GGUF file: their fields are read
- * through byte pointers.  F16C's conversion is the exact value, as lb_fp16_to_fp32.
- */
-#define FIELD(x, t, f) ((x) + offsetof(t, f))
-
-INLINE float
-half_at(const uint8_t *p)
-{
-	lb_half h;
-
-	memcpy(&h, p, sizeof h);
-	return _cvtsh_ss(h);
-}
 
 /* The sums of the lanes, in ggml's order. */
 INLINE float
@@ -149,21 +135,6 @@ add_block(__m256 *acc, const __m256i *sumi, const void *y, size_t stride, int i,
 			_mm256_cvtepi32_ps(sumi[r]), acc[r]);
 }
 
-/* Q3_K's sixteen 6-bit scales, less 32, as int8. */
-INLINE __m128i
-q3_scales(const uint8_t *p)
-{
-	const uint32_t lo = 0x0f0f0f0f, hi = 0x03030303;
-	uint32_t a[3];
-
-	memcpy(a, p, 12);
-	return _mm_sub_epi8(_mm_setr_epi32(
-		(int)((a[0] & lo) | (a[2] & hi) << 4),
-		(int)((a[1] & lo) | (a[2] >> 2 & hi) << 4),
-		(int)((a[0] >> 4 & lo) | (a[2] >> 4 & hi) << 4),
-		(int)((a[1] >> 4 & lo) | (a[2] >> 6 & hi) << 4)), _mm_set1_epi8(32));
-}
-
 /*
  * Q2_K and Q3_K (three): 2-bit fields in the same places, sixteen scales.
  * Q2_K subtracts dmin*min*(q8 sums); a Q3_K quant is low - sub, sub 4 where
@@ -224,21 +195,6 @@ q23_rows(int n, float *s, const uint8_t *x, size_t bsize, int three, const void 
 	UNROLL
 	for(r = 0; r < nr; r++)
 		s[r] = hsum8(acc[r]);
-}
-
-/* Q4_K/Q5_K's 6-bit scales and mins as 16 bytes: eight scales, then eight mins. */
-INLINE __m128i
-k4_scales_mins(const uint8_t *p)
-{
-	const uint32_t six = 0x3f3f3f3f, lo = 0x0f0f0f0f, hi = 0x03030303;
-	uint32_t a[3];
-
-	memcpy(a, p, 12);
-	return _mm_setr_epi32(
-		(int)(a[0] & six),
-		(int)((a[2] & lo) | (a[0] >> 6 & hi) << 4),
-		(int)(a[1] & six),
-		(int)((a[2] >> 4 & lo) | (a[1] >> 6 & hi) << 4));
 }
 
 /* The q8 sums of the eight sub-blocks of 32 of an activation super-block. */

@@ -366,3 +366,37 @@ q_q8_row(const float *x, void *vy, int64_t n, int withsum, lb_q8_block_fn *block
 
 void q_from_float_q8_0(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 0, q8_block); }
 void q_from_float_q8_1(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 1, q8_block); }
+
+void
+q_q8x_row(const float *x, void *vy, int64_t n, lb_q8_block_fn *block)
+{
+	block_q8x *b = vy;
+	int64_t i;
+	int32_t wrapped;
+	float d;
+	int j;
+
+	for(i = 0; i < n / QK; i++, x += QK, b++){
+		wrapped = block(x, &d, b->qs);
+		b->d = lb_fp16_to_fp32(q_fp16_f16c(d));
+		b->s = lb_fp16_to_fp32(q_fp16_f16c(d*(float)wrapped));
+		for(b->sum = 0, j = 0; j < QK; j++)
+			b->sum += b->qs[j];
+	}
+}
+
+void q_from_float_q8x(const float *x, void *y, int64_t n) { q_q8x_row(x, y, n, q8_block); }
+
+void
+q_to_float_q8x(const void *x, float *y, int64_t n)
+{
+	block_q8x b;
+	int64_t i;
+	int j;
+
+	for(i = 0; i < n / QK; i++, y += QK){
+		memcpy(&b, (const block_q8x *)x + i, sizeof b);	/* any alignment */
+		for(j = 0; j < QK; j++)
+			y[j] = b.qs[j]*b.d;
+	}
+}

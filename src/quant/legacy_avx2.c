@@ -102,7 +102,7 @@ group_tile(__m256 acc[][NR_MAX], __m256 macc[][NR_MAX], const uint8_t *x, size_t
 	}
 }
 
-/* s[w*sstride + r] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr; bias as group_tile's */
+/* s[r*sstride + w] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr; bias as group_tile's */
 INLINE void
 dot_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nw,
 	const uint8_t *y, size_t ystride, int nr, Weights *weights, size_t xsize, int hasmin, int wide, int bias)
@@ -127,7 +127,7 @@ dot_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int 
 	for(w = 0; w < nw; w++)
 		UNROLL
 		for(r = 0; r < nr; r++)
-			s[w*sstride + r] = hasmin ? chains_sum(acc[w][r]) + chains_sum(macc[w][r]) : chains_sum(acc[w][r]);
+			s[r*sstride + w] = hasmin ? chains_sum(acc[w][r]) + chains_sum(macc[w][r]) : chains_sum(acc[w][r]);
 }
 
 /* tw and bias: the weights and bias of the tile kernel */
@@ -140,12 +140,17 @@ vec_dot_##t(int n, float *s, const void *x, const void *y) \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	dot_tile(n, s, 0, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t), hasmin, wide, 0); \
+	dot_tile(n, s, 1, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t), hasmin, wide, 0); \
 } \
 static void \
-tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride) \
+tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, tw, sizeof(block_##t), hasmin, wide, bias); \
+	switch(nc){ \
+	case 1: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, 1, tw, sizeof(block_##t), hasmin, wide, bias); break; \
+	case 2: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, 2, tw, sizeof(block_##t), hasmin, wide, bias); break; \
+	case 3: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, 3, tw, sizeof(block_##t), hasmin, wide, bias); break; \
+	default: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, tw, sizeof(block_##t), hasmin, wide, bias); \
+	} \
 }
 
 DOT(q4_0, 0, 0, w_q4_0u, 8)
@@ -201,6 +206,7 @@ q8_block(const float *x, float *d, int8_t *q)
 
 static void from_float_q8_0(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 0, q8_block); }
 static void from_float_q8_1(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 1, q8_block); }
+static void from_float_q8x(const float *x, void *y, int64_t n) { q_q8x_row(x, y, n, q8_block); }
 
 #define SET(id, t) \
 	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].tile = tile_##t, \
@@ -217,4 +223,5 @@ quant_avx2_legacy(QuantType *tab)
 	SET(LB_IQ4_NL, iq4_nl);
 	tab[LB_Q8_0].from_float = from_float_q8_0;
 	tab[LB_Q8_1].from_float = from_float_q8_1;
+	tab[LB_Q8X].from_float = from_float_q8x;
 }

@@ -82,5 +82,7 @@ q_sat_i8(int32_t v)
  */
 typedef int32_t lb_q8_block_fn(const float *x, float *d, int8_t *q);
 void q_q8_row(const float *x, void *y, int64_t n, int withsum, lb_q8_block_fn *block);
+/* The same as q8x blocks (blocks.h): qs and d as q8_0's, s as q8_1's, and the sum of the qs. */
+void q_q8x_row(const float *x, void *y, int64_t n, lb_q8_block_fn *block);
 
 #endif

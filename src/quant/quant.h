@@ -19,11 +19,12 @@
  *         works the activation once (its block sums and scales) and then
  *         reads the weight rows one after another, as one stream: rows read
  *         in lockstep would be several streams, served at half the bandwidth;
- *   tile  tr weight rows against tc activation rows (prompt processing):
- *         s[r*s_stride + c] = (x + r*x_stride) . (y + c*y_stride), r < tr,
- *         c < tc, tr*tc <= LB_TILE_MAX; it also shares each activation
- *         block's scales among the weight rows.  The best shape depends on
- *         the type (how many registers its unpacking needs).
+ *   tile  tr weight rows against nc <= tc activation rows (prompt processing):
+ *         s[c*s_stride + r] = (x + r*x_stride) . (y + c*y_stride), r < tr,
+ *         c < nc (s as the engine's output rows are: an activation row's
+ *         results together); it also shares each activation block's scales
+ *         among the weight rows.  The best shape depends on the type (how
+ *         many registers its unpacking needs).
  *
  * x rows are of the type, in place (any byte offset and stride: GGUF data
  * in the mapped file), y rows of its vec_dot_type, n elements each.  A
@@ -35,13 +36,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum {	/* ggml's type ids, as stored in GGUF */
+enum {	/* ggml's type ids, as stored in GGUF (those below LB_NTYPES), then the engine's own */
 	LB_F32 = 0, LB_F16 = 1, LB_Q4_0 = 2, LB_Q4_1 = 3, LB_Q5_0 = 6, LB_Q5_1 = 7,
 	LB_Q8_0 = 8, LB_Q8_1 = 9, LB_Q2_K = 10, LB_Q3_K = 11, LB_Q4_K = 12, LB_Q5_K = 13,
-	LB_Q6_K = 14, LB_Q8_K = 15, LB_IQ4_NL = 20, LB_IQ4_XS = 23, LB_BF16 = 30, LB_NTYPES = 43
+	LB_Q6_K = 14, LB_Q8_K = 15, LB_IQ4_NL = 20, LB_IQ4_XS = 23, LB_BF16 = 30, LB_NTYPES = 43,
+	LB_Q8X = LB_NTYPES,	/* activations: q8_0 and q8_1 in one block, scales as floats (blocks.h) */
+	LB_NALLTYPES
 };
-
-enum { LB_TILE_MAX = 16 };	/* results of a tile, at most */
 
 typedef void (*lb_to_float_fn)(const void *x, float *y, int64_t n);	/* n % blck == 0 */
 typedef void (*lb_from_float_fn)(const float *x, void *y, int64_t n);	/* n % blck == 0 */
@@ -49,7 +50,7 @@ typedef void (*lb_vec_dot_fn)(int n, float *s, const void *x, const void *y);	/*
 typedef void (*lb_vec_dot_x4_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
 typedef void (*lb_gemv_fn)(int n, float *s, const void *x, size_t x_stride, const void *y, int nr);
 typedef void (*lb_tile_fn)(int n, float *s, size_t s_stride, const void *x, size_t x_stride,
-	const void *y, size_t y_stride);
+	const void *y, size_t y_stride, int nc);
 
 typedef struct QuantType {
 	const char *name;
@@ -65,7 +66,7 @@ typedef struct QuantType {
 	int tr, tc;	/* the tile's shape */
 } QuantType;
 
-/* The type's traits in the tier in use, or NULL if the type is not supported. */
+/* The type's traits in the tier in use, or NULL if the type is not supported; a file's type must be below LB_NTYPES. */
 const QuantType *quant_type(uint32_t type);
 /* Bytes of a row of n elements; 0 if n is not a multiple of the block size or the type is unknown. */
 size_t quant_row_size(uint32_t type, int64_t n);

@@ -7,7 +7,7 @@
 
 #include "kernels.h"
 
-#if defined(LB_TIER_avx2)
+#if defined(LB_TIER_avx2) || defined(LB_TIER_avx512)
 #include <cpuid.h>
 
 /* The register state the OS saves (XCR0): without it the registers are not there to use. */
@@ -36,6 +36,18 @@ has_avx2(void)
 		return 0;
 	return (b & bit_AVX2) != 0;
 }
+
+/* AVX-512 F, DQ, BW, VL and VNNI, and the opmask and ZMM state saved */
+static int
+has_avx512(void)
+{
+	const unsigned need = bit_AVX512F | bit_AVX512DQ | bit_AVX512BW | bit_AVX512VL;
+	unsigned a, b, c, d;
+
+	if(!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (b & need) == need && (c & bit_AVX512VNNI) && (os_saves() & 0xE6) == 0xE6;
+}
 #endif
 
 const Tier quant_tiers[] = {
@@ -43,6 +55,9 @@ const Tier quant_tiers[] = {
 #if defined(LB_TIER_avx2)
 	{ "avx2", has_avx2, { quant_avx2_float, quant_avx2_legacy, quant_avx2_gemv, quant_avx2_kquants,
 		quant_avx2_iquants } },
+#endif
+#if defined(LB_TIER_avx512)
+	{ "avx512", has_avx512, { quant_avx512_float, quant_avx512_legacy, quant_avx512_kquants } },
 #endif
 };
 

@@ -15,7 +15,7 @@
 	[id] = { nm, bl, sz, id, q_to_float_##t, q_from_float_##t, NULL, NULL, NULL, NULL, 0, 0 }
 
 /* plain C: vec_dot alone, every other shape is a loop over it */
-static const QuantType plain[LB_NTYPES] = {
+static const QuantType plain[LB_NALLTYPES] = {
 	T(LB_F32, "F32", 1, 4, LB_F32, f32),
 	T(LB_F16, "F16", 1, 2, LB_F16, f16),
 	T(LB_BF16, "BF16", 1, 2, LB_BF16, bf16),
@@ -33,11 +33,12 @@ static const QuantType plain[LB_NTYPES] = {
 	A(LB_Q8_K, "Q8_K", QK_K, sizeof(block_q8_K), q8_K),
 	T(LB_IQ4_NL, "IQ4_NL", QK4_NL, sizeof(block_iq4_nl), LB_Q8_0, iq4_nl),
 	T(LB_IQ4_XS, "IQ4_XS", QK_K, sizeof(block_iq4_xs), LB_Q8_K, iq4_xs),
+	A(LB_Q8X, "Q8X", QK8_0, sizeof(block_q8x), q8x),
 };
 
 enum { MAXTIERS = 8 };
 
-static QuantType tabs[MAXTIERS][LB_NTYPES];
+static QuantType tabs[MAXTIERS][LB_NALLTYPES];
 static int ntiers;	/* the tiers this CPU runs: quant_tiers[0 .. ntiers-1] */
 static atomic_int use;	/* the tier in use */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -72,7 +73,7 @@ quant_type(uint32_t type)
 {
 	const QuantType *t;
 
-	if(type >= LB_NTYPES)
+	if(type >= LB_NALLTYPES)
 		return NULL;
 	pthread_once(&once, init);
 	t = &tabs[atomic_load_explicit(&use, memory_order_relaxed)][type];

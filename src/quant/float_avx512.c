@@ -1,0 +1,126 @@
+/*
+ * float_avx512.c - F32, F16 and BF16 dot products with AVX-512, in every shape.
+ *
+ * The tier's arithmetic for these types, for a weight row x and an activation
+ * row y of n elements: sixteen float chains, element j going to chain j mod 16,
+ *	c = fma(x_j, y_j, c), sixteen elements at a time, the last ones (n mod 16)
+ *	as a sixteen with zeros in the missing places;
+ * the result is the sum of the chains in _mm512_reduce_add_ps's order.  The
+ * product of two halves or two bfloat16 is exact in float, so only the order
+ * of the sums differs from the other tiers.  One kernel does every shape,
+ * nr weight rows against nc activation rows, each pair its own chains.
+ */
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "avx512.h"
+#include "blocks.h"
+#include "kernels.h"
+
+#define UNROLL _Pragma("GCC unroll 4")
+
+enum { ROWS = 4, COLS = 4 };
+
+typedef __m512 Load(const uint8_t *p, __mmask16 m);
+
+/* sixteen elements at p (those of mask m; zeros elsewhere) as floats */
+INLINE __m512
+load_f32(const uint8_t *p, __mmask16 m)
+{
+	return _mm512_maskz_loadu_ps(m, p);
+}
+
+INLINE __m512
+load_f16(const uint8_t *p, __mmask16 m)
+{
+	return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, p));
+}
+
+INLINE __m512
+load_bf16(const uint8_t *p, __mmask16 m)
+{
+	return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
+}
+
+/* s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nr, c < nc; elements esize bytes */
+INLINE void
+kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr,
+	const uint8_t *y, size_t ystride, int nc, size_t esize, Load *load)
+{
+	__m512 acc[ROWS][COLS], xv[ROWS], yv;
+	__mmask16 m = 0xFFFF;
+	int i, r, c;
+
+	UNROLL
+	for(r = 0; r < nr; r++)
+		UNROLL
+		for(c = 0; c < nc; c++)
+			acc[r][c] = _mm512_setzero_ps();
+	for(i = 0; i < n; i += 16){
+		const size_t off = (size_t)i * esize;
+
+		if(n - i < 16)
+			m = (__mmask16)((1u << (n - i)) - 1);
+		UNROLL
+		for(r = 0; r < nr; r++)
+			xv[r] = load(x + r*xstride + off, m);
+		UNROLL
+		for(c = 0; c < nc; c++){
+			yv = load(y + c*ystride + off, m);
+			UNROLL
+			for(r = 0; r < nr; r++)
+				acc[r][c] = _mm512_fmadd_ps(xv[r], yv, acc[r][c]);
+		}
+	}
+	UNROLL
+	for(r = 0; r < nr; r++)
+		UNROLL
+		for(c = 0; c < nc; c++)
+			s[c*sstride + r] = _mm512_reduce_add_ps(acc[r][c]);
+}
+
+#define SHAPES(t, esize) \
+static void \
+vec_dot_##t(int n, float *s, const void *x, const void *y) \
+{ \
+	kernel(n, s, 0, x, 0, 1, y, 0, 1, esize, load_##t); \
+} \
+static void \
+x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
+{ \
+	kernel(n, s, 1, x, 0, 1, y, ystride, 4, esize, load_##t); \
+} \
+static void \
+gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
+{ \
+	int r; \
+\
+	for(r = 0; r < nr; r++) \
+		kernel(n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, 1, y, 0, 1, esize, load_##t); \
+} \
+static void \
+tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
+{ \
+	BY_COLS4(nc, TILE_##t) \
+}
+#define TILE(t, esize, nc) kernel(n, s, sstride, x, xstride, ROWS, y, ystride, nc, esize, load_##t)
+#define TILE_f32(nc) TILE(f32, 4, nc)
+#define TILE_f16(nc) TILE(f16, 2, nc)
+#define TILE_bf16(nc) TILE(bf16, 2, nc)
+
+SHAPES(f32, 4)
+SHAPES(f16, 2)
+SHAPES(bf16, 2)
+
+#define SET(id, t) \
+	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].gemv = gemv_##t, \
+	tab[id].tile = tile_##t, tab[id].tr = ROWS, tab[id].tc = COLS
+
+void
+quant_avx512_float(QuantType *tab)
+{
+	SET(LB_F32, f32);
+	SET(LB_F16, f16);
+	SET(LB_BF16, bf16);
+}

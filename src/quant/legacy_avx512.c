@@ -1,0 +1,393 @@
+/*
+ * legacy_avx512.c - q4_0, q4_1, q5_0, q5_1 and q8_0 with AVX-512 VNNI against
+ * q8x activations (blocks.h), in every shape, sixteen weight rows at a time.
+ *
+ * The tier's arithmetic for these types, for a weight row x and an activation
+ * row y (one chain, blocks in order, as plain C adds them):
+ *	S_i = the integer dot product of the quants of block i (exact);
+ *	c = fma(S_i, dx_i*dy_i, c)	(dx_i*dy_i is exact: two halves);
+ *	for q4_1 and q5_1 then c = fma(mx_i, sy_i, c);
+ *	the result is c.
+ * Sixteen weight rows share a vector, one to a lane: a block of each is loaded
+ * and transposed so that lane r of vector s holds quants 4s..4s+3 of row r,
+ * taken unsigned (q4_0 + 8, q5_0 + 16, q8_0 + 128); vpdpbusd with the
+ * activation's quants 4s..4s+3 broadcast adds their four products to each
+ * row's lane, and the offset's part, offset times the activation block's sum,
+ * comes out after.  Every lane is one row's chain whatever the number of
+ * activation rows: vec_dot (1 x 1), x4 (1 x 4) and tile (16 x up to 8) are
+ * one kernel.  gemv reads its rows one after another instead (one stream):
+ * sixteen blocks of a row in the lanes, their terms then taken into the
+ * row's chain in order, the same terms and the same chain.
+ */
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "avx512.h"
+#include "blocks.h"
+#include "kernels.h"
+
+#define UNROLL _Pragma("GCC unroll 16")
+
+enum { QK = 32, ROWS = 16, COLS = 8 };
+
+/* A weight type: where its block keeps what (d first, then m if it has one) */
+typedef struct {
+	size_t size, qs, qh;	/* bytes of a block; offsets of the quants and of the fifth bits (0: none) */
+	int nibbles;	/* 4-bit quants, else bytes */
+	int shift;	/* the offset taken out is 1 << shift (0: none) */
+	int hasmin;
+} Kind;
+
+static const Kind k_q4_0 = { sizeof(block_q4_0), offsetof(block_q4_0, qs), 0, 1, 3, 0 };
+static const Kind k_q4_1 = { sizeof(block_q4_1), offsetof(block_q4_1, qs), 0, 1, 0, 1 };
+static const Kind k_q5_0 = { sizeof(block_q5_0), offsetof(block_q5_0, qs), offsetof(block_q5_0, qh), 1, 4, 0 };
+static const Kind k_q5_1 = { sizeof(block_q5_1), offsetof(block_q5_1, qs), offsetof(block_q5_1, qh), 1, 0, 1 };
+static const Kind k_q8_0 = { sizeof(block_q8_0), offsetof(block_q8_0, qs), 0, 0, 7, 0 };
+
+/*
+ * Sixteen lanes of data: lane l at base + l*stride (sixteen weight rows, the
+ * same row sixteen times, or sixteen blocks of one row).
+ */
+typedef struct {
+	const uint8_t *p[ROWS];
+	__m512i off;	/* p[l] - base as int32, for gathers */
+	int gather;	/* the offsets fit in int32 */
+} Lanes;
+
+INLINE void
+lanes_init(Lanes *l, const uint8_t *base, size_t stride)
+{
+	int32_t off[ROWS];
+	int r;
+
+	l->gather = stride <= INT32_MAX / ROWS;
+	for(r = 0; r < ROWS; r++){
+		l->p[r] = base + (size_t)r * stride;
+		off[r] = l->gather ? (int32_t)((size_t)r * stride) : 0;
+	}
+	l->off = _mm512_loadu_si512(off);
+}
+
+/* The four bytes at offset off of each lane. */
+INLINE __m512i
+lane_dwords(const Lanes *l, size_t off)
+{
+	uint32_t v[ROWS];
+	int r;
+
+	if(l->gather)
+		return _mm512_i32gather_epi32(l->off, l->p[0] + off, 1);
+	for(r = 0; r < ROWS; r++)
+		memcpy(&v[r], l->p[r] + off, sizeof v[r]);
+	return _mm512_loadu_si512(v);
+}
+
+/* Lane l of q[s], s < 4: bytes 4s..4s+3 of the sixteen bytes at offset off of lane l. */
+INLINE void
+transpose16(__m512i *q, const Lanes *w, size_t off)
+{
+	const __m512i by_dword = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+	__m512i b[4], t[4];
+	int g;
+
+	UNROLL
+	for(g = 0; g < 4; g++){	/* b[g], 128-bit lane s: dword s of rows 4g..4g+3 */
+		__m512i a = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(w->p[4*g] + off)));
+
+		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *)(w->p[4*g + 1] + off)), 1);
+		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *)(w->p[4*g + 2] + off)), 2);
+		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *)(w->p[4*g + 3] + off)), 3);
+		b[g] = _mm512_permutexvar_epi32(by_dword, a);
+	}
+	t[0] = _mm512_shuffle_i32x4(b[0], b[1], 0x44);
+	t[1] = _mm512_shuffle_i32x4(b[0], b[1], 0xEE);
+	t[2] = _mm512_shuffle_i32x4(b[2], b[3], 0x44);
+	t[3] = _mm512_shuffle_i32x4(b[2], b[3], 0xEE);
+	q[0] = _mm512_shuffle_i32x4(t[0], t[2], 0x88);
+	q[1] = _mm512_shuffle_i32x4(t[0], t[2], 0xDD);
+	q[2] = _mm512_shuffle_i32x4(t[1], t[3], 0x88);
+	q[3] = _mm512_shuffle_i32x4(t[1], t[3], 0xDD);
+}
+
+/* q5_0, q5_1: quant e = 4s+b of q[s] gets bit e of the little-endian qh, bit 4(s%2)+b of its byte s/2, as 16. */
+INLINE void
+fifth_bits(__m512i *q, const Lanes *w, size_t off)
+{
+	const __m512i qh = lane_dwords(w, off);
+	const __m512i dword = _mm512_set4_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0);	/* byte 4d of dword d */
+	__mmask64 set;
+	int s;
+
+	UNROLL
+	for(s = 0; s < 8; s++){
+		set = _mm512_test_epi8_mask(_mm512_shuffle_epi8(qh, _mm512_add_epi8(dword, _mm512_set1_epi8((char)(s / 2)))),
+			_mm512_set1_epi32(s % 2 ? (int)0x80402010 : 0x08040201));
+		q[s] = _mm512_mask_add_epi8(q[s], set, q[s], _mm512_set1_epi8(0x10));
+	}
+}
+
+/* q[s], s < 8: quants 4s..4s+3 of the block at offset blk of each lane, unsigned. */
+INLINE void
+quants(__m512i *q, const Kind *k, const Lanes *w, size_t blk)
+{
+	const __m512i low = _mm512_set1_epi8(0x0F);
+	int s;
+
+	if(!k->nibbles){	/* q8_0: + 128 */
+		transpose16(q, w, blk + k->qs);
+		transpose16(q + 4, w, blk + k->qs + 16);
+		UNROLL
+		for(s = 0; s < 8; s++)
+			q[s] = _mm512_xor_si512(q[s], _mm512_set1_epi8((char)0x80));
+		return;
+	}
+	transpose16(q, w, blk + k->qs);	/* low nibbles: quants 0..15, high: 16..31 */
+	UNROLL
+	for(s = 0; s < 4; s++){
+		q[s + 4] = _mm512_and_si512(_mm512_srli_epi16(q[s], 4), low);
+		q[s] = _mm512_and_si512(q[s], low);
+	}
+	if(k->qh != 0)
+		fifth_bits(q, w, blk + k->qh);
+}
+
+/* The integer dot products of each lane's block with activation quants qy (lane-wise or broadcast), exact. */
+INLINE __m512i
+block_sums(const Kind *k, const __m512i *q, const __m512i *qy, __m512i ysum)
+{
+	__m512i a = _mm512_setzero_si512();
+	int j;
+
+	UNROLL
+	for(j = 0; j < 8; j++)
+		a = _mm512_dpbusd_epi32(a, q[j], qy[j]);
+	if(k->shift)
+		a = _mm512_sub_epi32(a, _mm512_slli_epi32(ysum, k->shift));
+	return a;
+}
+
+/*
+ * Sixteen weight rows, lane r for row r (at x + r*xstride; xstride 0: one
+ * row), against ncols (<= 8) activation rows:
+ * s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nrows, c < ncols.
+ */
+INLINE void
+rows_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nrows,
+	const uint8_t *y, size_t ystride, int ncols)
+{
+	const int nb = n / QK;
+	__m512 acc[COLS];
+	__m512i q[8], qy[8];
+	Lanes w;
+	int i, c, j;
+
+	lanes_init(&w, x, xstride);
+	UNROLL
+	for(c = 0; c < ncols; c++)
+		acc[c] = _mm512_setzero_ps();
+	for(i = 0; i < nb; i++){
+		const size_t blk = (size_t)i * k->size;
+		const __m512i head = lane_dwords(&w, blk);	/* d, and m after it */
+		const __m512 dx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head));
+		const __m512 mx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
+
+		quants(q, k, &w, blk);
+		UNROLL
+		for(c = 0; c < ncols; c++){
+			block_q8x yb;	/* activation rows are aligned, but need not be */
+
+			memcpy(&yb, y + c*ystride + (size_t)i*sizeof yb, sizeof yb);
+			UNROLL
+			for(j = 0; j < 8; j++){
+				int32_t v;
+
+				memcpy(&v, yb.qs + 4*j, sizeof v);
+				qy[j] = _mm512_set1_epi32(v);
+			}
+			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(block_sums(k, q, qy, _mm512_set1_epi32(yb.sum))),
+				_mm512_mul_ps(dx, _mm512_set1_ps(yb.d)), acc[c]);
+			if(k->hasmin)
+				acc[c] = _mm512_fmadd_ps(mx, _mm512_set1_ps(yb.s), acc[c]);
+		}
+	}
+	UNROLL
+	for(c = 0; c < ncols; c++)
+		_mm512_mask_storeu_ps(s + c*sstride, (__mmask16)((1u << nrows) - 1), acc[c]);
+}
+
+/*
+ * gemv: the weight rows one after another (one stream), sixteen blocks of a
+ * row at a time, lane b for block b; the activation's blocks in the same
+ * lanes are made once per call, a chunk at a time.  Each row's chain then
+ * takes its blocks' terms in order, as rows_kernel's lanes do.
+ */
+enum { CHUNKGROUPS = 16, CHUNK = CHUNKGROUPS * ROWS };	/* blocks: 8192 elements, 11 KB of share */
+
+typedef struct {
+	__m512i qy[CHUNKGROUPS][8];
+	__m512i sum[CHUNKGROUPS];
+	__m512 d[CHUNKGROUPS], s[CHUNKGROUPS];
+} Share;
+
+/* Blocks i0 .. i0+nb-1 of activation row y, sixteen to a group (a short last group repeats its last block). */
+INLINE void
+share(Share *sh, const uint8_t *y, int i0, int nb)
+{
+	const block_q8x *yb = (const block_q8x *)y + i0;
+	block_q8x tail[ROWS];
+	Lanes l;
+	int g, cnt, b;
+
+	for(g = 0; g*ROWS < nb; g++){
+		cnt = nb - g*ROWS < ROWS ? nb - g*ROWS : ROWS;
+		if(cnt < ROWS){
+			for(b = 0; b < ROWS; b++)
+				tail[b] = yb[g*ROWS + (b < cnt ? b : cnt - 1)];
+			lanes_init(&l, (const uint8_t *)tail, sizeof(block_q8x));
+		}else
+			lanes_init(&l, (const uint8_t *)(yb + g*ROWS), sizeof(block_q8x));
+		transpose16(sh->qy[g], &l, offsetof(block_q8x, qs));
+		transpose16(sh->qy[g] + 4, &l, offsetof(block_q8x, qs) + 16);
+		sh->sum[g] = lane_dwords(&l, offsetof(block_q8x, sum));
+		sh->d[g] = _mm512_castsi512_ps(lane_dwords(&l, offsetof(block_q8x, d)));
+		sh->s[g] = _mm512_castsi512_ps(lane_dwords(&l, offsetof(block_q8x, s)));
+	}
+}
+
+/* The terms of blocks 16g .. 16g+cnt-1 of weight row x: sums times scales, and mins times q8_1 sums. */
+INLINE void
+group_terms(const Kind *k, const Share *sh, const uint8_t *x, int g, int cnt, float *sf, float *sc, float *mx, float *sy)
+{
+	uint8_t tail[ROWS * sizeof(block_q8_0)];
+	__m512i q[8], head;
+	Lanes l;
+	int b;
+
+	x += (size_t)g*ROWS * k->size;
+	if(cnt < ROWS){	/* the blocks there are, then copies of the last */
+		for(b = 0; b < ROWS; b++)
+			memcpy(tail + b*k->size, x + (size_t)(b < cnt ? b : cnt - 1) * k->size, k->size);
+		x = tail;
+	}
+	lanes_init(&l, x, k->size);
+	head = lane_dwords(&l, 0);
+	quants(q, k, &l, 0);
+	_mm512_storeu_ps(sf, _mm512_cvtepi32_ps(block_sums(k, q, sh->qy[g], sh->sum[g])));
+	_mm512_storeu_ps(sc, _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(head)), sh->d[g]));
+	if(k->hasmin){
+		_mm512_storeu_ps(mx, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16))));
+		_mm512_storeu_ps(sy, sh->s[g]);
+	}
+}
+
+/*
+ * Blocks i0 .. i0+nb-1 (nb <= CHUNK) of nr (<= RG) weight rows x apart into
+ * their chains c: the rows' terms one row after another (each row read as one
+ * stream: rows read in lockstep are several streams, served at a fraction of
+ * the bandwidth), then the rows' chains interleaved, so that each FMA waits
+ * less on the one before.
+ */
+enum { RG = 4 };
+
+typedef struct {
+	float sf[RG][CHUNK], sc[RG][CHUNK], mx[RG][CHUNK], sy[RG][CHUNK];
+} Terms;
+
+INLINE void
+rows_part(const Kind *k, const Share *sh, Terms *t, const uint8_t *x, size_t xstride, int nr, int i0, int nb, float *c)
+{
+	int g, b, r;
+
+	x += (size_t)i0 * k->size;
+	for(r = 0; r < nr; r++)
+		for(g = 0; g*ROWS < nb; g++)
+			group_terms(k, sh, x + r*xstride, g, nb - g*ROWS < ROWS ? nb - g*ROWS : ROWS,
+				t->sf[r] + g*ROWS, t->sc[r] + g*ROWS, t->mx[r] + g*ROWS, t->sy[r] + g*ROWS);
+	for(b = 0; b < nb; b++)
+		UNROLL
+		for(r = 0; r < nr; r++){
+			c[r] = fmaf(t->sf[r][b], t->sc[r][b], c[r]);
+			if(k->hasmin)
+				c[r] = fmaf(t->mx[r][b], t->sy[r][b], c[r]);
+		}
+}
+
+INLINE void
+gemv_kernel(const Kind *k, int n, float *s, const uint8_t *x, size_t xstride, const uint8_t *y, int nr)
+{
+	const int nb = n / QK;
+	Share sh;
+	Terms t;
+	float c[RG];
+	int r, i, j, m;
+
+	if(nb <= CHUNK)
+		share(&sh, y, 0, nb);
+	for(r = 0; r < nr; r += RG){
+		m = nr - r < RG ? nr - r : RG;
+		for(j = 0; j < RG; j++)
+			c[j] = 0;
+		for(i = 0; i < nb; i += CHUNK){
+			if(nb > CHUNK)
+				share(&sh, y, i, nb - i < CHUNK ? nb - i : CHUNK);
+			if(m == RG)
+				rows_part(k, &sh, &t, x + r*xstride, xstride, RG, i, nb - i < CHUNK ? nb - i : CHUNK, c);
+			else
+				for(j = 0; j < m; j++)
+					rows_part(k, &sh, &t, x + (r + j)*xstride, xstride, 1, i, nb - i < CHUNK ? nb - i : CHUNK, c + j);
+		}
+		for(j = 0; j < m; j++)
+			s[r + j] = c[j];
+	}
+}
+
+#define SHAPES(t) \
+static void \
+vec_dot_##t(int n, float *s, const void *x, const void *y) \
+{ \
+	rows_kernel(&k_##t, n, s, 0, x, 0, 1, y, 0, 1); \
+} \
+static void \
+x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
+{ \
+	rows_kernel(&k_##t, n, s, 1, x, 0, 1, y, ystride, 4); \
+} \
+static void \
+gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
+{ \
+	gemv_kernel(&k_##t, n, s, x, xstride, y, nr); \
+} \
+static void \
+tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
+{ \
+	BY_COLS8(nc, TILE_##t) \
+}
+#define TILE(t, nc) rows_kernel(&k_##t, n, s, sstride, x, xstride, ROWS, y, ystride, nc)
+#define TILE_q4_0(nc) TILE(q4_0, nc)
+#define TILE_q4_1(nc) TILE(q4_1, nc)
+#define TILE_q5_0(nc) TILE(q5_0, nc)
+#define TILE_q5_1(nc) TILE(q5_1, nc)
+#define TILE_q8_0(nc) TILE(q8_0, nc)
+
+SHAPES(q4_0)
+SHAPES(q4_1)
+SHAPES(q5_0)
+SHAPES(q5_1)
+SHAPES(q8_0)
+
+#define SET(id, t) \
+	tab[id].vec_dot_type = LB_Q8X, tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, \
+	tab[id].gemv = gemv_##t, tab[id].tile = tile_##t, tab[id].tr = ROWS, tab[id].tc = COLS
+
+void
+quant_avx512_legacy(QuantType *tab)
+{
+	SET(LB_Q4_0, q4_0);
+	SET(LB_Q4_1, q4_1);
+	SET(LB_Q5_0, q5_0);
+	SET(LB_Q5_1, q5_1);
+	SET(LB_Q8_0, q8_0);
+}
