@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../src/sample/sample.h"
+#include "../src/util/rng.h"
 #include "testutil.h"
 
 enum { NV = 64 };
@@ -160,6 +161,92 @@ test_bad_params(void **state)
 	assert_int_equal(sampler_check(&p), 0);
 }
 
+/* The chain done the plain way, sorting the whole vocabulary: what the partial selection must pick. */
+typedef struct {
+	int32_t id;
+	float logit;
+} RefCand;
+
+static int
+ref_desc(const void *a, const void *b)
+{
+	const RefCand *x = a, *y = b;
+
+	if(x->logit != y->logit)
+		return x->logit > y->logit ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int32_t
+ref_sample(const llambo_params *p, const float *logits, int nv, RefCand *c)
+{
+	uint64_t rng = p->seed;
+	double sum, acc, r;
+	int n = nv, i;
+
+	for(i = 0; i < nv; i++){
+		c[i].id = i;
+		c[i].logit = logits[i];
+	}
+	qsort(c, (size_t)nv, sizeof c[0], ref_desc);
+	if(p->top_k > 0 && p->top_k < n)
+		n = p->top_k;
+	if(p->top_p < 1.0f){
+		for(sum = 0, i = 0; i < n; i++)
+			sum += exp((double)(c[i].logit - c[0].logit));
+		for(acc = 0, i = 0; i < n - 1; i++){
+			acc += exp((double)(c[i].logit - c[0].logit)) / sum;
+			if(acc >= p->top_p)
+				break;
+		}
+		n = i + 1;
+	}
+	if(p->min_p > 0){
+		for(i = 1; i < n && c[i].logit >= c[0].logit + logf(p->min_p); i++)
+			;
+		n = i;
+	}
+	for(sum = 0, i = 0; i < n; i++)
+		sum += exp((double)(c[i].logit - c[0].logit) / p->temperature);
+	r = lb_rng_uniform(&rng);
+	for(acc = 0, i = 0; i < n; i++){
+		acc += exp((double)(c[i].logit - c[0].logit) / p->temperature) / sum;
+		if(r < acc)
+			return c[i].id;
+	}
+	return c[n - 1].id;
+}
+
+/* Many vocabularies (with ties) and parameter sets: the same token as sorting everything would give. */
+static void
+test_partial_selection(void **state)
+{
+	enum { V = 5000 };
+	static const int topk[] = { 0, 1, 5, 40, 300, V - 1, V };
+	static const float topp[] = { 1.0f, 0.95f, 0.5f, 0.05f }, minp[] = { 0, 0.05f, 0.5f }, temps[] = { 0.3f, 0.8f, 2.0f };
+	static float l[V], l2[V];
+	static RefCand c[V];
+	uint64_t g = 42;
+	llambo_params p;
+	Sampler *s;
+	int it, i;
+
+	for(it = 0; it < 300; it++){
+		for(i = 0; i < V; i++)	/* coarse values, so that many logits tie */
+			l[i] = (float)(int)(lb_rng_uniform(&g) * (it % 3 == 0 ? 20 : 2000)) / 64.0f;
+		p = params(temps[it % 3]);
+		p.seed = (uint64_t)it;
+		p.top_k = topk[it % 7];
+		p.top_p = topp[(it / 7) % 4];
+		p.min_p = minp[(it / 28) % 3];
+		memcpy(l2, l, sizeof l);
+		s = sampler_new(V, &p);
+		assert_non_null(s);
+		assert_int_equal(sampler_sample(s, l2), ref_sample(&p, l, V, c));
+		sampler_free(s);
+	}
+}
+
 int
 main(void)
 {
@@ -170,6 +257,7 @@ main(void)
 		cmocka_unit_test(test_seed_reproducible),
 		cmocka_unit_test(test_repeat_penalty),
 		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_partial_selection),
 	};
 
 	return cmocka_run_group_tests(t, NULL, NULL);

@@ -123,78 +123,157 @@ apply_penalty(Sampler *s, float *logits)
 	}
 }
 
+/* The order of candidates: higher logit first, then lower id (a total order: ids are distinct). */
+static int
+before(const Cand *a, const Cand *b)
+{
+	return a->logit > b->logit || (a->logit == b->logit && a->id < b->id);
+}
+
 static int
 by_logit_desc(const void *a, const void *b)
 {
-	const Cand *x = a, *y = b;
-
-	if(x->logit != y->logit)
-		return x->logit > y->logit ? -1 : 1;
-	return x->id < y->id ? -1 : x->id > y->id;
+	return before(a, b) ? -1 : before(b, a);
 }
 
-/* Softmax of n sorted candidates (logits scaled by 1/temp) into probs. */
 static void
-softmax_cands(const Cand *c, int n, float temp, double *probs)
+swap(Cand *a, Cand *b)
+{
+	Cand t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Partial selection: reorders c[0..n) so that its k best (0 < k < n) are in
+ * c[0..k), in any order (Hoare's quickselect, median of three; a range that
+ * does not shrink fast enough is sorted instead, so no input takes quadratic time).
+ */
+static void
+select_best(Cand *c, int n, int k)
+{
+	int lo = 0, hi = n - 1, budget = 64, i, j, mid;
+	Cand pivot;
+
+	while(hi > lo){
+		if(--budget == 0){
+			qsort(c + lo, (size_t)(hi - lo + 1), sizeof c[0], by_logit_desc);
+			return;
+		}
+		mid = lo + (hi - lo) / 2;
+		if(before(&c[mid], &c[lo]))
+			swap(&c[mid], &c[lo]);
+		if(before(&c[hi], &c[lo]))
+			swap(&c[hi], &c[lo]);
+		if(before(&c[hi], &c[mid]))
+			swap(&c[hi], &c[mid]);
+		pivot = c[mid];
+		for(i = lo, j = hi; i <= j; ){
+			while(before(&c[i], &pivot))
+				i++;
+			while(before(&pivot, &c[j]))
+				j--;
+			if(i <= j)
+				swap(&c[i++], &c[j--]);
+		}
+		if(k - 1 <= j)
+			hi = j;
+		else if(k - 1 >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+/*
+ * The candidates c[0..kept): c[0..sorted) are the best in order.  Sorting
+ * goes only as far as a filter or the draw looks, in doubling steps: a
+ * 150k-token vocabulary costs a few passes, not a sort, per token.
+ */
+typedef struct {
+	Cand *c;
+	int kept, sorted;
+} Ranked;
+
+/* Makes c[0..m) sorted (m <= kept). */
+static void
+rank_to(Ranked *r, int m)
+{
+	int want;
+
+	if(m <= r->sorted)
+		return;
+	want = r->sorted + 64 > m ? r->sorted + 64 : m;
+	if(want < 2 * r->sorted)
+		want = 2 * r->sorted;
+	if(want > r->kept)
+		want = r->kept;
+	if(want < r->kept)
+		select_best(r->c + r->sorted, r->kept - r->sorted, want - r->sorted);
+	qsort(r->c + r->sorted, (size_t)(want - r->sorted), sizeof r->c[0], by_logit_desc);
+	r->sorted = want;
+}
+
+/* The sum of exp((logit - best)/temp) over the candidates kept. */
+static double
+softmax_sum(const Ranked *r, double best, double temp)
 {
 	double sum = 0;
 	int i;
 
-	for(i = 0; i < n; i++){
-		probs[i] = exp((double)(c[i].logit - c[0].logit) / temp);
-		sum += probs[i];
-	}
-	for(i = 0; i < n; i++)
-		probs[i] /= sum;
+	for(i = 0; i < r->kept; i++)
+		sum += exp((r->c[i].logit - best) / temp);
+	return sum;
 }
 
 int32_t
 sampler_sample(Sampler *s, float *logits)
 {
 	const llambo_params *p = &s->p;
-	Cand *c = s->cand;
-	double *probs, r, acc;
-	int32_t pick;
-	int n = s->n_vocab, i;
+	Ranked r = { s->cand, s->n_vocab, 0 };
+	double best, sum, acc, u;
+	int i;
 
 	apply_penalty(s, logits);
 	if(p->temperature <= 0)
-		return sample_argmax(logits, n);
-	for(i = 0; i < n; i++){
-		c[i].id = i;
-		c[i].logit = logits[i];
+		return sample_argmax(logits, s->n_vocab);
+	for(i = 0; i < s->n_vocab; i++){
+		r.c[i].id = i;
+		r.c[i].logit = logits[i];
 	}
-	qsort(c, (size_t)n, sizeof c[0], by_logit_desc);
-	if(p->top_k > 0 && p->top_k < n)
-		n = p->top_k;
-	probs = malloc(sizeof probs[0] * (size_t)n);
-	if(probs == NULL)
-		return c[0].id;
+	if(p->top_k > 0 && p->top_k < r.kept){
+		select_best(r.c, r.kept, p->top_k);
+		r.kept = p->top_k;
+	}
+	rank_to(&r, 1);
+	best = r.c[0].logit;
 	if(p->top_p < 1.0f){	/* smallest prefix whose probability reaches top_p (temperature 1, as llama.cpp) */
-		softmax_cands(c, n, 1.0, probs);
-		for(acc = 0, i = 0; i < n - 1; i++){
-			acc += probs[i];
+		sum = softmax_sum(&r, best, 1.0);
+		for(acc = 0, i = 0; i < r.kept - 1; i++){
+			rank_to(&r, i + 1);
+			acc += exp(r.c[i].logit - best) / sum;
 			if(acc >= p->top_p)
 				break;
 		}
-		n = i + 1;
+		r.kept = i + 1;
 	}
 	if(p->min_p > 0){	/* keep tokens at least min_p times as likely as the best */
-		float cut = c[0].logit + logf(p->min_p);
-		for(i = 1; i < n && c[i].logit >= cut; i++)
-			;
-		n = i;
-	}
-	softmax_cands(c, n, p->temperature, probs);
-	r = lb_rng_uniform(&s->rng);
-	pick = c[n - 1].id;
-	for(acc = 0, i = 0; i < n; i++){
-		acc += probs[i];
-		if(r < acc){
-			pick = c[i].id;
-			break;
+		float cut = (float)best + logf(p->min_p);
+		for(i = 1; i < r.kept; i++){
+			rank_to(&r, i + 1);
+			if(r.c[i].logit < cut)
+				break;
 		}
+		r.kept = i;
 	}
-	free(probs);
-	return pick;
+	sum = softmax_sum(&r, best, p->temperature);
+	u = lb_rng_uniform(&s->rng);
+	for(acc = 0, i = 0; i < r.kept; i++){
+		rank_to(&r, i + 1);
+		acc += exp((r.c[i].logit - best) / p->temperature) / sum;
+		if(u < acc)
+			return r.c[i].id;
+	}
+	return r.c[r.kept - 1].id;
 }
