@@ -10,6 +10,7 @@
 
 #include "../../src/chat/chat.h"
 #include "cli.h"
+#include "../../src/runtime/pool.h"
 
 _Noreturn void
 cli_die(const char *fmt, ...)
@@ -140,6 +141,11 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 			o->ids = v; i++;
 		}else if(FLAG("-t") || FLAG("--threads")){
 			num(a, v, 1, 64, &d); o->threads = (int)d; i++;
+			if(o->threads > lb_ncpu()){	/* the engine uses at most one thread per processor */
+				fprintf(stderr, "llambo: -t %d is more than the %d processors this process may use: using %d\n",
+					o->threads, lb_ncpu(), lb_ncpu());
+				o->threads = lb_ncpu();
+			}
 		}else if(FLAG("-c") || FLAG("--ctx-size")){
 			num(a, v, 0, 1 << 24, &d); o->n_ctx = (int)d; i++;
 		}else if(FLAG("-r") || FLAG("--repetitions")){

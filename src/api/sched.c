@@ -387,7 +387,7 @@ sched_new(Model *m, int id)
 	s->logits_bytes = lb_mul(lb_mul(MAX_SEQS, (size_t)m->hp.n_vocab), sizeof(float));
 	if((s->kv = kv_pool_new(&m->hp, s->budget)) == NULL
 	|| (s->ctx = ctx_make(m, s->kv, s->max_ctx, STEP_ROWS, 0)) == NULL
-	|| (s->pool = pool_get(0)) == NULL
+	|| (s->pool = pool_get()) == NULL
 	|| (s->logits = lb_bigalloc(s->logits_bytes)) == NULL)
 		goto bad;
 	s->tok = malloc(sizeof *s->tok * STEP_ROWS);

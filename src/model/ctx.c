@@ -83,7 +83,7 @@ ctx_make(const Model *m, KVPool *kv, int n_ctx, int batch, int n_threads)
 	c->kv = kv;
 	c->n_ctx = n_ctx;
 	c->batch = batch < 1 ? 1 : batch < MODEL_MAX_BATCH ? batch : MODEL_MAX_BATCH;
-	c->env.pool = pool_get(n_threads);
+	c->env.pool = pool_get();	/* a thread per processor: more than that, asked for, is capped */
 	if(c->env.pool == NULL){
 		free(c);
 		lb_err("cannot start threads");

@@ -18,11 +18,11 @@
 typedef void (*pool_fn)(void *arg, int ith, int nth);
 typedef struct Pool Pool;
 
-/* The process-wide pool, with at least n threads (created on first use; n <= 0: one per core). */
-Pool *pool_get(int n);
+/* The process-wide pool, one thread per processor the process may use (lb_ncpu), created on first use. */
+Pool *pool_get(void);
 int pool_size(const Pool *p);
 void pool_run(Pool *p, pool_fn fn, void *arg, int nth);
-int lb_ncpu(void);
+int lb_ncpu(void);	/* the processors the process may run on */
 
 /* The next work item of a job's counter (start it at 0): items < n are handed out once each. */
 static inline int
