@@ -112,6 +112,25 @@ test_bench_lines(void **state)
 	free(o);
 }
 
+/* --membw: the bandwidth line first, then generation's share of it. */
+static void
+test_bench_membw(void **state)
+{
+	char args[1024], *o, *share;
+	double bw, tg, mib, gbs, pct;
+
+	snprintf(args, sizeof args, "bench -m %s --membw -p 0 -n 4 -r 1 -t 2", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(out);
+	assert_int_equal(sscanf(o, "membw %lf GB/s\ntg4 %lf t/s\n", &bw, &tg), 2);
+	assert_true(bw > 0 && tg > 0);
+	share = strstr(o, "tg4 reads ");
+	assert_non_null(share);
+	assert_int_equal(sscanf(share, "tg4 reads %lf MiB a token: %lf GB/s, %lf%% of membw", &mib, &gbs, &pct), 3);
+	assert_true(mib > 0 && gbs > 0 && pct > 0);
+	free(o);
+}
+
 static void
 test_logits_file(void **state)
 {
@@ -338,6 +357,7 @@ main(void)
 		cmocka_unit_test(test_tokenize_info),
 		cmocka_unit_test(test_tokenize_vocab_only),
 		cmocka_unit_test(test_bench_lines),
+		cmocka_unit_test(test_bench_membw),
 		cmocka_unit_test(test_logits_file),
 		cmocka_unit_test(test_logits_golden),
 		cmocka_unit_test(test_bad_model_everywhere),

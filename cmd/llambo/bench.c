@@ -1,15 +1,23 @@
 /*
  * bench.c - llambo bench: prompt processing (one batch of -p tokens) and generation
- * (-n tokens one at a time) in tokens per second, the median of -r runs, like llama-bench.
+ * (-n tokens one at a time) in tokens per second, the median of -r runs, like llama-bench;
+ * with --membw, first the machine's read bandwidth, and generation's share of it.
  */
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
 
 #include "cli.h"
+#include "../../src/gguf/gguf.h"
+#include "../../src/runtime/pool.h"
 
 static const char usage[] =
-	"usage: llambo bench [-m MODEL] [-p N_PROMPT] [-n N_GEN] [-t THREADS] [-r REPS] [--no-mmap] [--exact]\n"
-	"ends with one line per test: pp<N> <median> t/s and tg<N> <median> t/s\n";
+	"usage: llambo bench [-m MODEL] [-p N_PROMPT] [-n N_GEN] [-t THREADS] [-r REPS] [--no-mmap] [--exact] [--membw]\n"
+	"ends with one line per test: pp<N> <median> t/s and tg<N> <median> t/s\n"
+	"(--membw: first membw <median> GB/s, the threads reading 1 GiB; then generation's share of it)\n";
 
 static int
 cmp_double(const void *a, const void *b)
@@ -43,36 +51,128 @@ timed(int id, const Opts *o, int n, int batch, int32_t *toks, float *logits)
 	return n * 1e3 / ms;
 }
 
-static void
+/* The median of o->reps runs of n tokens (0 if n is 0); prints the line. */
+static double
 test(int id, const Opts *o, const char *name, int n, int batch, int32_t *toks, float *logits)
 {
-	double *r = malloc(sizeof(double) * (size_t)o->reps);
+	double *r = malloc(sizeof(double) * (size_t)o->reps), med;
 	int i;
 
 	if(n <= 0){
 		free(r);
-		return;
+		return 0;
 	}
 	timed(id, o, n < 16 ? n : 16, batch, toks, logits);	/* warm up: pages, caches, threads */
 	for(i = 0; i < o->reps; i++)
 		r[i] = timed(id, o, n, batch, toks, logits);
 	qsort(r, (size_t)o->reps, sizeof r[0], cmp_double);
 	fprintf(stderr, "%s%d: min %.2f max %.2f t/s over %d runs\n", name, n, r[0], r[o->reps - 1], o->reps);
-	printf("%s%d %.2f t/s\n", name, n, r[o->reps / 2]);
+	med = r[o->reps / 2];
+	printf("%s%d %.2f t/s\n", name, n, med);
 	fflush(stdout);
 	free(r);
+	return med;
+}
+
+/*
+ * The read-bandwidth probe: 1 GiB read by the threads a 4 MiB chunk at a
+ * time (each chunk one stream, as the gemv kernels read weight rows).
+ */
+enum { PROBE_BYTES = 1 << 30, CHUNK = 4 << 20 };
+
+typedef struct {
+	const uint64_t *buf;
+	atomic_int next;
+	uint64_t sink[64];
+} Probe;
+
+static void
+probe_task(void *arg, int ith, int nth)
+{
+	Probe *p = arg;
+	uint64_t s[8] = { 0 };
+	const uint64_t *w;
+	size_t i;
+	int c, k;
+
+	while((c = pool_next(&p->next)) < PROBE_BYTES / CHUNK)
+		for(w = p->buf + (size_t)c * (CHUNK / 8), i = 0; i < CHUNK / 8; i += 8)
+			for(k = 0; k < 8; k++)
+				s[k] += w[i + k];
+	p->sink[ith % 64] = s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+}
+
+/* GB/s, the median of o->reps reads of the buffer; prints the line. */
+static double
+membw(const Opts *o)
+{
+	double *r = malloc(sizeof(double) * (size_t)o->reps), t0, med;
+	Probe p;
+	void *buf = mmap(NULL, PROBE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int i, nth = o->threads > 0 ? o->threads : lb_ncpu();
+
+	if(buf == MAP_FAILED || r == NULL)
+		cli_die("membw: no memory for the 1 GiB probe");
+	memset(buf, 1, PROBE_BYTES);	/* pages of its own, not the shared zero page */
+	p.buf = buf;
+	for(i = -1; i < o->reps; i++){	/* a run to warm up, then the timed ones */
+		atomic_init(&p.next, 0);
+		t0 = cli_now_ms();
+		pool_run(pool_get(), probe_task, &p, nth);
+		if(i >= 0)
+			r[i] = PROBE_BYTES / ((cli_now_ms() - t0) * 1e6);
+	}
+	qsort(r, (size_t)o->reps, sizeof r[0], cmp_double);
+	fprintf(stderr, "membw: %d threads reading 1 GiB: min %.2f max %.2f GB/s over %d runs\n", nth, r[0], r[o->reps - 1], o->reps);
+	med = r[o->reps / 2];
+	printf("membw %.2f GB/s\n", med);
+	fflush(stdout);
+	munmap(buf, PROBE_BYTES);
+	free(r);
+	return med;
+}
+
+/*
+ * The bytes of weights a generated token reads: every matrix but the token
+ * embeddings, of which it reads one row (all of them where the output is tied
+ * to them).  For a mixture of experts this counts every expert: more than a
+ * token reads.
+ */
+static double
+token_bytes(const char *path)
+{
+	GGUFFile f;
+	double sum = 0, embd = 0;
+	int tied = 1;
+	size_t i;
+
+	if(gguf_open(&f, path, 1) < 0)
+		return 0;
+	for(i = 0; i < f.n_tensors; i++){
+		if(strcmp(f.tensors[i].name, "token_embd.weight") == 0)
+			embd = (double)f.tensors[i].nbytes;
+		else if(f.tensors[i].n_dims >= 2)
+			sum += (double)f.tensors[i].nbytes;
+		if(strcmp(f.tensors[i].name, "output.weight") == 0)
+			tied = 0;
+	}
+	gguf_close(&f);
+	return tied ? sum + embd : sum;
 }
 
 int
 cmd_bench(int argc, char **argv)
 {
 	Opts o;
-	double t0, load_ms;
+	double t0, load_ms, bw, tg, bytes;
 	int32_t *toks;
 	float *logits;
 	int id, nv, i, np, ng;
 
 	cli_parse(&o, argc, argv, usage);
+	bw = o.membw ? membw(&o) : 0;
+	if(o.membw && o.model == NULL)
+		return 0;
 	/* -p is a number here, as in llama-bench */
 	np = o.prompt != NULL ? atoi(o.prompt) : 512;
 	ng = o.n_predict >= 0 ? o.n_predict : 128;
@@ -88,7 +188,10 @@ cmd_bench(int argc, char **argv)
 	fprintf(stderr, "llambo bench: %s, %d threads, mmap %s, load %.1f ms\n", o.model,
 		o.threads ? o.threads : 0, o.use_mmap ? "on" : "off", load_ms);
 	test(id, &o, "pp", np, 1, toks, logits);
-	test(id, &o, "tg", ng, 0, toks, logits);
+	tg = test(id, &o, "tg", ng, 0, toks, logits);
+	if(bw > 0 && tg > 0 && (bytes = token_bytes(o.model)) > 0)
+		printf("tg%d reads %.0f MiB a token: %.2f GB/s, %.0f%% of membw\n", ng, bytes / 1048576, tg * bytes / 1e9,
+			100 * tg * bytes / 1e9 / bw);
 	fprintf(stderr, "peak RSS %ld KiB\n", cli_peak_rss_kb());
 	free(toks);
 	free(logits);

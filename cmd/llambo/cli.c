@@ -158,6 +158,8 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 			o->use_mmap = 0;
 		}else if(FLAG("--exact")){
 			o->exact = 1;
+		}else if(FLAG("--membw")){
+			o->membw = 1;
 		}else if(FLAG("-v") || FLAG("--verbose")){
 			o->verbose = 1;
 		}else if(a[0] == '-' && a[1] != 0){

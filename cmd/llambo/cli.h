@@ -19,6 +19,7 @@ typedef struct Opts {
 	int use_mmap;	/* --no-mmap clears it */
 	int n_gpu_layers;	/* -ngl */
 	int exact;	/* --exact: the reference (dequantize + float) path */
+	int membw;	/* bench --membw: the read-bandwidth probe */
 	int verbose;
 	llambo_request *req;	/* -n --temp --seed --top-k --top-p --min-p --repeat-penalty --repeat-last-n --stop, read as request keys */
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
