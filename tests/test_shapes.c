@@ -178,9 +178,46 @@ check_tile(const QuantType *qt, uint32_t t, int n, int nc, int bytes, uint8_t *w
 	expect_vec_dot(qt, n, &m, s, SSTRIDE, qt->tr, nc, "tile");
 }
 
+/*
+ * A type's packed copy (quant.h): 32 rows repacked (nothing written past
+ * their bytes), then its gemv over them and its tiles of every width, each
+ * result bit-identical to the source type's vec_dot on the row.
+ */
+static void
+check_packed(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, uint8_t *ybuf, uint8_t *pbuf)
+{
+	enum { NR = 32 };
+	const QuantType *pt = quant_type(qt->packed);
+	const size_t rowsize = quant_row_size(t, n);
+	float s[NR * 8 + 1];
+	Rows m;
+	int nc, c;
+
+	assert_non_null(pt);
+	assert_true(NR % pt->tr == 0 && pt->gemv != NULL && pt->tile != NULL && pt->tc <= 8);
+	make_rows(&m, t, n, NR, 8, bytes, wbuf, ybuf);
+	memset(pbuf, 0xA5, NR * rowsize + 64);
+	qt->repack(n, m.w, m.wstride, NR, pbuf);
+	for(c = 0; c < 64; c++)
+		assert_true(pbuf[NR * rowsize + c] == 0xA5);
+	s[NR] = 12345;
+	pt->gemv(n, s, pbuf, rowsize, m.y, NR);
+	assert_true(s[NR] == 12345);
+	expect_vec_dot(qt, n, &m, s, 0, NR, 1, "packed gemv");
+	for(nc = 1; nc <= pt->tc; nc++){
+		for(c = 0; c < NR * 8 + 1; c++)
+			s[c] = 12345;
+		pt->tile(n, s, NR, pbuf, rowsize, m.y, m.ystride, nc);	/* the first tr rows */
+		pt->tile(n, s + pt->tr, NR, pbuf + pt->tr * rowsize, rowsize, m.y, m.ystride, nc);	/* the next */
+		for(c = nc * NR; c < NR * 8 + 1; c++)
+			assert_true(s[c] == 12345);
+		expect_vec_dot(qt, n, &m, s, NR, 2 * pt->tr <= NR ? 2 * pt->tr : NR, nc, "packed tile");
+	}
+}
+
 /* Every shape of every type of the tier in use, at every length. */
 static int
-check_tier(uint8_t *w, uint8_t *y)
+check_tier(uint8_t *w, uint8_t *y, uint8_t *p)
 {
 	int ti, li, ni, nc, checked = 0;
 
@@ -201,6 +238,10 @@ check_tier(uint8_t *w, uint8_t *y)
 				check_x4(qt, t, n, bytes, w, y);
 				checked++;
 			}
+			if(qt->packed != 0 && n <= 5632){
+				check_packed(qt, t, n, bytes, w, y, p);
+				checked++;
+			}
 			for(nc = 1; qt->tile != NULL && nc <= qt->tc; nc++)
 				if(n <= 5632 && (nc == qt->tc || n <= 512)){	/* the partial tiles on short rows: time */
 					check_tile(qt, t, n, nc, bytes, w, y);
@@ -214,17 +255,19 @@ static void
 test_bits(void **state)
 {
 	uint8_t *w = malloc(NRMAX * (NMAX * 4 + 8)), *y = malloc(SMAX * (NMAX * 4 + 8));	/* malloc: aligned */
+	uint8_t *p = malloc(32 * NMAX * 2 + 64);
 	int tier;
 
 	(void)state;
 	assert_true(w != NULL && y != NULL);
 	for(tier = 0; tier < quant_ntiers(); tier++){
 		quant_use_tier(tier);
-		print_message("%s: %d cases\n", quant_tier_name(tier), check_tier(w, y));
+		print_message("%s: %d cases\n", quant_tier_name(tier), check_tier(w, y, p));
 	}
 	qr_best_tier();
 	free(w);
 	free(y);
+	free(p);
 }
 
 /*

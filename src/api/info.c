@@ -149,6 +149,7 @@ describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const c
 	put_str(b, "pre_tokenizer", vocab_pre_name(m->vocab), strlen(vocab_pre_name(m->vocab)), SIZE_MAX);
 	put(b, "\"bos\":%d,\"eos\":%d,", vocab_bos(m->vocab), vocab_eos(m->vocab));
 	put(b, "\"gguf_version\":%u,\"mmap\":%s,", m->file.version, use_mmap && m->file.mapped ? "true" : "false");
+	put(b, "\"repacked_matrices\":%d,\"repacked_bytes\":%zu,", m->n_packed, m->packed_bytes);
 	put(b, "\"backend\":\"cpu\",\"simd\":\"%s\",\"n_gpu_layers\":%d,", quant_tier_name(quant_tier()), n_gpu_layers);
 	if(n_gpu_layers > 0)
 		put(b, "\"note\":\"this build has no GPU backend: %d layers requested on the GPU run on the CPU\",", n_gpu_layers);

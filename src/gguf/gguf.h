@@ -55,6 +55,8 @@ typedef struct GGUFTensor {
 	uint64_t offset;	/* relative to the data section */
 	size_t nbytes;
 	const void *data;	/* in the file buffer */
+	void *packed;	/* NULL, or the engine's repacked copy (nbytes, model/repack.c) */
+	uint32_t packed_type;	/* its type: one of quant.h's packed types */
 } GGUFTensor;
 
 typedef struct GGUFFile {

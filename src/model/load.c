@@ -529,6 +529,7 @@ model_load(const char *path, int use_mmap)
 	if(bind_tensors(m) < 0)
 		goto fail;
 	setup_layers(m);
+	model_repack(m);
 	return m;
 fail:
 	model_free(m);
@@ -553,6 +554,7 @@ model_free(Model *m)
 	free(m->rope_long);
 	free(m->rope_short);
 	vocab_free(m->vocab);
+	model_unpack(m);
 	gguf_close(&m->file);
 	free(m);
 }

@@ -14,7 +14,8 @@ enum {
 typedef struct Job {
 	MatEnv *e;
 	const GGUFTensor *w;
-	const QuantType *wt;	/* its kernels in every shape (quant.h) */
+	const QuantType *wt;	/* its kernels in every shape (quant.h), or those of its packed copy */
+	const uint8_t *wdata;	/* the rows: the file's, or the packed copy */
 	Act *a;
 	float *y;
 	int rows;
@@ -51,7 +52,7 @@ convert_task(void *arg, int ith, int nth)
 static void
 row_x4(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 {
-	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
+	const uint8_t *wr = j->wdata + (size_t)r * j->wrow;
 	const int k = j->a->k;
 	float s4[4];
 	int t = t0;
@@ -73,7 +74,7 @@ static void
 block_tiles(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 {
 	const QuantType *wt = j->wt;
-	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r * j->wrow;
+	const uint8_t *wr = j->wdata + (size_t)r * j->wrow;
 	int t;
 
 	for(t = t0; t < t1; t += wt->tc)
@@ -85,7 +86,7 @@ block_tiles(Job *j, int r, int t0, int t1, const uint8_t *abase, size_t astride)
 static void
 rows_gemv(Job *j, int r0, int r1, const uint8_t *act, float *y)
 {
-	const uint8_t *wr = (const uint8_t *)j->w->data + (size_t)r0 * j->wrow;
+	const uint8_t *wr = j->wdata + (size_t)r0 * j->wrow;
 	int r;
 
 	if(j->wt->gemv != NULL){
@@ -161,11 +162,18 @@ mul_task(void *arg, int ith, int nth)
 void
 matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 {
+	const QuantType *pt;
 	Job j;
 
 	j.e = e;
 	j.w = w;
 	j.wt = quant_type(w->type);
+	j.wdata = w->data;
+	/* the packed copy where there is one and the tier in use has its kernels (it has only gemv and tile) */
+	if(w->packed != NULL && !e->exact && (pt = quant_type(w->packed_type)) != NULL && pt->gemv != NULL && pt->tile != NULL){
+		j.wt = pt;
+		j.wdata = w->packed;
+	}
 	j.a = a;
 	j.y = y;
 	j.rows = (int)w->ne[1];

@@ -68,10 +68,20 @@ typedef struct Model {
 	uint32_t file_type;	/* general.file_type, or ~0u */
 	uint64_t n_params;
 	size_t weight_bytes;
+	int n_packed;	/* matrices repacked at load (repack.c), and their bytes */
+	size_t packed_bytes;
 } Model;
 
 Model *model_load(const char *path, int use_mmap);	/* NULL with lb_err set */
 void model_free(Model *m);
+/*
+ * repack.c: a mapped model's matrices repacked into the layout of the kernel
+ * tier in use, where it has one (LLAMBO_REPACK=0: never, the file's pages
+ * stay shared); the mapped pages a copy covers are given back.  model_unpack
+ * frees the copies.
+ */
+void model_repack(Model *m);
+void model_unpack(Model *m);
 /* The file type as llama.cpp names it ("Q4_K - Medium"), or the dominant tensor type. */
 const char *model_ftype_name(const Model *m);
 /* The widest intermediate row of a layer: n_ff, 2 n_ff (fused gate+up), q+k+v (fused qkv), an expert's. */

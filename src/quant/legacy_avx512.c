@@ -112,11 +112,10 @@ transpose16(__m512i *q, const Lanes *w, size_t off)
 	q[3] = _mm512_shuffle_i32x4(t[1], t[3], 0xDD);
 }
 
-/* q5_0, q5_1: quant e = 4s+b of q[s] gets bit e of the little-endian qh, bit 4(s%2)+b of its byte s/2, as 16. */
+/* q5_0, q5_1: quant e = 4s+b of q[s] gets bit e of its lane's little-endian qh, bit 4(s%2)+b of byte s/2, as 16. */
 INLINE void
-fifth_bits(__m512i *q, const Lanes *w, size_t off)
+fifth_bits(__m512i *q, __m512i qh)
 {
-	const __m512i qh = lane_dwords(w, off);
 	const __m512i dword = _mm512_set4_epi32(0x0C0C0C0C, 0x08080808, 0x04040404, 0);	/* byte 4d of dword d */
 	__mmask64 set;
 	int s;
@@ -129,29 +128,80 @@ fifth_bits(__m512i *q, const Lanes *w, size_t off)
 	}
 }
 
-/* q[s], s < 8: quants 4s..4s+3 of the block at offset blk of each lane, unsigned. */
+/*
+ * The quants of the block at offset blk of each lane, transposed (lane l of
+ * q[s]: bytes 4s..4s+3 of lane l's quants; q8_0's taken unsigned, + 128): four
+ * vectors of packed nibbles, or eight of bytes.
+ */
 INLINE void
-quants(__m512i *q, const Kind *k, const Lanes *w, size_t blk)
+lane_quants(__m512i *q, const Kind *k, const Lanes *w, size_t blk)
+{
+	int s;
+
+	transpose16(q, w, blk + k->qs);
+	if(k->nibbles)
+		return;
+	transpose16(q + 4, w, blk + k->qs + 16);
+	UNROLL
+	for(s = 0; s < 8; s++)
+		q[s] = _mm512_xor_si512(q[s], _mm512_set1_epi8((char)0x80));
+}
+
+/* q[s], s < 8, from lane_quants' form: quants 4s..4s+3 of each lane, unsigned, with their fifth bits (qh) */
+INLINE void
+unpack_quants(__m512i *q, const Kind *k, __m512i qh)
 {
 	const __m512i low = _mm512_set1_epi8(0x0F);
 	int s;
 
-	if(!k->nibbles){	/* q8_0: + 128 */
-		transpose16(q, w, blk + k->qs);
-		transpose16(q + 4, w, blk + k->qs + 16);
-		UNROLL
-		for(s = 0; s < 8; s++)
-			q[s] = _mm512_xor_si512(q[s], _mm512_set1_epi8((char)0x80));
+	if(!k->nibbles)
 		return;
-	}
-	transpose16(q, w, blk + k->qs);	/* low nibbles: quants 0..15, high: 16..31 */
-	UNROLL
+	UNROLL	/* low nibbles: quants 0..15, high: 16..31 */
 	for(s = 0; s < 4; s++){
 		q[s + 4] = _mm512_and_si512(_mm512_srli_epi16(q[s], 4), low);
 		q[s] = _mm512_and_si512(q[s], low);
 	}
 	if(k->qh != 0)
-		fifth_bits(q, w, blk + k->qh);
+		fifth_bits(q, qh);
+}
+
+/*
+ * The packed layout of sixteen rows (the tier's packed types): block by
+ * block, the sixteen rows' block as lane_quants makes it (4 or 8 vectors),
+ * then their d, their m (types with a min) as halves, their qh (q5_0, q5_1):
+ * sixteen times a block's bytes.
+ */
+INLINE size_t pk_d(const Kind *k) { return k->nibbles ? 4*64 : 8*64; }
+INLINE size_t pk_m(const Kind *k) { return pk_d(k) + 32; }
+INLINE size_t pk_qh(const Kind *k) { return pk_d(k) + (k->hasmin ? 64 : 32); }
+
+/* The weights of block i of the sixteen rows: quants, d and m, in place (lanes) or packed (at pb). */
+INLINE void
+weights(const Kind *k, const Lanes *w, const uint8_t *pb, size_t i, __m512i *q, __m512 *dx, __m512 *mx)
+{
+	__m512i head, qh = _mm512_setzero_si512();
+	int s;
+
+	if(pb != NULL){
+		pb += i * ROWS * k->size;
+		UNROLL
+		for(s = 0; s < 8; s++)
+			if(s < 4 || !k->nibbles)
+				q[s] = _mm512_loadu_si512(pb + 64*s);
+		*dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + pk_d(k))));
+		if(k->hasmin)
+			*mx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + pk_m(k))));
+		if(k->qh != 0)
+			qh = _mm512_loadu_si512(pb + pk_qh(k));
+	}else{
+		head = lane_dwords(w, i * k->size);	/* d, and m after it */
+		*dx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head));
+		*mx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
+		lane_quants(q, k, w, i * k->size);
+		if(k->qh != 0)
+			qh = lane_dwords(w, i * k->size + k->qh);
+	}
+	unpack_quants(q, k, qh);
 }
 
 /* The integer dot products of each lane's block with activation quants qy (lane-wise or broadcast), exact. */
@@ -171,30 +221,26 @@ block_sums(const Kind *k, const __m512i *q, const __m512i *qy, __m512i ysum)
 
 /*
  * Sixteen weight rows, lane r for row r (at x + r*xstride; xstride 0: one
- * row), against ncols (<= 8) activation rows:
+ * row; or, packed, sixteen rows at x in the packed layout), against ncols
+ * (<= 8) activation rows:
  * s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nrows, c < ncols.
  */
 INLINE void
-rows_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nrows,
+rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nrows,
 	const uint8_t *y, size_t ystride, int ncols)
 {
 	const int nb = n / QK;
-	__m512 acc[COLS];
+	__m512 acc[COLS], dx, mx;
 	__m512i q[8], qy[8];
 	Lanes w;
 	int i, c, j;
 
-	lanes_init(&w, x, xstride);
+	lanes_init(&w, x, packed ? 0 : xstride);
 	UNROLL
 	for(c = 0; c < ncols; c++)
 		acc[c] = _mm512_setzero_ps();
 	for(i = 0; i < nb; i++){
-		const size_t blk = (size_t)i * k->size;
-		const __m512i head = lane_dwords(&w, blk);	/* d, and m after it */
-		const __m512 dx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(head));
-		const __m512 mx = _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
-
-		quants(q, k, &w, blk);
+		weights(k, &w, packed ? x : NULL, (size_t)i, q, &dx, &mx);
 		UNROLL
 		for(c = 0; c < ncols; c++){
 			block_q8x yb;	/* activation rows are aligned, but need not be */
@@ -216,6 +262,28 @@ rows_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, si
 	UNROLL
 	for(c = 0; c < ncols; c++)
 		_mm512_mask_storeu_ps(s + c*sstride, (__mmask16)((1u << nrows) - 1), acc[c]);
+}
+
+/* Sixteen rows at x (xstride apart) into the packed layout at dst. */
+INLINE void
+repack16(const Kind *k, int n, const uint8_t *x, size_t xstride, uint8_t *dst)
+{
+	__m512i q[8], head;
+	Lanes w;
+	int i, s;
+
+	lanes_init(&w, x, xstride);
+	for(i = 0; i < n / QK; i++, dst += ROWS * k->size){
+		lane_quants(q, k, &w, (size_t)i * k->size);
+		for(s = 0; s < (k->nibbles ? 4 : 8); s++)
+			_mm512_storeu_si512(dst + 64*s, q[s]);
+		head = lane_dwords(&w, (size_t)i * k->size);
+		_mm256_storeu_si256((__m256i *)(dst + pk_d(k)), _mm512_cvtepi32_epi16(head));
+		if(k->hasmin)
+			_mm256_storeu_si256((__m256i *)(dst + pk_m(k)), _mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
+		if(k->qh != 0)
+			_mm512_storeu_si512(dst + pk_qh(k), lane_dwords(&w, (size_t)i * k->size + k->qh));
+	}
 }
 
 /*
@@ -262,7 +330,8 @@ INLINE void
 group_terms(const Kind *k, const Share *sh, const uint8_t *x, int g, int cnt, float *sf, float *sc, float *mx, float *sy)
 {
 	uint8_t tail[ROWS * sizeof(block_q8_0)];
-	__m512i q[8], head;
+	__m512i q[8];
+	__m512 dx, m;
 	Lanes l;
 	int b;
 
@@ -273,12 +342,11 @@ group_terms(const Kind *k, const Share *sh, const uint8_t *x, int g, int cnt, fl
 		x = tail;
 	}
 	lanes_init(&l, x, k->size);
-	head = lane_dwords(&l, 0);
-	quants(q, k, &l, 0);
+	weights(k, &l, NULL, 0, q, &dx, &m);
 	_mm512_storeu_ps(sf, _mm512_cvtepi32_ps(block_sums(k, q, sh->qy[g], sh->sum[g])));
-	_mm512_storeu_ps(sc, _mm512_mul_ps(_mm512_cvtph_ps(_mm512_cvtepi32_epi16(head)), sh->d[g]));
+	_mm512_storeu_ps(sc, _mm512_mul_ps(dx, sh->d[g]));
 	if(k->hasmin){
-		_mm512_storeu_ps(mx, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16))));
+		_mm512_storeu_ps(mx, m);
 		_mm512_storeu_ps(sy, sh->s[g]);
 	}
 }
@@ -348,12 +416,12 @@ gemv_kernel(const Kind *k, int n, float *s, const uint8_t *x, size_t xstride, co
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
-	rows_kernel(&k_##t, n, s, 0, x, 0, 1, y, 0, 1); \
+	rows_kernel(&k_##t, 0, n, s, 0, x, 0, 1, y, 0, 1); \
 } \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	rows_kernel(&k_##t, n, s, 1, x, 0, 1, y, ystride, 4); \
+	rows_kernel(&k_##t, 0, n, s, 1, x, 0, 1, y, ystride, 4); \
 } \
 static void \
 gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
@@ -364,13 +432,42 @@ static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
 	BY_COLS8(nc, TILE_##t) \
+} \
+/* packed: sixteen rows at a time, each sixteen one stream */ \
+static void \
+gemv_##t##p(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
+{ \
+	int r; \
+\
+	for(r = 0; r + ROWS <= nr; r += ROWS) \
+		rows_kernel(&k_##t, 1, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, ROWS, y, 0, 1); \
+} \
+static void \
+tile_##t##p(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
+{ \
+	BY_COLS8(nc, TILEP_##t) \
+} \
+static void \
+repack_##t(int n, const void *x, size_t xstride, int nrows, void *dst) \
+{ \
+	int r; \
+\
+	for(r = 0; r + ROWS <= nrows; r += ROWS) \
+		repack16(&k_##t, n, (const uint8_t *)x + (size_t)r*xstride, xstride, \
+			(uint8_t *)dst + (size_t)r * (size_t)(n / QK) * k_##t.size); \
 }
-#define TILE(t, nc) rows_kernel(&k_##t, n, s, sstride, x, xstride, ROWS, y, ystride, nc)
+#define TILE(t, nc) rows_kernel(&k_##t, 0, n, s, sstride, x, xstride, ROWS, y, ystride, nc)
+#define TILEP(t, nc) rows_kernel(&k_##t, 1, n, s, sstride, x, 0, ROWS, y, ystride, nc)
 #define TILE_q4_0(nc) TILE(q4_0, nc)
 #define TILE_q4_1(nc) TILE(q4_1, nc)
 #define TILE_q5_0(nc) TILE(q5_0, nc)
 #define TILE_q5_1(nc) TILE(q5_1, nc)
 #define TILE_q8_0(nc) TILE(q8_0, nc)
+#define TILEP_q4_0(nc) TILEP(q4_0, nc)
+#define TILEP_q4_1(nc) TILEP(q4_1, nc)
+#define TILEP_q5_0(nc) TILEP(q5_0, nc)
+#define TILEP_q5_1(nc) TILEP(q5_1, nc)
+#define TILEP_q8_0(nc) TILEP(q8_0, nc)
 
 SHAPES(q4_0)
 SHAPES(q4_1)
@@ -378,16 +475,21 @@ SHAPES(q5_0)
 SHAPES(q5_1)
 SHAPES(q8_0)
 
-#define SET(id, t) \
+/* The type and its packed twin */
+#define SET(id, pid, t, nm) \
 	tab[id].vec_dot_type = LB_Q8X, tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, \
-	tab[id].gemv = gemv_##t, tab[id].tile = tile_##t, tab[id].tr = ROWS, tab[id].tc = COLS
+	tab[id].gemv = gemv_##t, tab[id].tile = tile_##t, tab[id].tr = ROWS, tab[id].tc = COLS, \
+	tab[id].packed = pid, tab[id].repack = repack_##t, \
+	tab[pid] = tab[id], tab[pid].name = nm, tab[pid].to_float = NULL, tab[pid].from_float = NULL, \
+	tab[pid].vec_dot = NULL, tab[pid].x4 = NULL, tab[pid].gemv = gemv_##t##p, tab[pid].tile = tile_##t##p, \
+	tab[pid].packed = 0, tab[pid].repack = NULL
 
 void
 quant_avx512_legacy(QuantType *tab)
 {
-	SET(LB_Q4_0, q4_0);
-	SET(LB_Q4_1, q4_1);
-	SET(LB_Q5_0, q5_0);
-	SET(LB_Q5_1, q5_1);
-	SET(LB_Q8_0, q8_0);
+	SET(LB_Q4_0, LB_Q4_0P, q4_0, "Q4_0 x16");
+	SET(LB_Q4_1, LB_Q4_1P, q4_1, "Q4_1 x16");
+	SET(LB_Q5_0, LB_Q5_0P, q5_0, "Q5_0 x16");
+	SET(LB_Q5_1, LB_Q5_1P, q5_1, "Q5_1 x16");
+	SET(LB_Q8_0, LB_Q8_0P, q8_0, "Q8_0 x16");
 }

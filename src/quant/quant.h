@@ -41,6 +41,8 @@ enum {	/* ggml's type ids, as stored in GGUF (those below LB_NTYPES), then the e
 	LB_Q8_0 = 8, LB_Q8_1 = 9, LB_Q2_K = 10, LB_Q3_K = 11, LB_Q4_K = 12, LB_Q5_K = 13,
 	LB_Q6_K = 14, LB_Q8_K = 15, LB_IQ4_NL = 20, LB_IQ4_XS = 23, LB_BF16 = 30, LB_NTYPES = 43,
 	LB_Q8X = LB_NTYPES,	/* activations: q8_0 and q8_1 in one block, scales as floats (blocks.h) */
+	/* rows repacked by a tier, sixteen at a time: the same bytes per row, in the tier's own order */
+	LB_Q4_0P, LB_Q4_1P, LB_Q5_0P, LB_Q5_1P, LB_Q8_0P,
 	LB_NALLTYPES
 };
 
@@ -51,6 +53,8 @@ typedef void (*lb_vec_dot_x4_fn)(int n, float *s, const void *x, const void *y, 
 typedef void (*lb_gemv_fn)(int n, float *s, const void *x, size_t x_stride, const void *y, int nr);
 typedef void (*lb_tile_fn)(int n, float *s, size_t s_stride, const void *x, size_t x_stride,
 	const void *y, size_t y_stride, int nc);
+/* nrows (a multiple of the packed type's tr) rows of n elements, x_stride apart, into dst (their bytes, packed) */
+typedef void (*lb_repack_fn)(int n, const void *x, size_t x_stride, int nrows, void *dst);
 
 typedef struct QuantType {
 	const char *name;
@@ -64,6 +68,14 @@ typedef struct QuantType {
 	lb_gemv_fn gemv;
 	lb_tile_fn tile;
 	int tr, tc;	/* the tile's shape */
+	/*
+	 * A tier may keep a type's rows repacked, tr of them at a time, in a layout
+	 * its kernels read faster (a packed type: the same bytes per row, rows a
+	 * multiple of tr, only gemv and tile, each result the bits the source
+	 * type's vec_dot gives): packed is its id (0: none), repack makes it.
+	 */
+	uint32_t packed;
+	lb_repack_fn repack;
 } QuantType;
 
 /* The type's traits in the tier in use, or NULL if the type is not supported; a file's type must be below LB_NTYPES. */

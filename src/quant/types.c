@@ -9,10 +9,10 @@
 #include "quant.h"
 
 #define T(id, nm, bl, sz, vdt, t) \
-	[id] = { nm, bl, sz, vdt, q_to_float_##t, q_from_float_##t, q_vec_dot_##t, NULL, NULL, NULL, 0, 0 }
+	[id] = { nm, bl, sz, vdt, q_to_float_##t, q_from_float_##t, q_vec_dot_##t, NULL, NULL, NULL, 0, 0, 0, NULL }
 /* types that are only ever activations: no vec_dot of their own */
 #define A(id, nm, bl, sz, t) \
-	[id] = { nm, bl, sz, id, q_to_float_##t, q_from_float_##t, NULL, NULL, NULL, NULL, 0, 0 }
+	[id] = { nm, bl, sz, id, q_to_float_##t, q_from_float_##t, NULL, NULL, NULL, NULL, 0, 0, 0, NULL }
 
 /* plain C: vec_dot alone, every other shape is a loop over it */
 static const QuantType plain[LB_NALLTYPES] = {
