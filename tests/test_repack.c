@@ -134,6 +134,8 @@ check_type(const char *type, uint32_t id)
 static void test_q4_0(void **state) { (void)state; check_type("Q4_0", LB_Q4_0); }
 static void test_q8_0(void **state) { (void)state; check_type("Q8_0", LB_Q8_0); }
 static void test_q5_1(void **state) { (void)state; check_type("Q5_1", LB_Q5_1); }
+static void test_q4_K(void **state) { (void)state; check_type("Q4_K", LB_Q4_K); }
+static void test_q6_K(void **state) { (void)state; check_type("Q6_K", LB_Q6_K); }
 
 int
 main(void)
@@ -142,6 +144,8 @@ main(void)
 		cmocka_unit_test(test_q4_0),
 		cmocka_unit_test(test_q8_0),
 		cmocka_unit_test(test_q5_1),
+		cmocka_unit_test(test_q4_K),
+		cmocka_unit_test(test_q6_K),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

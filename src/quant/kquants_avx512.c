@@ -298,6 +298,194 @@ row_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, con
 		s[c*sstride] = acc[c];
 }
 
+/*
+ * Packed Q4_K and Q6_K (quant.h's packed types): sixteen rows, one to a lane,
+ * as the 32-element types' tiles have them.  Per super-block, the rows' quant
+ * bytes transposed sixteen at a time (lane r of a vector: four bytes of row
+ * r), then their scale bytes likewise, then their d (and dmin) as halves:
+ * sixteen times a super-block's bytes.  vpdpbusd with four activation bytes
+ * broadcast gives a row's sum over four quants in its lane; a sub-block's sums
+ * times its scale (vpmulld) make S_i, the mins times the q8 sums M_i, each
+ * exact, and each lane's chain then takes the rowwise kernel's float steps.
+ */
+enum {
+	PK4_SC = 32 * 64, PK4_D = PK4_SC + 3 * 64, PK4_DMIN = PK4_D + 32,	/* Q4_K: quants at 0 */
+	PK6_QH = 32 * 64, PK6_SC = PK6_QH + 16 * 64, PK6_D = PK6_SC + 4 * 64,	/* Q6_K: ql at 0 */
+};
+
+_Static_assert(PK4_DMIN + 32 == LANES * sizeof(block_q4_K), "packed Q4_K");
+_Static_assert(PK6_D + 32 == LANES * sizeof(block_q6_K), "packed Q6_K");
+
+/* nchunks sixteen-byte chunks at offset off of each lane, transposed, to dst */
+INLINE void
+pack_chunks(uint8_t *dst, const Lanes *w, size_t off, int nchunks)
+{
+	__m512i q[4];
+	int c, s;
+
+	for(c = 0; c < nchunks; c++){
+		transpose16(q, w, off + 16*c);
+		for(s = 0; s < 4; s++)
+			_mm512_storeu_si512(dst + 256*c + 64*s, q[s]);
+	}
+}
+
+/* Sixteen rows at x (xstride apart) into the packed layout at dst. */
+INLINE void
+repack16(const Kind *k, int n, const uint8_t *x, size_t xstride, uint8_t *dst)
+{
+	Lanes w;
+	size_t b;
+	int i;
+
+	lanes_init(&w, x, xstride);
+	for(i = 0; i < n / QK_K; i++, dst += LANES * k->size){
+		b = (size_t)i * k->size;
+		if(k->type == LB_Q4_K){
+			pack_chunks(dst, &w, b + offsetof(block_q4_K, qs), 8);
+			for(int d = 0; d < 3; d++)
+				_mm512_storeu_si512(dst + PK4_SC + 64*d, lane_dwords(&w, b + offsetof(block_q4_K, scales) + 4*d));
+			const __m512i head = lane_dwords(&w, b);	/* d, dmin */
+			_mm256_storeu_si256((__m256i *)(dst + PK4_D), _mm512_cvtepi32_epi16(head));
+			_mm256_storeu_si256((__m256i *)(dst + PK4_DMIN), _mm512_cvtepi32_epi16(_mm512_srli_epi32(head, 16)));
+		}else{
+			pack_chunks(dst, &w, b + offsetof(block_q6_K, ql), 8);
+			pack_chunks(dst + PK6_QH, &w, b + offsetof(block_q6_K, qh), 4);
+			pack_chunks(dst + PK6_SC, &w, b + offsetof(block_q6_K, scales), 1);
+			/* d is the block's last two bytes: the dword that ends with it */
+			_mm256_storeu_si256((__m256i *)(dst + PK6_D), _mm512_cvtepi32_epi16(_mm512_srli_epi32(
+				lane_dwords(&w, b + offsetof(block_q6_K, d) - 2), 16)));
+		}
+	}
+}
+
+/* Lane r: byte j (0..3) of lane r's dword in v, sign-extended (Q6_K's scales). */
+INLINE __m512i
+sbyte(__m512i v, int j)
+{
+	return _mm512_srai_epi32(_mm512_slli_epi32(v, 24 - 8*j), 24);
+}
+
+/* Q4_K's 6-bit scale (mins 0) or min (1) of sub-block j of each lane, from the scale dwords a[3]. */
+INLINE __m512i
+k4_field(const __m512i *a, int j, int mins)
+{
+	const __m512i six = _mm512_set1_epi32(63), four = _mm512_set1_epi32(15), two = _mm512_set1_epi32(3);
+
+	if(j < 4)
+		return _mm512_and_si512(_mm512_srli_epi32(a[mins], 8*j), six);
+	j -= 4;
+	return _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(a[2], 8*j + 4*mins), four),
+		_mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a[mins], 8*j + 6), two), 4));
+}
+
+/* A sub-block's nq operands q against four activation bytes each (at yq[c] + off) of nc rows: S[c] += sc * (init[c] + q . y). */
+INLINE void
+sub_sums(__m512i *S, const __m512i *q, int nq, __m512i sc, const uint8_t *const *yq, size_t off, const int32_t *init, int nc)
+{
+	__m512i p;
+	int32_t v;
+	int c, t;
+
+	UNROLL
+	for(c = 0; c < nc; c++){
+		p = _mm512_set1_epi32(init[c]);
+		UNROLL
+		for(t = 0; t < nq; t++){
+			memcpy(&v, yq[c] + off + 4*t, sizeof v);
+			p = _mm512_dpbusd_epi32(p, q[t], _mm512_set1_epi32(v));
+		}
+		S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(p, sc));
+	}
+}
+
+/*
+ * s[c*sstride + r] = row r of the sixteen packed at x, dotted with y + c*ystride,
+ * for c < nc (<= 8).
+ */
+INLINE void
+packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride, int nc)
+{
+	static const int32_t zero[COLS];
+	const __m512i low = _mm512_set1_epi8(0x0F), two = _mm512_set1_epi8(0x03);
+	__m512 acc[COLS], dx, dm;
+	__m512i S[COLS], M[COLS], q[8], a[4];
+	const uint8_t *yq[COLS];
+	int32_t init[QK_K/16][COLS];	/* Q4_K: the q8 sums of 32 (for M); Q6_K: -32 times those of 16 */
+	float yd[COLS];
+	int i, c, j, t, hh, q4;
+
+	UNROLL
+	for(c = 0; c < nc; c++)
+		acc[c] = _mm512_setzero_ps();
+	for(i = 0; i < n / QK_K; i++){
+		const uint8_t *pb = x + (size_t)i * LANES * k->size;
+
+		UNROLL
+		for(c = 0; c < nc; c++){
+			const uint8_t *yb = y + c*ystride + (size_t)i * sizeof(block_q8_K);
+			int16_t bs[QK_K/16];
+
+			yq[c] = yb + offsetof(block_q8_K, qs);
+			memcpy(&yd[c], yb + offsetof(block_q8_K, d), sizeof yd[c]);
+			memcpy(bs, yb + offsetof(block_q8_K, bsums), sizeof bs);
+			for(j = 0; j < QK_K/16; j++)
+				init[j][c] = k->type == LB_Q4_K ? (j < 8 ? bs[2*j] + bs[2*j + 1] : 0) : -32 * bs[j];
+			S[c] = M[c] = _mm512_setzero_si512();
+		}
+		if(k->type == LB_Q4_K){
+			for(j = 0; j < 3; j++)
+				a[j] = _mm512_loadu_si512(pb + PK4_SC + 64*j);
+			for(j = 0; j < 8; j++){	/* sub-block j: the low (even j) or high nibbles of quant bytes 32(j/2).. */
+				UNROLL
+				for(t = 0; t < 8; t++){
+					q[t] = _mm512_loadu_si512(pb + 64*(8*(j/2) + t));
+					q[t] = _mm512_and_si512(j % 2 ? _mm512_srli_epi16(q[t], 4) : q[t], low);
+				}
+				sub_sums(S, q, 8, k4_field(a, j, 0), yq, 32*j, zero, nc);
+			}
+			for(j = 0; j < 8; j++){
+				const __m512i m = k4_field(a, j, 1);
+
+				UNROLL
+				for(c = 0; c < nc; c++)
+					M[c] = _mm512_add_epi32(M[c], _mm512_mullo_epi32(m, _mm512_set1_epi32(init[j][c])));
+			}
+			dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK4_D)));
+			dm = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK4_DMIN)));
+		}else{
+			for(j = 0; j < 4; j++)
+				a[j] = _mm512_loadu_si512(pb + PK6_SC + 64*j);
+			for(hh = 0; hh < 2; hh++)
+				for(q4 = 0; q4 < 4; q4++){	/* quants 128hh + 32q4 ..: sub-blocks j and j + 1 */
+					j = 8*hh + 2*q4;
+					UNROLL
+					for(t = 0; t < 8; t++){
+						const __m512i ql = _mm512_loadu_si512(pb + 64*(16*hh + 8*(q4 & 1) + t));
+						const __m512i qh = _mm512_loadu_si512(pb + PK6_QH + 64*(8*hh + t));
+
+						q[t] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4*(q4 >> 1)), low),
+							_mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 2*q4), two), 4));
+					}
+					sub_sums(S, q, 4, sbyte(a[j/4], j % 4), yq, 16*j, init[j], nc);
+					sub_sums(S, q + 4, 4, sbyte(a[(j + 1)/4], (j + 1) % 4), yq, 16*(j + 1), init[j + 1], nc);
+				}
+			dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK6_D)));
+			dm = _mm512_setzero_ps();
+		}
+		UNROLL
+		for(c = 0; c < nc; c++){
+			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(S[c]), _mm512_mul_ps(dx, _mm512_set1_ps(yd[c])), acc[c]);
+			if(k->hasmin)
+				acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(M[c]), _mm512_xor_ps(_mm512_mul_ps(dm,
+					_mm512_set1_ps(yd[c])), _mm512_set1_ps(-0.0f)), acc[c]);
+		}
+	}
+	UNROLL
+	for(c = 0; c < nc; c++)
+		_mm512_storeu_ps(s + c*sstride, acc[c]);
+}
+
 #define SHAPES(t) \
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
@@ -335,9 +523,24 @@ SHAPES(q4_K)
 SHAPES(q5_K)
 SHAPES(q6_K)
 
+/* the packed types: sixteen rows at a time, each sixteen one stream */
+#define PACKED(t) PACKED_SHAPES(t, packed_kernel, repack16, QK_K)
+#define TILEP(t, nc) packed_kernel(&k_##t, n, s, sstride, x, y, ystride, nc)
+#define TILEP_q4_K(nc) TILEP(q4_K, nc)
+#define TILEP_q6_K(nc) TILEP(q6_K, nc)
+
+PACKED(q4_K)
+PACKED(q6_K)
+
 #define SET(id, t) \
 	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].gemv = gemv_##t, \
 	tab[id].tile = tile_##t, tab[id].tr = 1, tab[id].tc = COLS
+/* a type's packed twin */
+#define SETP(id, pid, t, nm) \
+	tab[id].packed = pid, tab[id].repack = repack_##t, \
+	tab[pid] = tab[id], tab[pid].name = nm, tab[pid].to_float = NULL, tab[pid].from_float = NULL, \
+	tab[pid].vec_dot = NULL, tab[pid].x4 = NULL, tab[pid].gemv = gemv_##t##p, tab[pid].tile = tile_##t##p, \
+	tab[pid].tr = LANES, tab[pid].packed = 0, tab[pid].repack = NULL
 
 void
 quant_avx512_kquants(QuantType *tab)
@@ -347,4 +550,6 @@ quant_avx512_kquants(QuantType *tab)
 	SET(LB_Q4_K, q4_K);
 	SET(LB_Q5_K, q5_K);
 	SET(LB_Q6_K, q6_K);
+	SETP(LB_Q4_K, LB_Q4_KP, q4_K, "Q4_K x16");
+	SETP(LB_Q6_K, LB_Q6_KP, q6_K, "Q6_K x16");
 }

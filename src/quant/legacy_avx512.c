@@ -47,71 +47,6 @@ static const Kind k_q5_0 = { sizeof(block_q5_0), offsetof(block_q5_0, qs), offse
 static const Kind k_q5_1 = { sizeof(block_q5_1), offsetof(block_q5_1, qs), offsetof(block_q5_1, qh), 1, 0, 1 };
 static const Kind k_q8_0 = { sizeof(block_q8_0), offsetof(block_q8_0, qs), 0, 0, 7, 0 };
 
-/*
- * Sixteen lanes of data: lane l at base + l*stride (sixteen weight rows, the
- * same row sixteen times, or sixteen blocks of one row).
- */
-typedef struct {
-	const uint8_t *p[ROWS];
-	__m512i off;	/* p[l] - base as int32, for gathers */
-	int gather;	/* the offsets fit in int32 */
-} Lanes;
-
-INLINE void
-lanes_init(Lanes *l, const uint8_t *base, size_t stride)
-{
-	int32_t off[ROWS];
-	int r;
-
-	l->gather = stride <= INT32_MAX / ROWS;
-	for(r = 0; r < ROWS; r++){
-		l->p[r] = base + (size_t)r * stride;
-		off[r] = l->gather ? (int32_t)((size_t)r * stride) : 0;
-	}
-	l->off = _mm512_loadu_si512(off);
-}
-
-/* The four bytes at offset off of each lane. */
-INLINE __m512i
-lane_dwords(const Lanes *l, size_t off)
-{
-	uint32_t v[ROWS];
-	int r;
-
-	if(l->gather)
-		return _mm512_i32gather_epi32(l->off, l->p[0] + off, 1);
-	for(r = 0; r < ROWS; r++)
-		memcpy(&v[r], l->p[r] + off, sizeof v[r]);
-	return _mm512_loadu_si512(v);
-}
-
-/* Lane l of q[s], s < 4: bytes 4s..4s+3 of the sixteen bytes at offset off of lane l. */
-INLINE void
-transpose16(__m512i *q, const Lanes *w, size_t off)
-{
-	const __m512i by_dword = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-	__m512i b[4], t[4];
-	int g;
-
-	UNROLL
-	for(g = 0; g < 4; g++){	/* b[g], 128-bit lane s: dword s of rows 4g..4g+3 */
-		__m512i a = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(w->p[4*g] + off)));
-
-		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *)(w->p[4*g + 1] + off)), 1);
-		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *)(w->p[4*g + 2] + off)), 2);
-		a = _mm512_inserti32x4(a, _mm_loadu_si128((const __m128i *)(w->p[4*g + 3] + off)), 3);
-		b[g] = _mm512_permutexvar_epi32(by_dword, a);
-	}
-	t[0] = _mm512_shuffle_i32x4(b[0], b[1], 0x44);
-	t[1] = _mm512_shuffle_i32x4(b[0], b[1], 0xEE);
-	t[2] = _mm512_shuffle_i32x4(b[2], b[3], 0x44);
-	t[3] = _mm512_shuffle_i32x4(b[2], b[3], 0xEE);
-	q[0] = _mm512_shuffle_i32x4(t[0], t[2], 0x88);
-	q[1] = _mm512_shuffle_i32x4(t[0], t[2], 0xDD);
-	q[2] = _mm512_shuffle_i32x4(t[1], t[3], 0x88);
-	q[3] = _mm512_shuffle_i32x4(t[1], t[3], 0xDD);
-}
-
 /* q5_0, q5_1: quant e = 4s+b of q[s] gets bit e of its lane's little-endian qh, bit 4(s%2)+b of byte s/2, as 16. */
 INLINE void
 fifth_bits(__m512i *q, __m512i qh)
@@ -262,6 +197,13 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 	UNROLL
 	for(c = 0; c < ncols; c++)
 		_mm512_mask_storeu_ps(s + c*sstride, (__mmask16)((1u << nrows) - 1), acc[c]);
+}
+
+/* Sixteen packed rows at x against ncols activation rows (rows_kernel's arithmetic). */
+INLINE void
+packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride, int ncols)
+{
+	rows_kernel(k, 1, n, s, sstride, x, 0, ROWS, y, ystride, ncols);
 }
 
 /* Sixteen rows at x (xstride apart) into the packed layout at dst. */
@@ -433,31 +375,9 @@ tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const v
 { \
 	BY_COLS8(nc, TILE_##t) \
 } \
-/* packed: sixteen rows at a time, each sixteen one stream */ \
-static void \
-gemv_##t##p(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
-{ \
-	int r; \
-\
-	for(r = 0; r + ROWS <= nr; r += ROWS) \
-		rows_kernel(&k_##t, 1, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, ROWS, y, 0, 1); \
-} \
-static void \
-tile_##t##p(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
-{ \
-	BY_COLS8(nc, TILEP_##t) \
-} \
-static void \
-repack_##t(int n, const void *x, size_t xstride, int nrows, void *dst) \
-{ \
-	int r; \
-\
-	for(r = 0; r + ROWS <= nrows; r += ROWS) \
-		repack16(&k_##t, n, (const uint8_t *)x + (size_t)r*xstride, xstride, \
-			(uint8_t *)dst + (size_t)r * (size_t)(n / QK) * k_##t.size); \
-}
+PACKED_SHAPES(t, packed_kernel, repack16, QK)
 #define TILE(t, nc) rows_kernel(&k_##t, 0, n, s, sstride, x, xstride, ROWS, y, ystride, nc)
-#define TILEP(t, nc) rows_kernel(&k_##t, 1, n, s, sstride, x, 0, ROWS, y, ystride, nc)
+#define TILEP(t, nc) packed_kernel(&k_##t, n, s, sstride, x, y, ystride, nc)
 #define TILE_q4_0(nc) TILE(q4_0, nc)
 #define TILE_q4_1(nc) TILE(q4_1, nc)
 #define TILE_q5_0(nc) TILE(q5_0, nc)
