@@ -64,7 +64,10 @@ relax(void)
  * Waits for a job after seen: spins for IDLE_US (timed, not counted: a pause
  * takes 10 to 150 cycles depending on the CPU), then sleeps.  A token's
  * forward pass is hundreds of jobs a few microseconds apart, so the workers
- * spin through it; between tokens, or when idle, they sleep.
+ * spin through it; between tokens, or when idle, they sleep.  While it spins
+ * a worker yields its processor now and then: a thread waiting to run there
+ * (one that takes the text as it is made, say) runs at once, not after the
+ * token's jobs are all done.
  */
 static unsigned
 await_job(Pool *p, unsigned seen)
@@ -77,8 +80,11 @@ await_job(Pool *p, unsigned seen)
 		if((s = atomic_load(&p->seq)) != seen)
 			return s;
 		relax();
-		if(spin % CHECK_SPINS == 0 && now_us() > until)
-			break;
+		if(spin % CHECK_SPINS == 0){
+			if(now_us() > until)
+				break;
+			sched_yield();
+		}
 	}
 	pthread_mutex_lock(&p->lk);
 	while((s = atomic_load(&p->seq)) == seen)
