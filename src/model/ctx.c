@@ -62,7 +62,7 @@ ctx_layout(Ctx *c, int set)
 #undef TAKE
 	if(set)
 		c->qbuf = base + off;
-	off = add64(off, lb_mul(lb_mul(B, maxk), 2));	/* the activations, quantized */
+	off = add64(off, lb_mul(lb_mul(B, maxk), 4));	/* the activations converted: at most 4 bytes an element (F16X) */
 	c->env.maxk = maxk > INT32_MAX ? INT32_MAX : (int)maxk;
 	return off;
 }

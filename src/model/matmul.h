@@ -30,7 +30,7 @@ typedef struct MatEnv {
 	int maxk;
 } MatEnv;
 
-/* Points a at x (n rows of k); q is scratch of at least n * k * 2 bytes. */
+/* Points a at x (n rows of k); q is scratch of at least n * k * 4 bytes (a vec_dot_type's row is at most 4 bytes an element). */
 void act_set(Act *a, const float *x, int n, int k, uint8_t *q);
 /* y[t * rows + r] = W[r] . x[t] for t < a->n, r < rows (W's ne[1]). */
 void matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y);

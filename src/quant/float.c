@@ -122,3 +122,16 @@ q_vec_dot_bf16(int n, float *s, const void *x, const void *y)
 		sum += lb_bf16_to_fp32(u16_at(x, i)) * lb_bf16_to_fp32(u16_at(y, i));
 	*s = (float)sum;
 }
+
+/* F16X: the values F16 holds, as floats (the activations of F16 weights in tiers that want floats; to_float is F32's) */
+void
+q_from_float_f16x(const float *x, void *y, int64_t n)
+{
+	float f;
+	int64_t i;
+
+	for(i = 0; i < n; i++){
+		f = lb_fp16_to_fp32(q_fp16_f16c(x[i]));
+		memcpy((uint8_t *)y + 4*i, &f, sizeof f);
+	}
+}

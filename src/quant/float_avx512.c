@@ -9,6 +9,8 @@
  * product of two halves or two bfloat16 is exact in float, so only the order
  * of the sums differs from the other tiers.  One kernel does every shape,
  * nr weight rows against nc activation rows, each pair its own chains.
+ * F16's activations are F16X, their F16 values as floats: a tile converts
+ * each weight vector once for its activation rows, and those not at all.
  */
 #include <immintrin.h>
 #include <stddef.h>
@@ -43,10 +45,10 @@ load_bf16(const uint8_t *p, __mmask16 m)
 	return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
 }
 
-/* s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nr, c < nc; elements esize bytes */
+/* s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nr, c < nc; elements xsize and ysize bytes */
 INLINE void
 kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr,
-	const uint8_t *y, size_t ystride, int nc, size_t esize, Load *load)
+	const uint8_t *y, size_t ystride, int nc, size_t xsize, Load *xload, size_t ysize, Load *yload)
 {
 	__m512 acc[ROWS][COLS], xv[ROWS], yv;
 	__mmask16 m = 0xFFFF;
@@ -58,16 +60,14 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 		for(c = 0; c < nc; c++)
 			acc[r][c] = _mm512_setzero_ps();
 	for(i = 0; i < n; i += 16){
-		const size_t off = (size_t)i * esize;
-
 		if(n - i < 16)
 			m = (__mmask16)((1u << (n - i)) - 1);
 		UNROLL
 		for(r = 0; r < nr; r++)
-			xv[r] = load(x + r*xstride + off, m);
+			xv[r] = xload(x + r*xstride + (size_t)i * xsize, m);
 		UNROLL
 		for(c = 0; c < nc; c++){
-			yv = load(y + c*ystride + off, m);
+			yv = yload(y + c*ystride + (size_t)i * ysize, m);
 			UNROLL
 			for(r = 0; r < nr; r++)
 				acc[r][c] = _mm512_fmadd_ps(xv[r], yv, acc[r][c]);
@@ -80,16 +80,17 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 			s[c*sstride + r] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
-#define SHAPES(t, esize) \
+/* t: weights of xsize bytes, activations (type ty) of ysize */
+#define SHAPES(t, xsize, ty, ysize) \
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
-	kernel(n, s, 0, x, 0, 1, y, 0, 1, esize, load_##t); \
+	kernel(n, s, 0, x, 0, 1, y, 0, 1, xsize, load_##t, ysize, load_##ty); \
 } \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	kernel(n, s, 1, x, 0, 1, y, ystride, 4, esize, load_##t); \
+	kernel(n, s, 1, x, 0, 1, y, ystride, 4, xsize, load_##t, ysize, load_##ty); \
 } \
 static void \
 gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
@@ -97,21 +98,21 @@ gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) 
 	int r; \
 \
 	for(r = 0; r < nr; r++) \
-		kernel(n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, 1, y, 0, 1, esize, load_##t); \
+		kernel(n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, 1, y, 0, 1, xsize, load_##t, ysize, load_##ty); \
 } \
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
 	BY_COLS4(nc, TILE_##t) \
 }
-#define TILE(t, esize, nc) kernel(n, s, sstride, x, xstride, ROWS, y, ystride, nc, esize, load_##t)
-#define TILE_f32(nc) TILE(f32, 4, nc)
-#define TILE_f16(nc) TILE(f16, 2, nc)
-#define TILE_bf16(nc) TILE(bf16, 2, nc)
+#define TILE(t, xsize, ty, ysize, nc) kernel(n, s, sstride, x, xstride, ROWS, y, ystride, nc, xsize, load_##t, ysize, load_##ty)
+#define TILE_f32(nc) TILE(f32, 4, f32, 4, nc)
+#define TILE_f16(nc) TILE(f16, 2, f32, 4, nc)
+#define TILE_bf16(nc) TILE(bf16, 2, bf16, 2, nc)
 
-SHAPES(f32, 4)
-SHAPES(f16, 2)
-SHAPES(bf16, 2)
+SHAPES(f32, 4, f32, 4)
+SHAPES(f16, 2, f32, 4)
+SHAPES(bf16, 2, bf16, 2)
 
 #define SET(id, t) \
 	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].gemv = gemv_##t, \
@@ -122,5 +123,6 @@ quant_avx512_float(QuantType *tab)
 {
 	SET(LB_F32, f32);
 	SET(LB_F16, f16);
+	tab[LB_F16].vec_dot_type = LB_F16X;
 	SET(LB_BF16, bf16);
 }

@@ -24,8 +24,9 @@
 	void q_to_float_##t(const void *x, float *y, int64_t n); \
 	void q_from_float_##t(const float *x, void *y, int64_t n);
 
-/* float.c: F32, F16, BF16 (vec_dot_type is the same type) */
+/* float.c: F32, F16, BF16 (vec_dot_type is the same type, or F16X in tiers that say so) */
 Q_DECL(f32) Q_DECL(f16) Q_DECL(bf16)
+void q_from_float_f16x(const float *x, void *y, int64_t n);
 void q_vec_dot_f32(int n, float *s, const void *x, const void *y);
 void q_vec_dot_f16(int n, float *s, const void *x, const void *y);
 void q_vec_dot_bf16(int n, float *s, const void *x, const void *y);

@@ -41,6 +41,7 @@ enum {	/* ggml's type ids, as stored in GGUF (those below LB_NTYPES), then the e
 	LB_Q8_0 = 8, LB_Q8_1 = 9, LB_Q2_K = 10, LB_Q3_K = 11, LB_Q4_K = 12, LB_Q5_K = 13,
 	LB_Q6_K = 14, LB_Q8_K = 15, LB_IQ4_NL = 20, LB_IQ4_XS = 23, LB_BF16 = 30, LB_NTYPES = 43,
 	LB_Q8X = LB_NTYPES,	/* activations: q8_0 and q8_1 in one block, scales as floats (blocks.h) */
+	LB_F16X,	/* activations: F16's values, kept as floats (no conversion in the kernels) */
 	/* rows repacked by a tier, sixteen at a time: the same bytes per row, in the tier's own order */
 	LB_Q4_0P, LB_Q4_1P, LB_Q5_0P, LB_Q5_1P, LB_Q8_0P, LB_Q4_KP, LB_Q6_KP,
 	LB_NALLTYPES

@@ -34,6 +34,7 @@ static const QuantType plain[LB_NALLTYPES] = {
 	T(LB_IQ4_NL, "IQ4_NL", QK4_NL, sizeof(block_iq4_nl), LB_Q8_0, iq4_nl),
 	T(LB_IQ4_XS, "IQ4_XS", QK_K, sizeof(block_iq4_xs), LB_Q8_K, iq4_xs),
 	A(LB_Q8X, "Q8X", QK8_0, sizeof(block_q8x), q8x),
+	[LB_F16X] = { "F16X", 1, 4, LB_F16X, q_to_float_f32, q_from_float_f16x, NULL, NULL, NULL, NULL, 0, 0, 0, NULL },
 };
 
 enum { MAXTIERS = 8 };
