@@ -82,32 +82,9 @@ transpose16(__m512i *q, const Lanes *w, size_t off)
 
 
 /*
- * call(nc) for the nc (1 <= nc <= 4, or 8) activation rows of a tile: each
- * a constant, so that the kernel's loops over them unroll and its
- * accumulators stay in registers.
- */
-#define BY_COLS4(nc, call) \
-	switch(nc){ \
-	case 1: call(1); break; \
-	case 2: call(2); break; \
-	case 3: call(3); break; \
-	default: call(4); \
-	}
-#define BY_COLS8(nc, call) \
-	switch(nc){ \
-	case 1: call(1); break; \
-	case 2: call(2); break; \
-	case 3: call(3); break; \
-	case 4: call(4); break; \
-	case 5: call(5); break; \
-	case 6: call(6); break; \
-	case 7: call(7); break; \
-	default: call(8); \
-	}
-
-/*
  * A packed type's gemv, tile and repack (quant.h), sixteen rows at a time,
- * from kernel(&k, n, s, sstride, x, y, ystride, nc) over sixteen packed rows
+ * from kernel(&k, n, s, sstride, x, y, ystride, maxc, nc) over sixteen packed rows
+ * (against nc activation rows, at most the constant maxc: 1 for gemv, 8 for tiles)
  * and pack16(&k, n, x, xstride, dst) making them; k is the type's Kind,
  * whose size field is its block's bytes, of qb elements.
  */
@@ -118,12 +95,15 @@ gemv_##t##p(int n, float *s, const void *x, size_t xstride, const void *y, int n
 	int r; \
 \
 	for(r = 0; r + LANES <= nr; r += LANES) \
-		kernel(&k_##t, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, y, 0, 1); \
+		kernel(&k_##t, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, y, 0, 1, 1); \
 } \
 static void \
 tile_##t##p(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	BY_COLS8(nc, TILEP_##t) \
+	if(nc == 8) \
+		kernel(&k_##t, n, s, sstride, x, y, ystride, 8, 8); \
+	else \
+		kernel(&k_##t, n, s, sstride, x, y, ystride, 8, nc); \
 } \
 static void \
 repack_##t(int n, const void *x, size_t xstride, int nrows, void *dst) \

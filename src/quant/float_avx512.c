@@ -45,10 +45,13 @@ load_bf16(const uint8_t *p, __mmask16 m)
 	return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(m, p)), 16));
 }
 
-/* s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nr, c < nc; elements xsize and ysize bytes */
+/*
+ * s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nr, c < nc
+ * (<= maxc, a constant: the loops unroll); elements xsize and ysize bytes
+ */
 INLINE void
 kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr,
-	const uint8_t *y, size_t ystride, int nc, size_t xsize, Load *xload, size_t ysize, Load *yload)
+	const uint8_t *y, size_t ystride, int maxc, int nc, size_t xsize, Load *xload, size_t ysize, Load *yload)
 {
 	__m512 acc[ROWS][COLS], xv[ROWS], yv;
 	__mmask16 m = 0xFFFF;
@@ -57,7 +60,7 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 	UNROLL
 	for(r = 0; r < nr; r++)
 		UNROLL
-		for(c = 0; c < nc; c++)
+		for(c = 0; c < maxc; c++)
 			acc[r][c] = _mm512_setzero_ps();
 	for(i = 0; i < n; i += 16){
 		if(n - i < 16)
@@ -66,7 +69,9 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 		for(r = 0; r < nr; r++)
 			xv[r] = xload(x + r*xstride + (size_t)i * xsize, m);
 		UNROLL
-		for(c = 0; c < nc; c++){
+		for(c = 0; c < maxc; c++){
+			if(c >= nc)
+				break;
 			yv = yload(y + c*ystride + (size_t)i * ysize, m);
 			UNROLL
 			for(r = 0; r < nr; r++)
@@ -76,7 +81,7 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 	UNROLL
 	for(r = 0; r < nr; r++)
 		UNROLL
-		for(c = 0; c < nc; c++)
+		for(c = 0; c < maxc && c < nc; c++)
 			s[c*sstride + r] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
@@ -85,12 +90,12 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
-	kernel(n, s, 0, x, 0, 1, y, 0, 1, xsize, load_##t, ysize, load_##ty); \
+	kernel(n, s, 0, x, 0, 1, y, 0, 1, 1, xsize, load_##t, ysize, load_##ty); \
 } \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	kernel(n, s, 1, x, 0, 1, y, ystride, 4, xsize, load_##t, ysize, load_##ty); \
+	kernel(n, s, 1, x, 0, 1, y, ystride, 4, 4, xsize, load_##t, ysize, load_##ty); \
 } \
 static void \
 gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
@@ -98,17 +103,16 @@ gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) 
 	int r; \
 \
 	for(r = 0; r < nr; r++) \
-		kernel(n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, 1, y, 0, 1, xsize, load_##t, ysize, load_##ty); \
+		kernel(n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, 1, y, 0, 1, 1, xsize, load_##t, ysize, load_##ty); \
 } \
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	BY_COLS4(nc, TILE_##t) \
+	if(nc == COLS) \
+		kernel(n, s, sstride, x, xstride, ROWS, y, ystride, COLS, COLS, xsize, load_##t, ysize, load_##ty); \
+	else \
+		kernel(n, s, sstride, x, xstride, ROWS, y, ystride, COLS, nc, xsize, load_##t, ysize, load_##ty); \
 }
-#define TILE(t, xsize, ty, ysize, nc) kernel(n, s, sstride, x, xstride, ROWS, y, ystride, nc, xsize, load_##t, ysize, load_##ty)
-#define TILE_f32(nc) TILE(f32, 4, f32, 4, nc)
-#define TILE_f16(nc) TILE(f16, 2, f32, 4, nc)
-#define TILE_bf16(nc) TILE(bf16, 2, bf16, 2, nc)
 
 SHAPES(f32, 4, f32, 4)
 SHAPES(f16, 2, f32, 4)

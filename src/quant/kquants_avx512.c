@@ -233,13 +233,15 @@ sums8(const __m512i *sum, const __m256i *corr)
 }
 
 /*
- * s[c*sstride] = x . (y + c*ystride) for c < nc (<= 8): the weight row's
- * super-blocks unpacked once for all the activation rows.  With more than
- * two rows their sums are reduced together and their chains go in the lanes
- * of a vector, each lane's arithmetic that of one row's chain alone.
+ * s[c*sstride] = x . (y + c*ystride) for c < nc (<= maxc, a constant <= 8,
+ * so that the loops over the rows unroll): the weight row's super-blocks
+ * unpacked once for all the activation rows.  With more than two rows their
+ * sums are reduced together and their chains go in the lanes of a vector,
+ * each lane's arithmetic that of one row's chain alone.
  */
 INLINE void
-row_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride, int nc)
+row_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride,
+	int maxc, int nc)
 {
 	float acc[COLS], yd[COLS];
 	__m512i sum[COLS];
@@ -258,15 +260,17 @@ row_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, con
 	for(i = 0; i < n / QK_K; i++){
 		unpack(k, &b, x + (size_t)i * k->size);
 		UNROLL
-		for(c = 0; c < nc; c++){
+		for(c = 0; c < maxc; c++){
 			const uint8_t *yb = y + c*ystride + (size_t)i * sizeof(block_q8_K);
 
+			if(c >= nc)
+				break;
 			block_terms(&b, yb, &sum[c], &corr[c]);
 			memcpy(&yd[c], yb + offsetof(block_q8_K, d), sizeof yd[c]);
 		}
 		if(nc <= 2){
 			UNROLL
-			for(c = 0; c < nc; c++){
+			for(c = 0; c < maxc && c < nc; c++){
 				int32_t sc = _mm512_reduce_add_epi32(sum[c]), t = _mm512_reduce_add_epi32(_mm512_castsi256_si512(corr[c]));
 
 				if(k->offset)
@@ -294,7 +298,7 @@ row_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, con
 	if(nc > 2)
 		_mm256_storeu_ps(acc, vacc);
 	UNROLL
-	for(c = 0; c < nc; c++)
+	for(c = 0; c < maxc && c < nc; c++)
 		s[c*sstride] = acc[c];
 }
 
@@ -381,14 +385,17 @@ k4_field(const __m512i *a, int j, int mins)
 
 /* A sub-block's nq operands q against four activation bytes each (at yq[c] + off) of nc rows: S[c] += sc * (init[c] + q . y). */
 INLINE void
-sub_sums(__m512i *S, const __m512i *q, int nq, __m512i sc, const uint8_t *const *yq, size_t off, const int32_t *init, int nc)
+sub_sums(__m512i *S, const __m512i *q, int nq, __m512i sc, const uint8_t *const *yq, size_t off, const int32_t *init,
+	int maxc, int nc)
 {
 	__m512i p;
 	int32_t v;
 	int c, t;
 
 	UNROLL
-	for(c = 0; c < nc; c++){
+	for(c = 0; c < maxc; c++){
+		if(c >= nc)
+			break;
 		p = _mm512_set1_epi32(init[c]);
 		UNROLL
 		for(t = 0; t < nq; t++){
@@ -401,28 +408,32 @@ sub_sums(__m512i *S, const __m512i *q, int nq, __m512i sc, const uint8_t *const 
 
 /*
  * s[c*sstride + r] = row r of the sixteen packed at x, dotted with y + c*ystride,
- * for c < nc (<= 8).
+ * for c < nc (<= maxc, a constant).
  */
 INLINE void
-packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride, int nc)
+packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride,
+	int maxc, int nc)
 {
 	static const int32_t zero[COLS];
 	const __m512i low = _mm512_set1_epi8(0x0F), two = _mm512_set1_epi8(0x03);
 	__m512 acc[COLS], dx, dm;
 	__m512i S[COLS], M[COLS], q[8], a[4];
-	const uint8_t *yq[COLS];
+	const uint8_t *yq[COLS] = { NULL };
 	int32_t init[QK_K/16][COLS];	/* Q4_K: the q8 sums of 32 (for M); Q6_K: -32 times those of 16 */
-	float yd[COLS];
+	float yd[COLS] = { 0 };
 	int i, c, j, t, hh, q4;
 
 	UNROLL
-	for(c = 0; c < nc; c++)
+	for(c = 0; c < maxc && c < nc; c++)
 		acc[c] = _mm512_setzero_ps();
 	for(i = 0; i < n / QK_K; i++){
 		const uint8_t *pb = x + (size_t)i * LANES * k->size;
 
 		UNROLL
-		for(c = 0; c < nc; c++){
+		for(c = 0; c < maxc; c++)
+			S[c] = M[c] = _mm512_setzero_si512();
+		UNROLL
+		for(c = 0; c < maxc && c < nc; c++){
 			const uint8_t *yb = y + c*ystride + (size_t)i * sizeof(block_q8_K);
 			int16_t bs[QK_K/16];
 
@@ -431,7 +442,6 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 			memcpy(bs, yb + offsetof(block_q8_K, bsums), sizeof bs);
 			for(j = 0; j < QK_K/16; j++)
 				init[j][c] = k->type == LB_Q4_K ? (j < 8 ? bs[2*j] + bs[2*j + 1] : 0) : -32 * bs[j];
-			S[c] = M[c] = _mm512_setzero_si512();
 		}
 		if(k->type == LB_Q4_K){
 			for(j = 0; j < 3; j++)
@@ -442,13 +452,13 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 					q[t] = _mm512_loadu_si512(pb + 64*(8*(j/2) + t));
 					q[t] = _mm512_and_si512(j % 2 ? _mm512_srli_epi16(q[t], 4) : q[t], low);
 				}
-				sub_sums(S, q, 8, k4_field(a, j, 0), yq, 32*j, zero, nc);
+				sub_sums(S, q, 8, k4_field(a, j, 0), yq, 32*j, zero, maxc, nc);
 			}
 			for(j = 0; j < 8; j++){
 				const __m512i m = k4_field(a, j, 1);
 
 				UNROLL
-				for(c = 0; c < nc; c++)
+				for(c = 0; c < maxc && c < nc; c++)
 					M[c] = _mm512_add_epi32(M[c], _mm512_mullo_epi32(m, _mm512_set1_epi32(init[j][c])));
 			}
 			dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK4_D)));
@@ -467,14 +477,14 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 						q[t] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4*(q4 >> 1)), low),
 							_mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 2*q4), two), 4));
 					}
-					sub_sums(S, q, 4, sbyte(a[j/4], j % 4), yq, 16*j, init[j], nc);
-					sub_sums(S, q + 4, 4, sbyte(a[(j + 1)/4], (j + 1) % 4), yq, 16*(j + 1), init[j + 1], nc);
+					sub_sums(S, q, 4, sbyte(a[j/4], j % 4), yq, 16*j, init[j], maxc, nc);
+					sub_sums(S, q + 4, 4, sbyte(a[(j + 1)/4], (j + 1) % 4), yq, 16*(j + 1), init[j + 1], maxc, nc);
 				}
 			dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK6_D)));
 			dm = _mm512_setzero_ps();
 		}
 		UNROLL
-		for(c = 0; c < nc; c++){
+		for(c = 0; c < maxc && c < nc; c++){
 			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(S[c]), _mm512_mul_ps(dx, _mm512_set1_ps(yd[c])), acc[c]);
 			if(k->hasmin)
 				acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(M[c]), _mm512_xor_ps(_mm512_mul_ps(dm,
@@ -482,7 +492,7 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 		}
 	}
 	UNROLL
-	for(c = 0; c < nc; c++)
+	for(c = 0; c < maxc && c < nc; c++)
 		_mm512_storeu_ps(s + c*sstride, acc[c]);
 }
 
@@ -490,12 +500,12 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
-	row_kernel(&k_##t, n, s, 0, x, y, 0, 1); \
+	row_kernel(&k_##t, n, s, 0, x, y, 0, 1, 1); \
 } \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	row_kernel(&k_##t, n, s, 1, x, y, ystride, 4); \
+	row_kernel(&k_##t, n, s, 1, x, y, ystride, 4, 4); \
 } \
 static void \
 gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
@@ -503,19 +513,16 @@ gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) 
 	int r; \
 \
 	for(r = 0; r < nr; r++) \
-		row_kernel(&k_##t, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, y, 0, 1); \
+		row_kernel(&k_##t, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, y, 0, 1, 1); \
 } \
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	BY_COLS8(nc, TILE_##t) \
+	if(nc == COLS) \
+		row_kernel(&k_##t, n, s, sstride, x, y, ystride, COLS, COLS); \
+	else \
+		row_kernel(&k_##t, n, s, sstride, x, y, ystride, COLS, nc); \
 }
-#define TILE(t, nc) row_kernel(&k_##t, n, s, sstride, x, y, ystride, nc)
-#define TILE_q2_K(nc) TILE(q2_K, nc)
-#define TILE_q3_K(nc) TILE(q3_K, nc)
-#define TILE_q4_K(nc) TILE(q4_K, nc)
-#define TILE_q5_K(nc) TILE(q5_K, nc)
-#define TILE_q6_K(nc) TILE(q6_K, nc)
 
 SHAPES(q2_K)
 SHAPES(q3_K)
@@ -525,9 +532,6 @@ SHAPES(q6_K)
 
 /* the packed types: sixteen rows at a time, each sixteen one stream */
 #define PACKED(t) PACKED_SHAPES(t, packed_kernel, repack16, QK_K)
-#define TILEP(t, nc) packed_kernel(&k_##t, n, s, sstride, x, y, ystride, nc)
-#define TILEP_q4_K(nc) TILEP(q4_K, nc)
-#define TILEP_q6_K(nc) TILEP(q6_K, nc)
 
 PACKED(q4_K)
 PACKED(q6_K)

@@ -142,15 +142,19 @@ x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
 	dot_tile(n, s, 1, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t), hasmin, wide, 0); \
 } \
+/* a tile of fewer than TILE_C activation rows: vec_dot on each pair (the same arithmetic) */ \
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	switch(nc){ \
-	case 1: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, 1, tw, sizeof(block_##t), hasmin, wide, bias); break; \
-	case 2: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, 2, tw, sizeof(block_##t), hasmin, wide, bias); break; \
-	case 3: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, 3, tw, sizeof(block_##t), hasmin, wide, bias); break; \
-	default: dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, tw, sizeof(block_##t), hasmin, wide, bias); \
+	int r, c; \
+\
+	if(nc == TILE_C){ \
+		dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, tw, sizeof(block_##t), hasmin, wide, bias); \
+		return; \
 	} \
+	for(r = 0; r < TILE_R; r++) \
+		for(c = 0; c < nc; c++) \
+			vec_dot_##t(n, s + c*sstride + r, (const uint8_t *)x + r*xstride, (const uint8_t *)y + c*ystride); \
 }
 
 DOT(q4_0, 0, 0, w_q4_0u, 8)

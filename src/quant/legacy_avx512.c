@@ -157,12 +157,13 @@ block_sums(const Kind *k, const __m512i *q, const __m512i *qy, __m512i ysum)
 /*
  * Sixteen weight rows, lane r for row r (at x + r*xstride; xstride 0: one
  * row; or, packed, sixteen rows at x in the packed layout), against ncols
- * (<= 8) activation rows:
+ * activation rows, at most maxc (a constant: the loops over them unroll and
+ * the accumulators stay in registers; one kernel serves every ncols):
  * s[c*sstride + r] = (x + r*xstride) . (y + c*ystride) for r < nrows, c < ncols.
  */
 INLINE void
 rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nrows,
-	const uint8_t *y, size_t ystride, int ncols)
+	const uint8_t *y, size_t ystride, int maxc, int ncols)
 {
 	const int nb = n / QK;
 	__m512 acc[COLS], dx, mx;
@@ -172,14 +173,16 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 
 	lanes_init(&w, x, packed ? 0 : xstride);
 	UNROLL
-	for(c = 0; c < ncols; c++)
+	for(c = 0; c < maxc; c++)
 		acc[c] = _mm512_setzero_ps();
 	for(i = 0; i < nb; i++){
 		weights(k, &w, packed ? x : NULL, (size_t)i, q, &dx, &mx);
 		UNROLL
-		for(c = 0; c < ncols; c++){
+		for(c = 0; c < maxc; c++){
 			block_q8x yb;	/* activation rows are aligned, but need not be */
 
+			if(c >= ncols)
+				break;
 			memcpy(&yb, y + c*ystride + (size_t)i*sizeof yb, sizeof yb);
 			UNROLL
 			for(j = 0; j < 8; j++){
@@ -195,15 +198,16 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 		}
 	}
 	UNROLL
-	for(c = 0; c < ncols; c++)
+	for(c = 0; c < maxc && c < ncols; c++)
 		_mm512_mask_storeu_ps(s + c*sstride, (__mmask16)((1u << nrows) - 1), acc[c]);
 }
 
-/* Sixteen packed rows at x against ncols activation rows (rows_kernel's arithmetic). */
+/* Sixteen packed rows at x against ncols (<= maxc) activation rows (rows_kernel's arithmetic). */
 INLINE void
-packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride, int ncols)
+packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride,
+	int maxc, int ncols)
 {
-	rows_kernel(k, 1, n, s, sstride, x, 0, ROWS, y, ystride, ncols);
+	rows_kernel(k, 1, n, s, sstride, x, 0, ROWS, y, ystride, maxc, ncols);
 }
 
 /* Sixteen rows at x (xstride apart) into the packed layout at dst. */
@@ -358,12 +362,12 @@ gemv_kernel(const Kind *k, int n, float *s, const uint8_t *x, size_t xstride, co
 static void \
 vec_dot_##t(int n, float *s, const void *x, const void *y) \
 { \
-	rows_kernel(&k_##t, 0, n, s, 0, x, 0, 1, y, 0, 1); \
+	rows_kernel(&k_##t, 0, n, s, 0, x, 0, 1, y, 0, 1, 1); \
 } \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	rows_kernel(&k_##t, 0, n, s, 1, x, 0, 1, y, ystride, 4); \
+	rows_kernel(&k_##t, 0, n, s, 1, x, 0, 1, y, ystride, 4, 4); \
 } \
 static void \
 gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
@@ -373,21 +377,12 @@ gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) 
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	BY_COLS8(nc, TILE_##t) \
+	if(nc == COLS)	/* the full tile its own instance: the compiler does best with every count known */ \
+		rows_kernel(&k_##t, 0, n, s, sstride, x, xstride, ROWS, y, ystride, COLS, COLS); \
+	else \
+		rows_kernel(&k_##t, 0, n, s, sstride, x, xstride, ROWS, y, ystride, COLS, nc); \
 } \
 PACKED_SHAPES(t, packed_kernel, repack16, QK)
-#define TILE(t, nc) rows_kernel(&k_##t, 0, n, s, sstride, x, xstride, ROWS, y, ystride, nc)
-#define TILEP(t, nc) packed_kernel(&k_##t, n, s, sstride, x, y, ystride, nc)
-#define TILE_q4_0(nc) TILE(q4_0, nc)
-#define TILE_q4_1(nc) TILE(q4_1, nc)
-#define TILE_q5_0(nc) TILE(q5_0, nc)
-#define TILE_q5_1(nc) TILE(q5_1, nc)
-#define TILE_q8_0(nc) TILE(q8_0, nc)
-#define TILEP_q4_0(nc) TILEP(q4_0, nc)
-#define TILEP_q4_1(nc) TILEP(q4_1, nc)
-#define TILEP_q5_0(nc) TILEP(q5_0, nc)
-#define TILEP_q5_1(nc) TILEP(q5_1, nc)
-#define TILEP_q8_0(nc) TILEP(q8_0, nc)
 
 SHAPES(q4_0)
 SHAPES(q4_1)
