@@ -121,7 +121,7 @@ test_bench_membw(void **state)
 
 	snprintf(args, sizeof args, "bench -m %s --membw -p 0 -n 4 -r 1 -t 2", model);
 	assert_int_equal(llambo(args), 0);
-	o = slurp(out);
+	o = slurp(cli_out);
 	assert_int_equal(sscanf(o, "membw %lf GB/s\ntg4 %lf t/s\n", &bw, &tg), 2);
 	assert_true(bw > 0 && tg > 0);
 	share = strstr(o, "tg4 reads ");

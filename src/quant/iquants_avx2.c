@@ -37,7 +37,7 @@ xs_scales(const uint8_t *b, __m256i *ls)
 			((h >> 2*ib) & 3) << 4) - 32));
 }
 
-/* s[w*sstride + r] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr */
+/* s[r*sstride + w] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr */
 INLINE void
 xs_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nw,
 	const uint8_t *y, size_t ystride, int nr)
@@ -92,7 +92,7 @@ xs_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int n
 	for(w = 0; w < nw; w++)
 		UNROLL
 		for(r = 0; r < nr; r++)
-			s[w*sstride + r] = avx2_hsum(acc[w][r]);
+			s[r*sstride + w] = avx2_hsum(acc[w][r]);
 }
 
 static void
@@ -104,13 +104,22 @@ dot_iq4_xs(int n, float *s, const void *x, const void *y)
 static void
 x4_iq4_xs(int n, float *s, const void *x, const void *y, size_t ystride)
 {
-	xs_tile(n, s, 0, x, 0, 1, y, ystride, 4);
+	xs_tile(n, s, 1, x, 0, 1, y, ystride, 4);
 }
 
+/* a tile of fewer than NR activation rows: vec_dot on each pair (the same arithmetic) */
 static void
-tile_iq4_xs(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride)
+tile_iq4_xs(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc)
 {
-	xs_tile(n, s, sstride, x, xstride, NW, y, ystride, NR);
+	int w, r;
+
+	if(nc == NR){
+		xs_tile(n, s, sstride, x, xstride, NW, y, ystride, NR);
+		return;
+	}
+	for(w = 0; w < NW; w++)
+		for(r = 0; r < nc; r++)
+			dot_iq4_xs(n, s + r*sstride + w, (const uint8_t *)x + w*xstride, (const uint8_t *)y + r*ystride);
 }
 
 void
