@@ -135,6 +135,15 @@ LLAMBO_API void llambo_gen_stats(llambo_gen *g, llambo_stats *st);	/* so far */
 LLAMBO_API void llambo_gen_free(llambo_gen *g);	/* cancels it if it still runs; g is gone */
 
 /*
+ * The element types of the KV cache of models loaded from now on, by llama.cpp's
+ * names (its -ctk and -ctv): "f16" (the default), "f32", "bf16", "q8_0", "q4_0",
+ * "q4_1", "iq4_nl", "q5_0", "q5_1"; NULL leaves one as it is.  A block type needs
+ * head sizes that are whole blocks (32): loading a model whose heads are not fails.
+ * 0, or -1 for an unknown name.
+ */
+LLAMBO_API int llambo_set_kv_types(const char *type_k, const char *type_v);
+
+/*
  * The KV cache budget of a model's scheduler in bytes (0: the default, from the model and the machine's
  * memory; less than a page of the model's is refused).  Id -1 sets the default of every model that has
  * no budget of its own yet (0: back to the machine's), at least a page each.
@@ -151,12 +160,15 @@ typedef struct llambo_ctx llambo_ctx;
 LLAMBO_API llambo_ctx *llambo_ctx_new(int id, int n_ctx, int n_threads);
 LLAMBO_API void llambo_ctx_free(llambo_ctx *c);
 LLAMBO_API void llambo_ctx_reset(llambo_ctx *c);	/* forget every position */
+LLAMBO_API int llambo_ctx_rewind(llambo_ctx *c, int pos);	/* forget the positions from pos on (pos <= llambo_ctx_pos); 0, or -1 */
 /* Feed n tokens at the next positions; logits: NULL, or room for n rows (all) or 1 row (last only). */
 enum { LLAMBO_LOGITS_NONE, LLAMBO_LOGITS_LAST, LLAMBO_LOGITS_ALL };
 LLAMBO_API int llambo_ctx_eval(llambo_ctx *c, const int32_t *tokens, int n, int which, float *logits);
 LLAMBO_API int llambo_ctx_pos(const llambo_ctx *c);
 /* 1 = dequantize weights and compute in float (the reference path); 0 = llama.cpp's quantized-activation kernels */
 LLAMBO_API void llambo_ctx_set_exact(llambo_ctx *c, int exact);
+/* The context's KV cache in other types (as llambo_set_kv_types; NULL: the model's), while it holds no position. */
+LLAMBO_API int llambo_ctx_set_kv_types(llambo_ctx *c, const char *type_k, const char *type_v);
 
 /*
  * Chat: a conversation in a model's chat format, byte for byte as llama.cpp's

@@ -135,19 +135,30 @@ golden_top1(const float *x, int n, double *margin)
 	return best;
 }
 
+/* A context of n_ctx positions with the golden's KV cache, on exact or fast kernels. */
+static llambo_ctx *
+golden_ctx(int id, const Golden *g, int n_ctx, int exact)
+{
+	llambo_ctx *c = llambo_ctx_new(id, n_ctx, 2);
+
+	assert_non_null(c);
+	if(llambo_ctx_set_kv_types(c, g->type_k ? g->type_k : "f32", g->type_v ? g->type_v : "f32") < 0)
+		fail_msg("%s", llambo_last_error());
+	llambo_ctx_set_exact(c, exact);
+	return c;
+}
+
 void
 golden_compare(int id, const Golden *g, int exact, int n_ctx, double near_tie, GoldenDiff *d)
 {
 	int rows = golden_rows(g), nv = g->n_vocab, r, i;
 	int32_t *seq = malloc(sizeof(int32_t) * (size_t)rows);
 	float *ours = malloc(sizeof(float) * (size_t)rows * nv);
-	llambo_ctx *c = llambo_ctx_new(id, n_ctx > rows ? n_ctx : rows, 2);
+	llambo_ctx *c = golden_ctx(id, g, n_ctx > rows ? n_ctx : rows, exact);
 	double sum = 0;
 
-	assert_non_null(c);
 	memcpy(seq, g->prompt, sizeof(int32_t) * g->n_prompt);
 	memcpy(seq + g->n_prompt, g->gen, sizeof(int32_t) * (g->n_gen - 1));
-	llambo_ctx_set_exact(c, exact);
 	assert_int_equal(llambo_ctx_eval(c, seq, rows, LLAMBO_LOGITS_ALL, ours), 0);
 	memset(d, 0, sizeof *d);
 	for(r = 0; r < rows; r++){
@@ -176,14 +187,12 @@ int
 golden_greedy(int id, const Golden *g, int exact, int n_ctx, double near_tie, int *checked)
 {
 	int need = g->n_prompt + g->n_gen;
-	llambo_ctx *c = llambo_ctx_new(id, n_ctx > need ? n_ctx : need, 2);
+	llambo_ctx *c = golden_ctx(id, g, n_ctx > need ? n_ctx : need, exact);
 	float *logits = malloc(sizeof(float) * g->n_vocab);
 	int i, same = 0;
 	double margin;
 	int32_t tok;
 
-	assert_non_null(c);
-	llambo_ctx_set_exact(c, exact);
 	assert_int_equal(llambo_ctx_eval(c, g->prompt, g->n_prompt, LLAMBO_LOGITS_LAST, logits), 0);
 	for(i = 0; i < g->n_gen; i++){
 		golden_top1(golden_row(g, g->n_prompt - 1 + i), g->n_vocab, &margin);

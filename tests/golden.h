@@ -15,6 +15,7 @@ typedef struct Golden {
 	int n_vocab;
 	char *txt;
 	size_t txt_len;
+	const char *type_k, *type_v;	/* llama.cpp's KV cache types ("q8_0"); NULL: F32, the goldens' setting */
 } Golden;
 
 /* Reads goldens/<model>/<slug>{.tokens,.logits,.gen.logits,.txt}; 0, or -1 if any is missing or malformed. */
@@ -35,7 +36,8 @@ typedef struct GoldenDiff {
 } GoldenDiff;
 /*
  * Model id teacher-forced with prompt + gen[0..n_gen-2] in a context of n_ctx
- * positions (0: just enough), exact (1) or fast (0) kernels: every row against the golden.
+ * positions (0: just enough) with the golden's KV cache types, exact (1) or
+ * fast (0) kernels: every row against the golden.
  */
 void golden_compare(int id, const Golden *g, int exact, int n_ctx, double near_tie, GoldenDiff *d);
 /*

@@ -96,7 +96,7 @@ rows(KVPool *kv, Seq *s, int32_t *tok, int *pos, KVSeq **sq, uint8_t *want, int 
 static void
 mixed(const Model *m, Seq *seq, int budget)
 {
-	KVPool *kv = kv_pool_new(&m->hp, budget);
+	KVPool *kv = kv_pool_new(&m->hp, m->kv_type_k, m->kv_type_v, budget);
 	Ctx *c = ctx_make(m, kv, 128, NSEQ * CHUNK, 2);
 	int32_t tok[NSEQ * CHUNK];
 	int pos[NSEQ * CHUNK], n, i, step, left = NSEQ, waited = 0, reserved = 0;
@@ -200,7 +200,7 @@ test_pool_budget(void **state)
 {
 	char path[512];
 	Model *m = synth_model("Q8_0", path, sizeof path);
-	KVPool *kv = kv_pool_new(&m->hp, 3);
+	KVPool *kv = kv_pool_new(&m->hp, m->kv_type_k, m->kv_type_v, 3);
 	KVSeq a = { 0 }, b = { 0 };
 	uint8_t *first;
 
@@ -221,7 +221,7 @@ test_pool_budget(void **state)
 	assert_int_equal(kv->made, 3);
 	kv_seq_clear(kv, &b);
 	kv_pool_free(kv);
-	assert_null(kv_pool_new(&m->hp, 0));
+	assert_null(kv_pool_new(&m->hp, m->kv_type_k, m->kv_type_v, 0));
 	model_free(m);
 	unlink(path);
 }

@@ -1,8 +1,10 @@
 /* api.c - the seed's functions and the rest of include/llambo.h, over the registry. */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../model/kv.h"
 #include "../model/model.h"
 #include "../util/error.h"
 #include "registry.h"
@@ -37,6 +39,52 @@ llambo_reserve_id(void)
 	return reg_reserve();
 }
 
+/* The KV cache types of the models loaded from now on (llambo_set_kv_types); -1: the model's default. */
+static atomic_int kv_type_k = -1, kv_type_v = -1;
+
+/* Both types named, or -1 with lb_err set; NULL leaves one as it is. */
+static int
+kv_types_named(const char *k, const char *v, int *tk, int *tv)
+{
+	if(k != NULL && (*tk = kv_type_named(k)) < 0)
+		return lb_err("unknown KV cache type %s (f32 f16 bf16 q8_0 q4_0 q4_1 iq4_nl q5_0 q5_1)", k);
+	if(v != NULL && (*tv = kv_type_named(v)) < 0)
+		return lb_err("unknown KV cache type %s (f32 f16 bf16 q8_0 q4_0 q4_1 iq4_nl q5_0 q5_1)", v);
+	return 0;
+}
+
+int
+llambo_set_kv_types(const char *type_k, const char *type_v)
+{
+	int tk = atomic_load(&kv_type_k), tv = atomic_load(&kv_type_v);
+
+	if(kv_types_named(type_k, type_v, &tk, &tv) < 0)
+		return -1;
+	atomic_store(&kv_type_k, tk);
+	atomic_store(&kv_type_v, tv);
+	return 0;
+}
+
+/* The model as loaded, with the KV cache types asked for if its heads fit them; NULL with lb_err set. */
+static Model *
+load_with_kv_types(const char *path, int use_mmap)
+{
+	Model *m = model_load(path, use_mmap);
+	int tk = atomic_load(&kv_type_k), tv = atomic_load(&kv_type_v);
+
+	if(m == NULL)
+		return NULL;
+	if(tk >= 0)
+		m->kv_type_k = (uint32_t)tk;
+	if(tv >= 0)
+		m->kv_type_v = (uint32_t)tv;
+	if(kv_types_check(&m->hp, m->kv_type_k, m->kv_type_v) < 0){
+		model_free(m);
+		return NULL;
+	}
+	return m;
+}
+
 int
 llambo_load_into(int id, const char *path, int use_mmap, int n_gpu_layers)
 {
@@ -46,7 +94,7 @@ llambo_load_into(int id, const char *path, int use_mmap, int n_gpu_layers)
 		return lb_err("load failed: path is nil");
 	if(reg_begin_load(id, path, use_mmap, n_gpu_layers) < 0)
 		return -1;
-	m = model_load(path, use_mmap);
+	m = load_with_kv_types(path, use_mmap);
 	reg_end_load(id, m);
 	if(m == NULL)
 		return lb_errprefix("load failed");
@@ -202,6 +250,12 @@ llambo_ctx_reset(llambo_ctx *c)
 }
 
 int
+llambo_ctx_rewind(llambo_ctx *c, int pos)
+{
+	return ctx_rewind(c->c, pos);
+}
+
+int
 llambo_ctx_eval(llambo_ctx *c, const int32_t *tokens, int n, int which, float *logits)
 {
 	if(which != LLAMBO_LOGITS_NONE && logits == NULL)
@@ -219,4 +273,14 @@ void
 llambo_ctx_set_exact(llambo_ctx *c, int exact)
 {
 	ctx_set_exact(c->c, exact);
+}
+
+int
+llambo_ctx_set_kv_types(llambo_ctx *c, const char *type_k, const char *type_v)
+{
+	int tk = -1, tv = -1;
+
+	if(kv_types_named(type_k, type_v, &tk, &tv) < 0)
+		return -1;
+	return ctx_set_kv_types(c->c, tk, tv);
 }

@@ -381,11 +381,11 @@ sched_new(Model *m, int id)
 	pthread_cond_init(&s->wake, NULL);
 	s->m = m;
 	s->id = id;
-	s->page_bytes = kv_page_bytes(&m->hp);
+	s->page_bytes = kv_page_bytes(&m->hp, m->kv_type_k, m->kv_type_v);
 	s->max_ctx = m->hp.n_ctx_train < MAX_CTX ? m->hp.n_ctx_train : MAX_CTX;
 	s->budget = s->page_bytes > 0 ? default_budget(m, s->page_bytes) : 0;
 	s->logits_bytes = lb_mul(lb_mul(MAX_SEQS, (size_t)m->hp.n_vocab), sizeof(float));
-	if((s->kv = kv_pool_new(&m->hp, s->budget)) == NULL
+	if((s->kv = kv_pool_new(&m->hp, m->kv_type_k, m->kv_type_v, s->budget)) == NULL
 	|| (s->ctx = ctx_make(m, s->kv, s->max_ctx, STEP_ROWS, 0)) == NULL
 	|| (s->pool = pool_get()) == NULL
 	|| (s->logits = lb_bigalloc(s->logits_bytes)) == NULL)

@@ -58,6 +58,7 @@ ctx_layout(Ctx *c, int set)
 	TAKE(route_w, B, (size_t)hp->n_expert_used);
 	TAKE(route_id, B, (size_t)hp->n_expert_used);	/* int32_t, the size of a float */
 	TAKE(scores, nth, (size_t)c->n_ctx);
+	TAKE(attn_scratch, nth, c->attn_scratch_floats);
 	TAKE(env.wscratch, nth, maxk);
 #undef TAKE
 	if(set)
@@ -90,6 +91,7 @@ ctx_make(const Model *m, KVPool *kv, int n_ctx, int batch, int n_threads)
 		return NULL;
 	}
 	ctx_set_threads(c, n_threads);
+	c->attn_scratch_floats = attn_scratch_floats(&m->hp);
 	c->memsize = ctx_layout(c, 0);
 	if(c->memsize == SIZE_MAX){
 		lb_err("a context of %d tokens for this model needs more memory than this address space has", n_ctx);
@@ -105,20 +107,30 @@ ctx_make(const Model *m, KVPool *kv, int n_ctx, int batch, int n_threads)
 	return c;
 }
 
+/* A pool of pages for one sequence of n_ctx positions; NULL with lb_err set. */
+static KVPool *
+own_pool(const Model *m, uint32_t type_k, uint32_t type_v, int n_ctx)
+{
+	size_t page = kv_page_bytes(&m->hp, type_k, type_v);
+
+	if(kv_types_check(&m->hp, type_k, type_v) < 0)
+		return NULL;
+	if(page == 0 || lb_mul(page, (size_t)kv_pages_for(n_ctx)) > SIZE_MAX / 2){
+		lb_err("a context of %d tokens for this model needs more KV cache than this address space has", n_ctx);
+		return NULL;
+	}
+	return kv_pool_new(&m->hp, type_k, type_v, kv_pages_for(n_ctx));
+}
+
 Ctx *
 ctx_new(const Model *m, int n_ctx, int n_threads)
 {
 	KVPool *kv;
 	Ctx *c;
-	size_t page = kv_page_bytes(&m->hp);
 
 	if(n_ctx <= 0 || n_ctx > m->hp.n_ctx_train)
 		n_ctx = m->hp.n_ctx_train;
-	if(page == 0 || lb_mul(page, (size_t)kv_pages_for(n_ctx)) > SIZE_MAX / 2){
-		lb_err("a context of %d tokens for this model needs more KV cache than this address space has", n_ctx);
-		return NULL;
-	}
-	if((kv = kv_pool_new(&m->hp, kv_pages_for(n_ctx))) == NULL)
+	if((kv = own_pool(m, m->kv_type_k, m->kv_type_v, n_ctx)) == NULL)
 		return NULL;
 	c = ctx_make(m, kv, n_ctx, n_ctx, n_threads);
 	if(c == NULL){
@@ -227,6 +239,15 @@ ctx_reset(Ctx *c)
 }
 
 int
+ctx_rewind(Ctx *c, int pos)
+{
+	if(pos < 0 || pos > c->seq.len)
+		return lb_err("cannot go back to position %d of %d", pos, c->seq.len);
+	c->seq.len = pos;	/* what was stored after it is written over */
+	return 0;
+}
+
+int
 ctx_pos(const Ctx *c)
 {
 	return c->seq.len;
@@ -242,4 +263,27 @@ void
 ctx_set_exact(Ctx *c, int exact)
 {
 	c->env.exact = exact;
+}
+
+int
+ctx_set_kv_types(Ctx *c, int type_k, int type_v)
+{
+	KVPool *kv;
+
+	if(c->ownkv == NULL || c->seq.len > 0)
+		return lb_err("the KV cache's types can change only in an empty context of its own");
+	kv = own_pool(c->m, type_k >= 0 ? (uint32_t)type_k : c->m->kv_type_k,
+		type_v >= 0 ? (uint32_t)type_v : c->m->kv_type_v, c->n_ctx);
+	if(kv == NULL)
+		return -1;
+	kv_seq_clear(c->ownkv, &c->seq);
+	kv_pool_free(c->ownkv);
+	c->kv = c->ownkv = kv;
+	return 0;
+}
+
+void
+ctx_set_plain_attn(Ctx *c, int plain)
+{
+	c->plain_attn = plain;
 }

@@ -24,7 +24,10 @@ struct Ctx {
 	uint8_t *bwant;
 	/* scratch, batch rows each */
 	float *x, *h, *q, *k, *v, *att, *g, *u;	/* g, u: model_wide_row floats a row */
-	float *scores;	/* n_ctx per thread */
+	float *scores;	/* n_ctx per thread: the plain attention's */
+	float *attn_scratch;	/* attn_scratch_floats per thread */
+	size_t attn_scratch_floats;
+	int plain_attn;	/* the reference attention (attn.c) instead of the tiled one */
 	float *moe_x, *moe_y, *router, *route_w;	/* experts (moe.c): n_embd, n_embd, n_expert, n_expert_used a row */
 	int32_t *route_id;	/* n_expert_used a row */
 	uint8_t *qbuf;	/* activations converted for the matmuls */
@@ -39,6 +42,8 @@ void batch_forward(Ctx *c, const Batch *b, float *logits);
  * attention of q into att, with the layer's window, the model's scale and soft-cap.
  */
 void attn_layer(Ctx *c, const Batch *b, int il);
+/* Floats of scratch a thread's attention needs. */
+size_t attn_scratch_floats(const HParams *hp);
 
 /* moe.c: the mixture-of-experts FFN of layer il on the n rows of h, into h. */
 void moe_layer(Ctx *c, int il, int n);

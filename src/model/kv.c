@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../quant/quant.h"
 #include "../util/error.h"
@@ -22,22 +23,76 @@ struct KVSlab {
 	KVSlab *next;
 };
 
-size_t
-kv_page_bytes(const HParams *hp)
-{
-	size_t kvd = lb_mul((size_t)hp->n_head_kv, (size_t)hp->head_dim);
-	size_t layer = lb_mul(lb_mul(2 * KV_PAGE, kvd), sizeof(float));
-	size_t page = lb_mul(layer, (size_t)hp->n_layer);
+/* The cache types llama.cpp's -ctk and -ctv take, by its names. */
+static const struct {
+	const char *name;
+	uint32_t type;
+} types[] = {
+	{ "f32", LB_F32 }, { "f16", LB_F16 }, { "bf16", LB_BF16 }, { "q8_0", LB_Q8_0 }, { "q4_0", LB_Q4_0 },
+	{ "q4_1", LB_Q4_1 }, { "iq4_nl", LB_IQ4_NL }, { "q5_0", LB_Q5_0 }, { "q5_1", LB_Q5_1 },
+};
 
+int
+kv_type_named(const char *name)
+{
+	size_t i;
+
+	for(i = 0; i < sizeof types / sizeof types[0]; i++)
+		if(strcasecmp(name, types[i].name) == 0)
+			return (int)types[i].type;
+	return -1;
+}
+
+const char *
+kv_type_name(uint32_t type)
+{
+	size_t i;
+
+	for(i = 0; i < sizeof types / sizeof types[0]; i++)
+		if(types[i].type == type)
+			return types[i].name;
+	return "?";
+}
+
+/* Each head's slice of a row must be whole blocks: attention reads a head at a time. */
+int
+kv_types_check(const HParams *hp, uint32_t type_k, uint32_t type_v)
+{
+	uint32_t t[2] = { type_k, type_v };
+	int i;
+
+	for(i = 0; i < 2; i++){
+		if(strcmp(kv_type_name(t[i]), "?") == 0)
+			return lb_err("KV cache: type %u is not one a cache can have", t[i]);
+		if(quant_row_size(t[i], hp->head_dim) == 0)
+			return lb_err("KV cache: a head of %d elements is not whole %s blocks of %d",
+				hp->head_dim, kv_type_name(t[i]), quant_type(t[i])->blck);
+	}
+	return 0;
+}
+
+size_t
+kv_page_bytes(const HParams *hp, uint32_t type_k, uint32_t type_v)
+{
+	size_t kvd = lb_mul((size_t)hp->n_head_kv, (size_t)hp->head_dim), krow, vrow, page;
+
+	if(kvd > (1 << 24) || kv_types_check(hp, type_k, type_v) < 0)
+		return 0;
+	krow = quant_row_size(type_k, (int64_t)kvd);
+	vrow = quant_row_size(type_v, (int64_t)kvd);
+	page = lb_mul(lb_mul(KV_PAGE, krow + vrow), (size_t)hp->n_layer);
 	return page == SIZE_MAX ? 0 : page;
 }
 
 KVPool *
-kv_pool_new(const HParams *hp, int budget)
+kv_pool_new(const HParams *hp, uint32_t type_k, uint32_t type_v, int budget)
 {
 	KVPool *p;
-	size_t page = kv_page_bytes(hp);
+	size_t page;
 
+	if(kv_types_check(hp, type_k, type_v) < 0)
+		return NULL;
+	page = kv_page_bytes(hp, type_k, type_v);
 	if(page == 0 || budget < 1){
 		lb_err("KV cache: no room for one page of %d positions (%d pages allowed)", KV_PAGE, budget);
 		return NULL;
@@ -47,12 +102,13 @@ kv_pool_new(const HParams *hp, int budget)
 		lb_err("out of memory");
 		return NULL;
 	}
-	p->type = LB_F32;
+	p->type_k = type_k;
+	p->type_v = type_v;
 	p->n_layer = hp->n_layer;
 	p->kv_dim = hp->n_head_kv * hp->head_dim;
-	p->krow = quant_row_size(p->type, p->kv_dim);
-	p->vrow = quant_row_size(p->type, KV_PAGE);
-	p->layer_bytes = KV_PAGE * p->krow + (size_t)p->kv_dim * p->vrow;
+	p->krow = quant_row_size(type_k, p->kv_dim);
+	p->vrow = quant_row_size(type_v, p->kv_dim);
+	p->layer_bytes = (size_t)KV_PAGE * (p->krow + p->vrow);
 	p->page_bytes = page;
 	p->budget = budget;
 	return p;

@@ -7,12 +7,13 @@
  * in use, not a whole context per request.  The pool's budget bounds the pages
  * it hands out; pages given back are kept for the next sequence.
  *
- * In a page, per layer: K as KV_PAGE rows of kv_dim elements, then V
- * transposed, kv_dim rows of KV_PAGE elements (att . V is then a dot product
- * per output element over the page's positions).  Elements are f32 now.  Both
- * kinds of row are whole blocks of ggml's 32-element types, so an F16 or Q8_0
- * cache changes only the element type and the row sizes, and attention can be
- * tiled page by page (an online softmax) without changing the layout.
+ * In a page, per layer: K as KV_PAGE rows of kv_dim elements, then V as
+ * KV_PAGE rows of kv_dim elements, each of its own type: F16 by default (as
+ * llama.cpp's cache), F32, BF16, or one of the 32-element block types (Q8_0,
+ * ...) when each head's slice of a row is whole blocks.  V is not transposed:
+ * a row is one position, written once as a whole, so a block type's scale is
+ * that of its 32 elements of one position (llama.cpp's flash attention
+ * layout); attention reads a page at a time (attn.c, an online softmax).
  *
  * A pool is used by one thread at a time (its context's or its scheduler's).
  */
@@ -29,9 +30,9 @@ enum { KV_PAGE = 64 };	/* positions per page */
 typedef struct KVSlab KVSlab;
 
 typedef struct KVPool {
-	uint32_t type;	/* element type (a ggml type id): LB_F32 */
+	uint32_t type_k, type_v;	/* element types (ggml type ids) */
 	int n_layer, kv_dim;
-	size_t krow, vrow;	/* bytes of a K row (kv_dim elements) and a V row (KV_PAGE elements) */
+	size_t krow, vrow;	/* bytes of a K row and of a V row (kv_dim elements each) */
 	size_t layer_bytes;	/* K then V of one layer in a page */
 	size_t page_bytes;
 	int budget;	/* pages it may hand out */
@@ -47,10 +48,16 @@ typedef struct KVSeq {
 	int len;	/* positions stored: the next one to write */
 } KVSeq;
 
-/* Bytes of one page for the model (0 if it does not fit a size_t). */
-size_t kv_page_bytes(const HParams *hp);
+/* The type a name ("f16", "q8_0", ...: llama.cpp's -ctk names, any case) stands for; -1 if none. */
+int kv_type_named(const char *name);
+/* The name of a type kv_type_named knows ("f16"). */
+const char *kv_type_name(uint32_t type);
+/* 0 if a cache of these types can hold the model's heads, or -1 with lb_err set. */
+int kv_types_check(const HParams *hp, uint32_t type_k, uint32_t type_v);
+/* Bytes of one page for the model (0 if it does not fit a size_t, or the types cannot hold its heads). */
+size_t kv_page_bytes(const HParams *hp, uint32_t type_k, uint32_t type_v);
 /* A pool of at most budget pages (>= 1); NULL with lb_err set. */
-KVPool *kv_pool_new(const HParams *hp, int budget);
+KVPool *kv_pool_new(const HParams *hp, uint32_t type_k, uint32_t type_v, int budget);
 void kv_pool_free(KVPool *p);
 /* Pages enough for positions < npos; 0, or -1 with lb_err set (over budget, out of memory). */
 int kv_seq_grow(KVPool *p, KVSeq *s, int npos);
@@ -63,7 +70,7 @@ kv_pages_for(int npos)
 	return (npos + KV_PAGE - 1) / KV_PAGE;
 }
 
-/* Layer il of page pg of s: K rows, then V rows. */
+/* Layer il of page pg of s: KV_PAGE K rows, then KV_PAGE V rows. */
 static inline uint8_t *
 kv_keys(const KVPool *p, const KVSeq *s, int il, int pg)
 {
@@ -73,7 +80,7 @@ kv_keys(const KVPool *p, const KVSeq *s, int il, int pg)
 static inline uint8_t *
 kv_values(const KVPool *p, const KVSeq *s, int il, int pg)
 {
-	return kv_keys(p, s, il, pg) + KV_PAGE * p->krow;
+	return kv_keys(p, s, il, pg) + (size_t)KV_PAGE * p->krow;
 }
 
 #endif

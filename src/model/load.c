@@ -530,6 +530,7 @@ model_load(const char *path, int use_mmap)
 		goto fail;
 	setup_layers(m);
 	model_repack(m);
+	m->kv_type_k = m->kv_type_v = LB_F16;	/* llama.cpp's default cache */
 	return m;
 fail:
 	model_free(m);

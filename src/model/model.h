@@ -70,6 +70,7 @@ typedef struct Model {
 	size_t weight_bytes;
 	int n_packed;	/* matrices repacked at load (repack.c), and their bytes */
 	size_t packed_bytes;
+	uint32_t kv_type_k, kv_type_v;	/* the KV cache's element types (kv.h): F16 unless set after loading */
 } Model;
 
 Model *model_load(const char *path, int use_mmap);	/* NULL with lb_err set */
@@ -93,9 +94,14 @@ typedef struct Ctx Ctx;
 Ctx *ctx_new(const Model *m, int n_ctx, int n_threads);	/* NULL with lb_err set */
 void ctx_free(Ctx *c);
 void ctx_reset(Ctx *c);
+int ctx_rewind(Ctx *c, int pos);	/* forgets the positions from pos on; 0, or -1 with lb_err set */
 int ctx_pos(const Ctx *c);
 int ctx_n_ctx(const Ctx *c);
 void ctx_set_exact(Ctx *c, int exact);
+/* The context's own cache in these types (kv.h; -1: the model's); only while it is empty.  0, or -1 with lb_err set. */
+int ctx_set_kv_types(Ctx *c, int type_k, int type_v);
+/* 1: the plain two-pass attention, the reference the tiled one is tested against (attn.c). */
+void ctx_set_plain_attn(Ctx *c, int plain);
 /*
  * Feeds n tokens at the next positions.  logits is NULL, or has room for n rows
  * (all = 1) or one row (all = 0, the last token's).  0, or -1 with lb_err set.
