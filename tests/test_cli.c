@@ -98,18 +98,29 @@ test_tokenize_vocab_only(void **state)
 	}
 }
 
+/* llambo bench with these flags: its pp and tg lines (named pp, tg), then its KV line */
+static void
+bench_lines(const char *flags, const char *pp, const char *tg, const char *kv)
+{
+	char args[1024], fmt[128], *o;
+	double a, b;
+
+	snprintf(args, sizeof args, "bench -m %s -p 16 -n 4 -r 1 -t 2 %s", model, flags);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(cli_out);
+	snprintf(fmt, sizeof fmt, "%s %%lf t/s\n%s %%lf t/s", pp, tg);
+	assert_int_equal(sscanf(o, fmt, &a, &b), 2);
+	assert_true(a > 0 && b > 0);
+	assert_non_null(strstr(o, kv));
+	free(o);
+}
+
 static void
 test_bench_lines(void **state)
 {
-	char args[1024], *o;
-	double pp, tg;
-
-	snprintf(args, sizeof args, "bench -m %s -p 16 -n 4 -r 1 -t 2", model);
-	assert_int_equal(llambo(args), 0);
-	o = slurp(cli_out);
-	assert_int_equal(sscanf(o, "pp16 %lf t/s\ntg4 %lf t/s", &pp, &tg), 2);
-	assert_true(pp > 0 && tg > 0);
-	free(o);
+	bench_lines("", "pp16", "tg4", "\nkv f16/f16\n");
+	/* -d: the tests start 70 positions deep (past a KV page), here with a Q8_0 cache */
+	bench_lines("-d 70 -ctk q8_0 -ctv q8_0", "pp16@d70", "tg4@d70", "\nkv q8_0/q8_0\n");
 }
 
 /* --membw: the bandwidth line first, then generation's share of it. */
@@ -152,7 +163,7 @@ test_logits_file(void **state)
 	unlink(path);
 }
 
-/* against llama.cpp's golden, file to file (needs ../shared) */
+/* against llama.cpp's golden, file to file, with its F32 KV cache (needs ../shared) */
 static void
 test_logits_golden(void **state)
 {
@@ -164,7 +175,7 @@ test_logits_golden(void **state)
 	SHARED_OR_SKIP(m, "models/aidreams260K.gguf");
 	SHARED_OR_SKIP(g, "goldens/aidreams260K/once-upon-a-time.logits");
 	snprintf(path, sizeof path, "%s.logits", cli_out);
-	snprintf(args, sizeof args, "logits -m %.600s -p 'Once upon a time' -o %.600s", m, path);
+	snprintf(args, sizeof args, "logits -m %.600s -p 'Once upon a time' -ctk f32 -ctv f32 -o %.600s", m, path);
 	assert_int_equal(llambo(args), 0);
 	a = (float *)read_file(path, &la);
 	b = (float *)read_file(g, &lb);

@@ -1,7 +1,9 @@
 /*
  * bench.c - llambo bench: prompt processing (one batch of -p tokens) and generation
  * (-n tokens one at a time) in tokens per second, the median of -r runs, like llama-bench;
- * with --membw, first the machine's read bandwidth, and generation's share of it.
+ * with -d N each run starts with N positions already in the cache (llama-bench's depth),
+ * filled once per test, untimed, and gone back to before each run; with --membw, first
+ * the machine's read bandwidth, and generation's share of it.
  */
 #include <stdatomic.h>
 #include <stdint.h>
@@ -15,8 +17,10 @@
 #include "../../src/runtime/pool.h"
 
 static const char usage[] =
-	"usage: llambo bench [-m MODEL] [-p N_PROMPT] [-n N_GEN] [-t THREADS] [-r REPS] [--no-mmap] [--exact] [--membw]\n"
-	"ends with one line per test: pp<N> <median> t/s and tg<N> <median> t/s\n"
+	"usage: llambo bench [-m MODEL] [-p N_PROMPT] [-n N_GEN] [-d DEPTH] [-t THREADS] [-r REPS]\n"
+	"                    [-ctk TYPE] [-ctv TYPE] [--no-mmap] [--exact] [--membw]\n"
+	"ends with one line per test: pp<N> <median> t/s and tg<N> <median> t/s (with -d: pp<N>@d<DEPTH> ...),\n"
+	"then the KV cache's types: kv <K type>/<V type>\n"
 	"(--membw: first membw <median> GB/s, the threads reading 1 GiB; then generation's share of it)\n";
 
 static int
@@ -27,17 +31,15 @@ cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* One timed run in tokens per second: n tokens as one batch (pp) or one by one (tg). */
+/* One timed run in tokens per second from position depth: n tokens as one batch (pp) or one by one (tg). */
 static double
-timed(int id, const Opts *o, int n, int batch, int32_t *toks, float *logits)
+timed(llambo_ctx *c, int depth, int n, int batch, int32_t *toks, float *logits)
 {
-	llambo_ctx *c = llambo_ctx_new(id, n + 1, o->threads);
 	double t0, ms;
 	int i;
 
-	if(c == NULL)
+	if(llambo_ctx_rewind(c, depth) < 0)
 		cli_die("%s", llambo_last_error());
-	llambo_ctx_set_exact(c, o->exact);
 	t0 = cli_now_ms();
 	if(batch){
 		if(llambo_ctx_eval(c, toks, n, LLAMBO_LOGITS_LAST, logits) < 0)
@@ -47,7 +49,6 @@ timed(int id, const Opts *o, int n, int batch, int32_t *toks, float *logits)
 			if(llambo_ctx_eval(c, &toks[i], 1, LLAMBO_LOGITS_LAST, logits) < 0)
 				cli_die("%s", llambo_last_error());
 	ms = cli_now_ms() - t0;
-	llambo_ctx_free(c);
 	return n * 1e3 / ms;
 }
 
@@ -56,19 +57,30 @@ static double
 test(int id, const Opts *o, const char *name, int n, int batch, int32_t *toks, float *logits)
 {
 	double *r = malloc(sizeof(double) * (size_t)o->reps), med;
+	llambo_ctx *c;
 	int i;
 
 	if(n <= 0){
 		free(r);
 		return 0;
 	}
-	timed(id, o, n < 16 ? n : 16, batch, toks, logits);	/* warm up: pages, caches, threads */
+	c = llambo_ctx_new(id, o->depth + n + 1, o->threads);
+	if(c == NULL)
+		cli_die("%s", llambo_last_error());
+	llambo_ctx_set_exact(c, o->exact);
+	if(o->depth > 0 && llambo_ctx_eval(c, toks, o->depth, LLAMBO_LOGITS_NONE, NULL) < 0)
+		cli_die("depth %d: %s", o->depth, llambo_last_error());
+	timed(c, o->depth, n < 16 ? n : 16, batch, toks, logits);	/* warm up: pages, caches, threads */
 	for(i = 0; i < o->reps; i++)
-		r[i] = timed(id, o, n, batch, toks, logits);
+		r[i] = timed(c, o->depth, n, batch, toks, logits);
+	llambo_ctx_free(c);
 	qsort(r, (size_t)o->reps, sizeof r[0], cmp_double);
 	fprintf(stderr, "%s%d: min %.2f max %.2f t/s over %d runs\n", name, n, r[0], r[o->reps - 1], o->reps);
 	med = r[o->reps / 2];
-	printf("%s%d %.2f t/s\n", name, n, med);
+	if(o->depth > 0)
+		printf("%s%d@d%d %.2f t/s\n", name, n, o->depth, med);
+	else
+		printf("%s%d %.2f t/s\n", name, n, med);
 	fflush(stdout);
 	free(r);
 	return med;
@@ -167,7 +179,7 @@ cmd_bench(int argc, char **argv)
 	double t0, load_ms, bw, tg, bytes;
 	int32_t *toks;
 	float *logits;
-	int id, nv, i, np, ng;
+	int id, nv, i, np, ng, nt;
 
 	cli_parse(&o, argc, argv, usage);
 	bw = o.membw ? membw(&o) : 0;
@@ -176,22 +188,24 @@ cmd_bench(int argc, char **argv)
 	/* -p is a number here, as in llama-bench */
 	np = o.prompt != NULL ? atoi(o.prompt) : 512;
 	ng = o.n_predict >= 0 ? o.n_predict : 128;
+	nt = o.depth > np ? o.depth : np > ng ? np : ng;
 	t0 = cli_now_ms();
 	id = cli_load(&o);
 	load_ms = cli_now_ms() - t0;
 	nv = llambo_n_vocab(id);
-	toks = malloc(sizeof(int32_t) * (size_t)(np > ng ? np : ng) + 64);
+	toks = malloc(sizeof(int32_t) * (size_t)nt + 64);
 	logits = malloc(sizeof(float) * (size_t)nv);
 	srand(1);
-	for(i = 0; i < (np > ng ? np : ng); i++)
+	for(i = 0; i < nt; i++)
 		toks[i] = rand() % nv;
-	fprintf(stderr, "llambo bench: %s, %d threads, mmap %s, load %.1f ms\n", o.model,
-		o.threads ? o.threads : 0, o.use_mmap ? "on" : "off", load_ms);
+	fprintf(stderr, "llambo bench: %s, %d threads, mmap %s, KV cache %s/%s, depth %d, load %.1f ms\n", o.model,
+		o.threads ? o.threads : 0, o.use_mmap ? "on" : "off", o.type_k, o.type_v, o.depth, load_ms);
 	test(id, &o, "pp", np, 1, toks, logits);
 	tg = test(id, &o, "tg", ng, 0, toks, logits);
 	if(bw > 0 && tg > 0 && (bytes = token_bytes(o.model)) > 0)
 		printf("tg%d reads %.0f MiB a token: %.2f GB/s, %.0f%% of membw\n", ng, bytes / 1048576, tg * bytes / 1e9,
 			100 * tg * bytes / 1e9 / bw);
+	printf("kv %s/%s\n", o.type_k, o.type_v);
 	fprintf(stderr, "peak RSS %ld KiB\n", cli_peak_rss_kb());
 	free(toks);
 	free(logits);

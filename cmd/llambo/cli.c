@@ -94,6 +94,7 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 	o->n_prompt = -1;
 	o->use_mmap = 1;
 	o->reps = 5;
+	o->type_k = o->type_v = "f16";
 	for(i = 0; i < argc; i++){
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define FLAG(s) (strcmp(a, s) == 0)
@@ -154,6 +155,14 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 			num(a, v, 0, 100000, &d); o->n_gpu_layers = (int)d; i++;
 		}else if(FLAG("--gen")){
 			num(a, v, 0, 1 << 20, &d); o->n_gen = (int)d; i++;
+		}else if(FLAG("-ctk") || FLAG("--cache-type-k") || FLAG("-ctv") || FLAG("--cache-type-v")){
+			int k = FLAG("-ctk") || FLAG("--cache-type-k");
+			if(v == NULL) cli_die("%s needs a value", a);
+			if(llambo_set_kv_types(k ? v : NULL, k ? NULL : v) < 0)
+				cli_die("%s %s: %s", a, v, llambo_last_error());
+			*(k ? &o->type_k : &o->type_v) = v; i++;
+		}else if(FLAG("-d") || FLAG("--n-depth")){
+			num(a, v, 0, 1 << 20, &d); o->depth = (int)d; i++;
 		}else if(FLAG("--no-mmap")){
 			o->use_mmap = 0;
 		}else if(FLAG("--exact")){

@@ -20,6 +20,8 @@ typedef struct Opts {
 	int n_gpu_layers;	/* -ngl */
 	int exact;	/* --exact: the reference (dequantize + float) path */
 	int membw;	/* bench --membw: the read-bandwidth probe */
+	const char *type_k, *type_v;	/* -ctk, -ctv: the KV cache's types (llambo_set_kv_types), "f16" unless given */
+	int depth;	/* bench -d: positions already in the cache when each test starts */
 	int verbose;
 	llambo_request *req;	/* -n --temp --seed --top-k --top-p --min-p --repeat-penalty --repeat-last-n --stop, read as request keys */
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */

@@ -11,7 +11,8 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: llambo logits [-m MODEL] (-p PROMPT | --ids \"1 2 3\") -o FILE [--gen N] [--exact] [-t THREADS] [-c CTX]\n";
+	"usage: llambo logits [-m MODEL] (-p PROMPT | --ids \"1 2 3\") -o FILE [--gen N] [--exact] [-t THREADS] [-c CTX]\n"
+	"                     [-ctk TYPE] [-ctv TYPE]   (the KV cache's types, f16 unless given; llama.cpp's names)\n";
 
 static int
 parse_ids(const char *s, int32_t **out)

@@ -10,9 +10,10 @@
 static const char usage[] =
 	"usage: llambo run [-m MODEL] -p PROMPT [-n N] [--temp T] [--seed S] [-t THREADS] [-c CTX]\n"
 	"                  [--top-k K] [--top-p P] [--min-p P] [--repeat-penalty R] [--repeat-last-n N] [--stop STR]...\n"
-	"                  [--no-mmap] [--chat [-sys TEXT] [--template NAME]]\n"
+	"                  [--no-mmap] [-ctk TYPE] [-ctv TYPE] [--chat [-sys TEXT] [--template NAME]]\n"
 	"  --chat: the prompt is a user message (after -sys's system message) in the model's chat format\n"
-	"  -n and the sampling flags take what the request keys of README.md's \"Requests\" take\n";
+	"  -n and the sampling flags take what the request keys of README.md's \"Requests\" take\n"
+	"  -ctk, -ctv: the KV cache's K and V types: f16 (default) f32 bf16 q8_0 q4_0 q4_1 iq4_nl q5_0 q5_1\n";
 
 static int
 emit(const char *piece, size_t len, void *arg)

@@ -9,6 +9,7 @@
 #include "../quant/quant.h"
 #include "../util/error.h"
 #include "../model/arch.h"
+#include "../model/kv.h"
 #include "registry.h"
 
 enum { MAXNAME = 1024 };	/* bytes of general.name kept: the file's, not a buffer's */
@@ -151,6 +152,8 @@ describe(Buf *b, int id, const Model *m, int use_mmap, int n_gpu_layers, const c
 	put(b, "\"gguf_version\":%u,\"mmap\":%s,", m->file.version, use_mmap && m->file.mapped ? "true" : "false");
 	put(b, "\"repacked_matrices\":%d,\"repacked_bytes\":%zu,", m->n_packed, m->packed_bytes);
 	put(b, "\"backend\":\"cpu\",\"simd\":\"%s\",\"n_gpu_layers\":%d,", quant_tier_name(quant_tier()), n_gpu_layers);
+	put(b, "\"kv_cache_type_k\":\"%s\",\"kv_cache_type_v\":\"%s\",\"kv_bytes_per_token\":%zu,", kv_type_name(m->kv_type_k),
+		kv_type_name(m->kv_type_v), kv_page_bytes(hp, m->kv_type_k, m->kv_type_v) / KV_PAGE);
 	if(n_gpu_layers > 0)
 		put(b, "\"note\":\"this build has no GPU backend: %d layers requested on the GPU run on the CPU\",", n_gpu_layers);
 	b->len--;	/* the last comma */
