@@ -310,6 +310,28 @@ test_help(void **state)
 	assert_true(holds(cli_err, "usage: llambo-styx"));
 }
 
+/* -ctk and -ctv: the models loaded get those KV cache types (info says so); the server takes them too */
+static void
+test_kv_types(void **state)
+{
+	char args[1024], styx[600];
+
+	(void)state;
+	snprintf(args, sizeof args, "info -m %s -ctk q8_0", model);
+	assert_int_equal(llambo(args), 0);
+	assert_true(holds(cli_out, "\"kv_cache_type_k\":\"q8_0\",\"kv_cache_type_v\":\"f16\""));
+	snprintf(args, sizeof args, "info -m %s", model);
+	assert_int_equal(llambo(args), 0);
+	assert_true(holds(cli_out, "\"kv_cache_type_k\":\"f16\",\"kv_cache_type_v\":\"f16\""));
+	snprintf(args, sizeof args, "run -m %s -p hi -n 2 -ctv q4_k", model);
+	assert_int_equal(llambo(args), 1);
+	assert_true(holds(cli_err, "unknown KV cache type q4_k"));
+	snprintf(styx, sizeof styx, "%s-styx", cli_bin);
+	assert_int_equal(runprog(styx, "-ctk q8_0 --cache-type-v bf16 -h"), 0);	/* read before -h: not taken for -c */
+	assert_int_equal(runprog(styx, "-ctv q9"), 2);
+	assert_true(holds(cli_err, "-ctv q9: unknown KV cache type q9"));
+}
+
 /* The request vectors through the CLI: llambo request reads each from standard input (issue 7, defect 8). */
 static void
 test_request_vectors(void **state)
@@ -375,6 +397,7 @@ main(void)
 		cmocka_unit_test(test_builtin_model),
 		cmocka_unit_test(test_version),
 		cmocka_unit_test(test_help),
+		cmocka_unit_test(test_kv_types),
 		cmocka_unit_test(test_request_vectors),
 		cmocka_unit_test(test_flags_grammar),
 	};

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "llambo.h"
 #include "../../src/styx/srv.h"
 #include "../../src/util/error.h"
 
@@ -34,6 +35,8 @@ usage(int asked)
 		"  -r            read-only: clients may not load or free models\n"
 		"  -l PATH       load PATH before serving (repeatable)\n"
 		"  -D            trace every 9P message to stderr\n"
+		"  -ctk TYPE, -ctv TYPE  the KV cache's K and V types of the models loaded (also --cache-type-k,\n"
+		"                --cache-type-v): f16 (default) f32 bf16 q8_0 q4_0 q4_1 iq4_nl q5_0 q5_1\n"
 		"limits: -c conns (64) -f fids per connection (256) -p pending requests per connection (64)\n"
 		"        -g generations in progress, all models (64) -L loads at once (2)\n"
 		"        -k KV cache MiB per model (default: 16 contexts of 4096 tokens within a quarter of the\n"
@@ -123,6 +126,32 @@ serve_stdio(StyxSrv *s)
 	pthread_detach(t);
 }
 
+/* Takes -ctk and -ctv (llama.cpp's multi-letter flags, which getopt cannot read) out of argv, setting the KV cache's types. */
+static int
+kv_flags(int argc, char **argv)
+{
+	int i, n = 1, k;
+
+	for(i = 1; i < argc; i++){
+		const char *a = argv[i];
+		if(strcmp(a, "-ctk") != 0 && strcmp(a, "-ctv") != 0 && strcmp(a, "--cache-type-k") != 0
+		&& strcmp(a, "--cache-type-v") != 0){
+			argv[n++] = argv[i];
+			continue;
+		}
+		if(i + 1 == argc)
+			usage(0);
+		k = strcmp(a, "-ctk") == 0 || strcmp(a, "--cache-type-k") == 0;
+		if(llambo_set_kv_types(k ? argv[i + 1] : NULL, k ? NULL : argv[i + 1]) < 0){
+			fprintf(stderr, "llambo-styx: %s %s: %s\n", a, argv[i + 1], llambo_last_error());
+			exit(2);
+		}
+		i++;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -134,6 +163,7 @@ main(int argc, char **argv)
 	sigset_t set;
 
 	styx_default_config(&cfg);
+	argc = kv_flags(argc, argv);
 	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(0); addrs[naddrs++] = optarg; break;
