@@ -9,13 +9,14 @@
  * are decoded to floats a page at a time.  A row's result depends only on its
  * sequence's cache.
  *
- * The attention used is tiled: a work item is a row and a few query heads of
- * one KV head; they go over the row's sequence one page (kv.h) at a time, each
- * head keeping its running maximum score, sum of exponentials and weighted sum
- * of values, rescaled when the maximum grows (an online softmax, as flash
- * attention): one pass over the cache, each page's keys and values read once
- * for the heads that share them, and scratch that does not grow with the
- * context.  The plain version (every score, a softmax, then the values) is
+ * The attention used is tiled: a work item is a block of up to ROWS_MAX rows
+ * of one sequence (a prompt's) and a few query heads of one KV head; they go
+ * over the sequence one page (kv.h) at a time, each row's head keeping its
+ * running maximum score, sum of exponentials and weighted sum of values,
+ * rescaled when the maximum grows (an online softmax, as flash attention):
+ * one pass over the cache, each page's keys and values read and decoded once
+ * for the rows and heads that share them, and scratch that does not grow with
+ * the context.  The plain version (every score, a softmax, then the values) is
  * kept as the reference the tests compare it with.
  */
 #include <math.h>
@@ -28,11 +29,15 @@
 #include "ctx.h"
 #include "ops.h"
 
+enum { ROWS_MAX = 16 };	/* rows of one sequence a work item takes */
+
 typedef struct AttnJob {
 	Ctx *c;
 	const Batch *b;
 	int il;
 	int hpi;	/* query heads a work item takes (they share one KV head) */
+	int nblk;	/* blocks of rows: block i is rows blk[i] .. blk[i + 1] - 1, of one sequence */
+	const int *blk;
 	atomic_int next;	/* next work item */
 } AttnJob;
 
@@ -92,65 +97,99 @@ page_values(const Span *sp, int pg, int first, int n, size_t *stride)
 	return sp->vf;
 }
 
-/* acc[j] += w * v[j], eight at a time where it can (so the compiler makes it vector instructions) */
+/*
+ * acc[j] += sum over first <= i < n of e[i] * v[i * vs + j], in order of i; eight
+ * elements at a time held in a local array across the rows (the compiler keeps
+ * them in vector registers), so acc is read and written once per page.
+ */
 static void
-axpy(float *restrict acc, const float *restrict v, float w, int n)
+weighted_rows(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
+	int hd)
 {
-	int j = 0, k;
+	float a[8];
+	int i, j = 0, k;
 
-	for(; j + 8 <= n; j += 8)
-		for(k = 0; k < 8; k++)
-			acc[j + k] += w * v[j + k];
-	for(; j < n; j++)
-		acc[j] += w * v[j];
+	for(; j + 8 <= hd; j += 8){
+		memcpy(a, acc + j, sizeof a);
+		for(i = first; i < n; i++)
+			for(k = 0; k < 8; k++)
+				a[k] += e[i] * v[(size_t)i * vs + j + k];
+		memcpy(acc + j, a, sizeof a);
+	}
+	for(; j < hd; j++)
+		for(i = first; i < n; i++)
+			acc[j] += e[i] * v[(size_t)i * vs + j];
 }
 
-/* nh query heads (converted, in sp->qc) over [p0, npos), page by page, with an online softmax; results into out. */
+/*
+ * nh query heads of nr rows of one sequence (converted, in sp->qc, row by row),
+ * row r over [p0[r], npos[r]), page by page with an online softmax; each page's
+ * values are decoded once for all of them.  Row r's head h into out + r * row_stride + h * hd.
+ */
 static void
-heads_tiled(const Span *sp, int nh, int p0, int npos, float *scratch, float *out, size_t out_stride)
+heads_tiled(const Span *sp, int nr, int nh, const int *p0, const int *npos, float *scratch, float *out,
+	size_t row_stride)
 {
-	float *s = scratch, *m = s + KV_PAGE, *l = m + nh, *acc = l + nh, corr, mx;
-	int pg, h, i, n, first, hd = sp->hd;
+	float *s = scratch, *m = s + KV_PAGE, *l = m + nr * nh, *acc = l + nr * nh, corr, mx;
+	int pg, r, h, i, n, first, vfirst, vn, lo = p0[0], hi = npos[0], hd = sp->hd;
 	const float *v;
 	size_t vs;
 
-	for(h = 0; h < nh; h++){
-		m[h] = -INFINITY;
-		l[h] = 0;
+	for(i = 0; i < nr * nh; i++){
+		m[i] = -INFINITY;
+		l[i] = 0;
 	}
-	memset(acc, 0, sizeof(float) * (size_t)nh * hd);
-	for(pg = p0 / KV_PAGE; pg * KV_PAGE < npos; pg++){
-		n = page_span(pg, p0, npos, &first);
-		v = page_values(sp, pg, first, n, &vs);
-		for(h = 0; h < nh; h++){
-			float *a = acc + (size_t)h * hd;
-			page_scores(sp, pg, sp->qc + (size_t)h * sp->qrow, first, n, s);
-			for(mx = m[h], i = first; i < n; i++)
-				mx = s[i] > mx ? s[i] : mx;
-			if(mx > m[h]){	/* the earlier terms were relative to a smaller maximum */
-				corr = expf(m[h] - mx);
-				l[h] *= corr;
-				for(i = 0; i < hd; i++)
-					a[i] *= corr;
-				m[h] = mx;
+	memset(acc, 0, sizeof(float) * (size_t)nr * nh * hd);
+	for(r = 1; r < nr; r++){
+		lo = p0[r] < lo ? p0[r] : lo;
+		hi = npos[r] > hi ? npos[r] : hi;
+	}
+	for(pg = lo / KV_PAGE; pg * KV_PAGE < hi; pg++){
+		for(vfirst = KV_PAGE, vn = 0, r = 0; r < nr; r++)
+			if(pg * KV_PAGE < npos[r] && (pg + 1) * KV_PAGE > p0[r]){
+				n = page_span(pg, p0[r], npos[r], &first);
+				vfirst = first < vfirst ? first : vfirst;
+				vn = n > vn ? n : vn;
 			}
-			for(i = first; i < n; i++){
-				float e = expf(s[i] - m[h]);
-				l[h] += e;
-				axpy(a, v + (size_t)i * vs, e, hd);
+		if(vn == 0)
+			continue;
+		v = page_values(sp, pg, vfirst, vn, &vs);
+		for(r = 0; r < nr; r++){
+			if(pg * KV_PAGE >= npos[r] || (pg + 1) * KV_PAGE <= p0[r])
+				continue;
+			n = page_span(pg, p0[r], npos[r], &first);
+			for(h = 0; h < nh; h++){
+				int k = r * nh + h;
+				float *a = acc + (size_t)k * hd;
+				page_scores(sp, pg, sp->qc + (size_t)k * sp->qrow, first, n, s);
+				for(mx = m[k], i = first; i < n; i++)
+					mx = s[i] > mx ? s[i] : mx;
+				if(mx > m[k]){	/* the earlier terms were relative to a smaller maximum */
+					corr = expf(m[k] - mx);
+					l[k] *= corr;
+					for(i = 0; i < hd; i++)
+						a[i] *= corr;
+					m[k] = mx;
+				}
+				for(i = first; i < n; i++){
+					s[i] = expf(s[i] - m[k]);
+					l[k] += s[i];
+				}
+				weighted_rows(a, v, vs, s, first, n, hd);
 			}
 		}
 	}
-	for(h = 0; h < nh; h++)
-		for(i = 0; i < hd; i++)
-			out[(size_t)h * out_stride + i] = acc[(size_t)h * hd + i] / l[h];
+	for(r = 0; r < nr; r++)
+		for(h = 0; h < nh; h++)
+			for(i = 0; i < hd; i++)
+				out[(size_t)r * row_stride + (size_t)h * hd + i] = acc[((size_t)r * nh + h) * hd + i] / l[r * nh + h];
 }
 
 /* The reference: one query head's (q, converted) scores over [p0, npos) into s (n_ctx long), a softmax, then the values. */
 static void
 head_plain(const Span *sp, const uint8_t *q, int p0, int npos, float *s, float *out)
 {
-	int pg, i, n, first;
+	int pg, n, first;
 	const float *v;
 	size_t vs;
 
@@ -163,12 +202,11 @@ head_plain(const Span *sp, const uint8_t *q, int p0, int npos, float *s, float *
 	for(pg = p0 / KV_PAGE; pg * KV_PAGE < npos; pg++){
 		n = page_span(pg, p0, npos, &first);
 		v = page_values(sp, pg, first, n, &vs);
-		for(i = first; i < n; i++)
-			axpy(out, v + (size_t)i * vs, s[(size_t)pg * KV_PAGE + i], sp->hd);
+		weighted_rows(out, v, vs, s + (size_t)pg * KV_PAGE, first, n, sp->hd);
 	}
 }
 
-/* Attention for every work item of the batch (a row and hpi query heads), split over threads. */
+/* Attention for every work item of the batch (a block of rows and hpi query heads), split over threads. */
 static void
 attn_task(void *arg, int ith, int nth)
 {
@@ -177,7 +215,7 @@ attn_task(void *arg, int ith, int nth)
 	const HParams *hp = &c->m->hp;
 	const KVPool *kv = c->kv;
 	int hd = hp->head_dim, qd = hp->n_head * hd, group = hp->n_head / hp->n_head_kv, items = hp->n_head / j->hpi;
-	int window = c->m->layers[j->il].window, task, h;
+	int window = c->m->layers[j->il].window, task, h, r, p0[ROWS_MAX], npos[ROWS_MAX];
 	float *scratch = c->attn_scratch + (size_t)ith * c->attn_scratch_floats;
 	Span sp = { .kv = kv, .kt = quant_type(kv->type_k), .vt = quant_type(kv->type_v), .il = j->il, .hd = hd,
 		.scale = hp->attn_scale, .cap = hp->attn_softcap };
@@ -185,27 +223,31 @@ attn_task(void *arg, int ith, int nth)
 	(void)nth;
 	sp.qt = quant_type(sp.kt->vec_dot_type);
 	sp.qrow = quant_row_size(sp.kt->vec_dot_type, hd);
-	sp.qc = (uint8_t *)scratch;	/* hpi heads of at most 4 bytes an element */
-	sp.vf = scratch + (size_t)j->hpi * hd;
+	sp.qc = (uint8_t *)scratch;	/* ROWS_MAX * hpi heads of at most 4 bytes an element */
+	sp.vf = scratch + (size_t)ROWS_MAX * j->hpi * hd;
 	scratch = sp.vf + (size_t)KV_PAGE * hd;
-	while((task = pool_next(&j->next)) < j->b->n * items){
-		int t = task / items, h0 = task % items * j->hpi;
-		int npos = j->b->pos[t] + 1, p0 = window > 0 && npos > window ? npos - window : 0;	/* llama's is_masked_swa */
-		const float *q = c->q + (size_t)t * qd + (size_t)h0 * hd;
-		float *out = c->att + (size_t)t * qd + (size_t)h0 * hd;
+	while((task = pool_next(&j->next)) < j->nblk * items){
+		int t0 = j->blk[task / items], nr = j->blk[task / items + 1] - t0, h0 = task % items * j->hpi;
+		float *out = c->att + (size_t)t0 * qd + (size_t)h0 * hd;
 
-		sp.sq = j->b->seq[t];
+		sp.sq = j->b->seq[t0];
 		sp.kvoff = h0 / group * hd;
 		sp.koff = quant_row_size(kv->type_k, sp.kvoff);
 		sp.voff = quant_row_size(kv->type_v, sp.kvoff);
-		for(h = 0; h < j->hpi; h++)
-			sp.qt->from_float(q + (size_t)h * hd, sp.qc + (size_t)h * sp.qrow, hd);
-		if(c->plain_attn)
+		for(r = 0; r < nr; r++){
+			const float *q = c->q + (size_t)(t0 + r) * qd + (size_t)h0 * hd;
+			npos[r] = j->b->pos[t0 + r] + 1;
+			p0[r] = window > 0 && npos[r] > window ? npos[r] - window : 0;	/* llama's is_masked_swa */
 			for(h = 0; h < j->hpi; h++)
-				head_plain(&sp, sp.qc + (size_t)h * sp.qrow, p0, npos, c->scores + (size_t)ith * c->n_ctx,
-					out + (size_t)h * hd);
+				sp.qt->from_float(q + (size_t)h * hd, sp.qc + (size_t)(r * j->hpi + h) * sp.qrow, hd);
+		}
+		if(c->plain_attn)
+			for(r = 0; r < nr; r++)
+				for(h = 0; h < j->hpi; h++)
+					head_plain(&sp, sp.qc + (size_t)(r * j->hpi + h) * sp.qrow, p0[r], npos[r],
+						c->scores + (size_t)ith * c->n_ctx, out + (size_t)r * qd + (size_t)h * hd);
 		else
-			heads_tiled(&sp, j->hpi, p0, npos, scratch, out, (size_t)hd);
+			heads_tiled(&sp, nr, j->hpi, p0, npos, scratch, out, (size_t)qd);
 	}
 }
 
@@ -224,22 +266,36 @@ kv_store(Ctx *c, const Batch *b, int il)
 	}
 }
 
-/* Query heads per work item: all of a KV head's, unless that leaves threads idle (few rows, few KV heads). */
+/* Query heads per work item: all of a KV head's, unless that leaves threads idle (few blocks, few KV heads). */
 static int
-heads_per_item(const Ctx *c, int rows)
+heads_per_item(const Ctx *c, int blocks)
 {
 	const HParams *hp = &c->m->hp;
 	int hpi = hp->n_head / hp->n_head_kv;
 
-	while(hpi % 2 == 0 && rows * (hp->n_head / hpi) < 4 * c->env.nth)
+	while(hpi % 2 == 0 && blocks * (hp->n_head / hpi) < 4 * c->env.nth)
 		hpi /= 2;
 	return hpi;
+}
+
+/* The batch's rows in blocks of at most ROWS_MAX consecutive positions of one sequence, into blk; how many. */
+static int
+row_blocks(const Batch *b, int *blk)
+{
+	int n = 0, t;
+
+	for(t = 0; t < b->n; t++)
+		if(t == 0 || b->seq[t] != b->seq[t - 1] || b->pos[t] != b->pos[t - 1] + 1 || t - blk[n - 1] == ROWS_MAX)
+			blk[n++] = t;
+	blk[n] = b->n;
+	return n;
 }
 
 void
 attn_layer(Ctx *c, const Batch *b, int il)
 {
-	AttnJob aj = { c, b, il, heads_per_item(c, b->n), 0 };
+	int nblk = row_blocks(b, c->attn_blocks);
+	AttnJob aj = { c, b, il, heads_per_item(c, nblk), nblk, c->attn_blocks, 0 };
 
 	kv_store(c, b, il);
 	pool_run(c->env.pool, attn_task, &aj, c->env.nth);
@@ -248,8 +304,8 @@ attn_layer(Ctx *c, const Batch *b, int il)
 size_t
 attn_scratch_floats(const HParams *hp)
 {
-	size_t hd = (size_t)hp->head_dim, group = (size_t)(hp->n_head / hp->n_head_kv);
+	size_t hd = (size_t)hp->head_dim, rg = (size_t)ROWS_MAX * (size_t)(hp->n_head / hp->n_head_kv);
 
-	/* q converted (group heads), a page of values, then heads_tiled's sums of values, scores, maxima and sums */
-	return lb_mul(hd, 2 * group + KV_PAGE) + KV_PAGE + 2 * group;
+	/* q converted (ROWS_MAX rows of group heads), a page of values, then heads_tiled's scores, maxima, sums, sums of values */
+	return lb_mul(hd, 2 * rg + KV_PAGE) + KV_PAGE + 2 * rg;
 }

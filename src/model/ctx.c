@@ -59,6 +59,7 @@ ctx_layout(Ctx *c, int set)
 	TAKE(route_id, B, (size_t)hp->n_expert_used);	/* int32_t, the size of a float */
 	TAKE(scores, nth, (size_t)c->n_ctx);
 	TAKE(attn_scratch, nth, c->attn_scratch_floats);
+	TAKE(attn_blocks, B + 1, 1);	/* int, the size of a float */
 	TAKE(env.wscratch, nth, maxk);
 #undef TAKE
 	if(set)

@@ -26,6 +26,7 @@ struct Ctx {
 	float *x, *h, *q, *k, *v, *att, *g, *u;	/* g, u: model_wide_row floats a row */
 	float *scores;	/* n_ctx per thread: the plain attention's */
 	float *attn_scratch;	/* attn_scratch_floats per thread */
+	int *attn_blocks;	/* batch + 1: attn.c's blocks of rows */
 	size_t attn_scratch_floats;
 	int plain_attn;	/* the reference attention (attn.c) instead of the tiled one */
 	float *moe_x, *moe_y, *router, *route_w;	/* experts (moe.c): n_embd, n_embd, n_expert, n_expert_used a row */
