@@ -233,6 +233,7 @@ typedef struct llambo_status {
 	int max_queued;	/* the queue's bound */
 	long long kv_used, kv_budget;	/* bytes of KV cache reserved by running generations and open chat sessions; the budget */
 	long long steps;	/* batches evaluated since load (with tokens_generated: how many sequences a batch served) */
+	char kv_type_k[8], kv_type_v[8];	/* the KV cache's element types ("f16"; "" until loaded) */
 } llambo_status;
 enum { LLAMBO_EMPTY, LLAMBO_LOADING, LLAMBO_READY };
 LLAMBO_API int llambo_model_status(int id, llambo_status *st);	/* 0, or -1 if no such id */

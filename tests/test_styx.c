@@ -492,6 +492,7 @@ test_status(void **state)
 	text = st_cat(c, name);
 	assert_non_null(strstr(text, "request done"));
 	assert_non_null(strstr(text, "sessions 1"));
+	assert_non_null(strstr(text, " MiB f16/f16\n"));	/* the KV cache's types */
 	free(text);
 	st_free(c, id);
 	styxc_close(c);

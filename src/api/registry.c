@@ -197,6 +197,10 @@ reg_status(int id, llambo_status *st)
 	memset(st, 0, sizeof *st);
 	st->state = e->state;
 	snprintf(st->path, sizeof st->path, "%s", e->path);
+	if(e->m != NULL && e->state == LLAMBO_READY){
+		snprintf(st->kv_type_k, sizeof st->kv_type_k, "%s", kv_type_name(e->m->kv_type_k));
+		snprintf(st->kv_type_v, sizeof st->kv_type_v, "%s", kv_type_name(e->m->kv_type_v));
+	}
 	if(e->sched != NULL)
 		sched_status(e->sched, st);
 	pthread_mutex_unlock(&lk);

@@ -229,8 +229,8 @@ data_status(Conn *c, const Node *n, size_t *len)
 	if(g != NULL)
 		pthread_mutex_unlock(&g->lk);
 	pathlen = (int)strnlen(st.path, sizeof st.path);
-	return srv_smprint(len, "state %s\ngenerations %d\nqueued %d of %d\nkv %.1f/%.1f MiB\ntokens %lld\ntok/s %.1f\n"
-		"sessions %d\nrequest %s\npath %.*s\n",
+	return srv_smprint(len, "state %s\ngenerations %d\nqueued %d of %d\nkv %.1f/%.1f MiB %s/%s\ntokens %lld\n"
+		"tok/s %.1f\nsessions %d\nrequest %s\npath %.*s\n",
 		statename(&st, running), running, st.queued, st.max_queued, st.kv_used / 1048576.0, st.kv_budget / 1048576.0,
-		st.tokens_generated, st.last_tok_per_s, sessions, req, pathlen, st.path);
+		st.kv_type_k, st.kv_type_v, st.tokens_generated, st.last_tok_per_s, sessions, req, pathlen, st.path);
 }
