@@ -259,11 +259,11 @@ test_ignore_eos(void **state)
 	char *text;
 
 	llambo_default_params(&p);
-	p.temperature = 100;	/* nearly uniform: with this seed the end token comes 8th, in every tier */
+	p.temperature = 100;	/* nearly uniform: with this seed the end token comes 13th, in every tier (F16 cache) */
 	p.top_k = 0;
 	p.top_p = 1;
 	p.min_p = 0;
-	p.seed = 36;
+	p.seed = 9;
 	p.max_tokens = 300;
 	text = llambo_generate(id, "Once", &p, &st);
 	assert_non_null(text);
