@@ -451,8 +451,7 @@ conn_reader(void *arg)
 		if((n = readmsg(c)) > 0)
 			handle(c, (size_t)n);
 	}
-	proto_reset(c, NULL);
-	data_gone(c);
+	proto_end(c);
 	send_end(c);
 	conn_forget(s, c);	/* first: a client that sees the end may connect again at once, into the slot */
 	if(c->sock)

@@ -180,23 +180,6 @@ data_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	gen_read(f->gen, c, r);
 }
 
-/* A read flushed while it waited: its generation stops unless another open still reads it. */
-void
-data_flush(Conn *c, Req *old)
-{
-	Gen *g = old->gen;
-	Fid *f = proto_fid(c, old->fid);
-	int others;
-
-	pthread_mutex_lock(&g->lk);
-	others = g->readers - (f != NULL && f->gen == g ? 1 : 0);
-	pthread_mutex_unlock(&g->lk);
-	if(others <= 0)
-		gen_cancel(g, Cflushed);
-	gen_unref(g);
-	conn_freereq(old);
-}
-
 static const char *
 statename(const llambo_status *st, int running)
 {

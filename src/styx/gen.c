@@ -292,7 +292,7 @@ ended(Gen *g, const char *why)
 		snprintf(g->err, sizeof g->err, "%s", cancelwhy(g->cancel));
 	}else
 		g->state = Gdone;
-	srv_running(g->conn->srv, g->id, g->serial, -1);
+	srv_ran(g->conn->srv, g->id, g->serial);
 }
 
 /*
@@ -303,7 +303,6 @@ static void
 notify(void *arg)
 {
 	Gen *g = arg;
-	StyxSrv *s = g->conn->srv;
 	llambo_gen *lg = NULL;
 	Req *ready;
 	int end;
@@ -323,11 +322,6 @@ notify(void *arg)
 	if(!end)
 		return;
 	llambo_gen_free(lg);
-	pthread_mutex_lock(&s->lk);
-	s->running--;
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lk);
-	srv_bump(s, g->id);
 	gen_unref(g);	/* the scheduler's */
 }
 
@@ -336,34 +330,42 @@ gen_start(Gen *g)
 {
 	StyxSrv *s = g->conn->srv;
 	llambo_params p = g->req->params;	/* p.stop points at the request's own strings */
-	int n, max = s->cfg.lim.max_running;
 
-	pthread_mutex_lock(&s->lk);
-	n = s->running;
-	if(s->stopping || n >= max){
-		pthread_mutex_unlock(&s->lk);
-		return lb_err("server busy: %d generations in progress (limit %d); try again later", n, max);
+	pthread_mutex_lock(&g->lk);	/* notify waits for g->lg; status sees the state and the count change together */
+	if(srv_run(s, g->id, g->serial) < 0){
+		pthread_mutex_unlock(&g->lk);
+		return -1;
 	}
-	s->running++;
-	pthread_mutex_unlock(&s->lk);
-	gen_ref(g);	/* the scheduler's, until notify sees the end */
-	pthread_mutex_lock(&g->lk);	/* notify waits for g->lg */
+	g->ref++;	/* the scheduler's, until notify sees the end */
 	g->lg = llambo_gen_start(g->id, g->req->prompt, &p, notify, g);
 	if(g->lg == NULL){
+		g->ref--;	/* the caller still holds one */
+		srv_ran(s, g->id, g->serial);
 		pthread_mutex_unlock(&g->lk);
-		pthread_mutex_lock(&s->lk);
-		s->running--;
-		pthread_mutex_unlock(&s->lk);
-		gen_unref(g);
 		return -1;
 	}
 	g->state = Grunning;
 	g->lstate = LLAMBO_GEN_QUEUED;
-	srv_running(s, g->id, g->serial, 1);
 	pthread_mutex_unlock(&g->lk);
 	letgo(g);	/* the generation holds the model now */
-	srv_bump(s, g->id);
 	return 0;
+}
+
+/*
+ * A read that waited on g was flushed (and taken back): g stops unless an
+ * open other than the read's own (reading: the read's fid still reads g) reads it.
+ */
+void
+gen_flushed(Gen *g, int reading)
+{
+	int others;
+
+	pthread_mutex_lock(&g->lk);
+	others = g->readers - reading;
+	pthread_mutex_unlock(&g->lk);
+	if(others <= 0)
+		gen_cancel(g, Cflushed);
+	gen_unref(g);	/* the waiting read's */
 }
 
 /* The generation stops at the scheduler's next step. */

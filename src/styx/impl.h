@@ -2,6 +2,16 @@
  * impl.h - the server's internals: connections, requests, fids, the tree's
  * nodes, generations, and the model table that gives qids their uniqueness.
  *
+ * One owner per concern, and calls go down this list: proto.c (the messages,
+ * fids, a connection's end), file.c (what each file does; ctl.c the ctl and
+ * clone files, tree.c the names), data.c (the data and status files, a
+ * connection's latest request per model), gen.c (a generation on its model's
+ * scheduler and the reads waiting on it), conn.c and send.c (a connection's
+ * requests, its reader and its writer), srv.c (the model table and the
+ * server's counts).  Two calls go up: the reader hands each message to
+ * proto_dispatch, and conn.c takes a waiting read back from its generation
+ * (gen_unwait, gen_unref) when Tflush or Tversion drops it.
+ *
  * Locks, always taken in this order: Conn.lk, then Gen.lk, then StyxSrv.lk.
  * No thread but a connection's writer (send.c) waits for its client.
  * Fids and the "latest generation" list of a connection are touched only by
@@ -41,7 +51,7 @@ typedef struct Model {
 	int id;
 	uint32_t serial;
 	int sessions;	/* connections that have made a request on it */
-	int running;	/* its generations in state Grunning (changed with Gen.lk held) */
+	int running;	/* its generations in state Grunning (srv_run, srv_ran, with Gen.lk held) */
 	uint32_t events;	/* bumped when its status changes: the status qid's version */
 	int clone_open;	/* reserved by an open of clone that is still open */
 	int loading;	/* a load into it is running */
@@ -58,7 +68,7 @@ struct StyxSrv {
 	int nconns, nfids, npending, ngens;
 	int nreplies;	/* queued, not yet written */
 	size_t nbytes;
-	int running;	/* generations on a scheduler */
+	int running;	/* generations on a scheduler, all models (srv_run, srv_ran) */
 	int loads;
 	int reserved;	/* ids held by open clone fids, all connections */
 	uint32_t nextserial;
@@ -199,8 +209,7 @@ void *send_main(void *arg);	/* the writer thread; holds a reference to c */
 
 /* proto.c: the T-messages, on the reader thread. */
 void proto_dispatch(Conn *c, Req *r, StyxFcall *f);
-void proto_reset(Conn *c, Req *keep);	/* Tversion and the end: drop requests and fids */
-Fid *proto_fid(Conn *c, uint32_t fid);
+void proto_end(Conn *c);	/* the reader has ended: requests and fids dropped, generations stopped */
 
 /* tree.c */
 int tree_walk1(StyxSrv *s, const Node *from, StyxStr name, Node *to);
@@ -229,7 +238,6 @@ void clone_close(Conn *c, Fid *f);
 /* data.c */
 int data_start(Conn *c, Fid *f, int clunking);	/* starts f's written request; -1 with lb_err */
 void data_read(Conn *c, Req *r, Fid *f, StyxFcall *t);
-void data_flush(Conn *c, Req *old);	/* old was taken back from its generation */
 void data_gone(Conn *c);
 void data_attach(Fid *f, Gen *g);
 void data_detach(Fid *f);
@@ -241,6 +249,7 @@ Gen *gen_new(Conn *c, int id, uint32_t serial);
 int gen_hold(Gen *g);	/* holds the model its node named, if still that load and ready; -1 with lb_err */
 int gen_start(Gen *g);	/* hands it to its model's scheduler; -1 with lb_err (server busy, queue full) */
 void gen_cancel(Gen *g, int why);
+void gen_flushed(Gen *g, int reading);	/* a read taken back from g by Tflush; drops its reference */
 void gen_ref(Gen *g);
 void gen_unref(Gen *g);
 /* Answers r now if it can (text, or the end); else parks it and returns 1. */
@@ -257,7 +266,9 @@ int srv_reserve(StyxSrv *s, uint32_t *serial);	/* a fresh id with its entry; -1 
 void srv_forget(StyxSrv *s, int id);
 void srv_bump(StyxSrv *s, int id);
 void srv_session(StyxSrv *s, int id, uint32_t serial, int delta);
-void srv_running(StyxSrv *s, int id, uint32_t serial, int delta);
+/* A generation on the model starts (within the server's limit; -1 with lb_err if busy), or has ended. */
+int srv_run(StyxSrv *s, int id, uint32_t serial);
+void srv_ran(StyxSrv *s, int id, uint32_t serial);
 /* Its generations running and its sessions, read together. */
 void srv_counts(StyxSrv *s, int id, int *running, int *sessions);
 int srv_loading(StyxSrv *s, int id);

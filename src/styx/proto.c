@@ -20,12 +20,6 @@ findfid(Conn *c, uint32_t fid)
 	return NULL;
 }
 
-Fid *
-proto_fid(Conn *c, uint32_t fid)
-{
-	return findfid(c, fid);
-}
-
 /* A new fid in the table, or NULL with the error answered. */
 static Fid *
 newfid(Conn *c, Req *r, uint32_t fid, const Node *n)
@@ -85,15 +79,23 @@ getfid(Conn *c, Req *r, uint32_t fid)
 	return f;
 }
 
-/* Drops every request and fid: Tversion starts afresh, and so does the end. */
-void
-proto_reset(Conn *c, Req *keep)
+/* Drops every request and fid but keep: Tversion starts afresh. */
+static void
+reset(Conn *c, Req *keep)
 {
 	while(c->fids != NULL){
 		file_release(c, c->fids);
 		delfid(c, c->fids);
 	}
 	conn_abort(c, keep);
+}
+
+/* The end of the connection: its requests and fids go, and its generations stop. */
+void
+proto_end(Conn *c)
+{
+	reset(c, NULL);
+	data_gone(c);
 }
 
 static void
@@ -107,7 +109,7 @@ rversion(Conn *c, Req *r, StyxFcall *t)
 		conn_error(c, r, "msize %u is too small (at least %d)", t->msize, STYX_MINMSIZE);
 		return;
 	}
-	proto_reset(c, r);
+	reset(c, r);
 	c->attached = 0;	/* a new handshake, with its own time limit */
 	c->born = conn_now();
 	f.msize = t->msize < c->srv->cfg.lim.max_msize ? t->msize : c->srv->cfg.lim.max_msize;
@@ -325,14 +327,18 @@ rwstat(Conn *c, Req *r, StyxFcall *t)
 	conn_reply(c, r, &f);
 }
 
-/* Tflush; a read it took back from a generation may stop that generation. */
+/* Tflush; a read it took back from a generation stops it unless another open still reads it. */
 static void
 rflush(Conn *c, StyxFcall *t)
 {
 	Req *old = conn_flush(c, t->oldtag, t->tag);
+	Fid *f;
 
-	if(old != NULL)
-		data_flush(c, old);
+	if(old == NULL)
+		return;
+	f = findfid(c, old->fid);
+	gen_flushed(old->gen, f != NULL && f->gen == old->gen);
+	conn_freereq(old);
 }
 
 void

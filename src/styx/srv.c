@@ -230,15 +230,40 @@ srv_loading(StyxSrv *s, int id)
 	return loading;
 }
 
-void
-srv_running(StyxSrv *s, int id, uint32_t serial, int delta)
+/* With s->lk held: one generation more or less on the server and on its model; its status changed. */
+static void
+running(StyxSrv *s, int id, uint32_t serial, int delta)
 {
-	Model *m;
+	Model *m = srv_find(s, id);
+
+	s->running += delta;
+	if(m != NULL && m->serial == serial){
+		m->running += delta;
+		m->events++;
+	}
+}
+
+int
+srv_run(StyxSrv *s, int id, uint32_t serial)
+{
+	int n, max = s->cfg.lim.max_running;
 
 	pthread_mutex_lock(&s->lk);
-	m = srv_find(s, id);
-	if(m != NULL && m->serial == serial)
-		m->running += delta;
+	n = s->running;
+	if(s->stopping || n >= max){
+		pthread_mutex_unlock(&s->lk);
+		return lb_err("server busy: %d generations in progress (limit %d); try again later", n, max);
+	}
+	running(s, id, serial, 1);
+	pthread_mutex_unlock(&s->lk);
+	return 0;
+}
+
+void
+srv_ran(StyxSrv *s, int id, uint32_t serial)
+{
+	pthread_mutex_lock(&s->lk);
+	running(s, id, serial, -1);
 	pthread_mutex_unlock(&s->lk);
 }
 
