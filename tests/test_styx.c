@@ -258,7 +258,14 @@ test_flush(void **state)
 	t.count = 100;
 	t.tag = 100;
 	assert_int_equal(styxc_send(c, &t), 0);
-	fl.tag = 101;	/* the read is parked by the time the flush is read: messages are served in order */
+	/* status says the read waits (messages are served in order: it is parked by now) */
+	snprintf(buf, sizeof buf, "models/%d/status", id);
+	status = st_cat(c, buf);
+	assert_non_null(status);
+	if(strstr(status, "request generating") == NULL || strstr(status, ", waiting reads 1\n") == NULL)
+		fail_msg("status does not show the parked read:\n%s", status);
+	free(status);
+	fl.tag = 101;	/* the read is parked by the time the flush is read */
 	fl.oldtag = 100;
 	assert_int_equal(styxc_send(c, &fl), 0);
 	while(!gotflush){
@@ -274,7 +281,6 @@ test_flush(void **state)
 	}
 	assert_false(gotread);
 	/* the generation stopped: cancelled, long before its 3000 tokens (waited for: the state changes when its thread ends) */
-	snprintf(buf, sizeof buf, "models/%d/status", id);
 	assert_int_equal(waitstatus(c, buf, "request cancelled"), 0);
 	assert_int_equal(waitidle(id), 0);
 	assert_int_equal(styxc_clunk(c, fid), 0);

@@ -382,16 +382,17 @@ gen_cancel(Gen *g, int why)
 
 /*
  * With g->lk held: one line on g for the status file: "queued 0/128 tokens" (waiting for KV cache),
- * "generating 0/128 tokens (prompt 512/3000)", "generating 5/128 tokens", "cancelled 961/3000 tokens: ..."
+ * "generating 0/128 tokens (prompt 512/3000)", "generating 5/128 tokens", "cancelled 961/3000 tokens: ...";
+ * reads parked beyond the text are counted: "generating 5/128 tokens, waiting reads 1".
  */
 void
 gen_describe(Gen *g, char *buf, size_t n)
 {
 	static const char *names[] = { "queued", "generating", "done", "failed" };
 	const char *name;
-
-	char prompt[64] = "";
-	int waiting = 0;
+	char prompt[64] = "", reads[32] = "";
+	int waiting = 0, nreads = 0;
+	Req *r;
 
 	name = g->state == Gfailed && g->cancel != Cnone ? "cancelled" : names[g->state];
 	if(g->lg != NULL){	/* on the scheduler: waiting for KV cache, or in its prompt */
@@ -402,6 +403,10 @@ gen_describe(Gen *g, char *buf, size_t n)
 	}
 	if(g->nprompted < g->nprompt && !waiting)
 		snprintf(prompt, sizeof prompt, " (prompt %d/%d)", g->nprompted, g->nprompt);
-	snprintf(buf, n, "%s %d/%d tokens%s%s%s", name, g->ntok, g->req->params.max_tokens, prompt,
+	for(r = g->waiters; r != NULL; r = r->nextwait)
+		nreads++;
+	if(nreads > 0)
+		snprintf(reads, sizeof reads, ", waiting reads %d", nreads);
+	snprintf(buf, n, "%s %d/%d tokens%s%s%s%s", name, g->ntok, g->req->params.max_tokens, prompt, reads,
 		g->state == Gfailed ? ": " : "", g->state == Gfailed ? g->err : "");
 }
