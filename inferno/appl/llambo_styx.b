@@ -12,7 +12,7 @@ implement Llambostyx;
 #	clone		read: a new model id, reserved for this open; write: load PATH ... into it
 #	models/N/data	write a request prompt|max_tokens|temperature[|key=value...], read the text
 #	models/N/info	JSON
-#	models/N/status	state, generations, tokens, tok/s, path
+#	models/N/status	state, generations, tokens, tok/s, path; sessions; request (this mount's latest)
 # Reading data streams the text as it is made.  A request is all that
 # one open wrote; it starts at that open's first read or when it is
 # closed.  An open that only reads gets the latest request its attach
@@ -67,6 +67,7 @@ Req: adt {
 	text:	array of byte;
 	done:	int;
 	err:	string;
+	why:	string;	# how it ended: the builtin module's finish
 	waiting:	list of ref Tmsg.Read;	# reads beyond the text so far
 };
 
@@ -284,7 +285,7 @@ open(m: ref Tmsg.Open)
 			srv.reply(ref Rmsg.Error(m.tag, "no such model: " + string id));
 			return;
 		}
-		fs.snap = array of byte statustext(id, s);
+		fs.snap = array of byte statustext(id, s, latest(fs.attach, id));
 	}
 	f.open(mode, d.qid);
 	srv.reply(ref Rmsg.Open(m.tag, d.qid, srv.iounit()));
@@ -309,14 +310,32 @@ ctltext(): string
 	return s;
 }
 
-# the builtin module's status line, and this server's sessions on the model
-statustext(id: int, s: string): string
+# the builtin module's status line, this server's sessions on the model,
+# and the reader's latest request on it, as the native server says them
+statustext(id: int, s: string, r: ref Req): string
 {
 	n := 0;
 	for(l := reqs; l != nil; l = tl l)
 		if((hd l).model == id && !(hd l).done)
 			n++;
-	return sys->sprint("%s\nsessions %d\n", s, n);
+	return sys->sprint("%s\nsessions %d\nrequest %s\n", s, n, reqstate(r));
+}
+
+# "none", "generating, waiting reads 1", "done", "cancelled", "failed: why"
+reqstate(r: ref Req): string
+{
+	if(r == nil)
+		return "none";
+	if(!r.done){
+		if(r.waiting == nil)
+			return "generating";
+		return sys->sprint("generating, waiting reads %d", len r.waiting);
+	}
+	if(r.why == "cancelled")
+		return "cancelled";
+	if(r.err != nil)
+		return "failed: " + r.err;
+	return "done";
 }
 
 read(m: ref Tmsg.Read)
@@ -529,7 +548,7 @@ start(fs: ref Fstate, id: int)
 {
 	s := string fs.wbuf;
 	fs.wbuf = nil;
-	r := ref Req(id, fs.attach, nil, array[0] of byte, 0, nil, nil);
+	r := ref Req(id, fs.attach, nil, array[0] of byte, 0, nil, nil, nil);
 	(q, err) := Request.parse(id, s);
 	if(q == nil){
 		r.done = 1;
@@ -557,7 +576,8 @@ pump(r: ref Req)
 {
 	while((s := llambo_c->next(r.g)) != nil)
 		pieces <-= (r, array of byte s);
-	(err, nil, nil) := llambo_c->finish(r.g);
+	(err, why, nil) := llambo_c->finish(r.g);
+	r.why = why;
 	if(err != nil)
 		err = "generation failed: " + err;
 	ended <-= (r, err);
