@@ -3,8 +3,9 @@
  * bytes as a file.  The parser's tables are walked whole (an index or pointer
  * that escapes the buffer shows up under ASan); then the bytes are loaded as a
  * model through a memfd, as llambo_load_model loads any file, and a model that
- * loads is used: its info must be valid JSON, text must tokenize, and two
- * tokens must generate.  Every refusal must come with a reason.
+ * loads is used: its info must be valid JSON, text must tokenize, its chat
+ * template (tokenizer.chat_template, any text) must render a conversation or say why not,
+ * and two tokens must generate.  Every refusal must come with a reason.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -53,11 +54,12 @@ noreason(const char *what)
 	}
 }
 
-/* What a client does with a model: info, tokens, a short generation. */
+/* What a client does with a model: info, tokens, a chat in its format, a short generation. */
 static void
 use(int id)
 {
 	static const char text[] = "Hello, world! Once upon a time \xe2\x96\x81 \xc3\xa9";
+	static const llambo_chat_msg chat[] = { { "system", "Be brief." }, { "user", "Hi" } };
 	char why[128], *info, *out;
 	int32_t *toks = NULL;
 	llambo_params p;
@@ -72,6 +74,10 @@ use(int id)
 	if(llambo_tokenize(id, text, &toks) < 0)
 		noreason("tokenize");
 	llambo_free(toks);
+	lb_errclear();
+	if((out = llambo_chat_render(id, NULL, chat, 2, 1)) == NULL)
+		noreason("chat");
+	llambo_free(out);
 	llambo_default_params(&p);
 	p.max_tokens = 2;
 	p.temperature = 0;
