@@ -221,6 +221,16 @@ typedef struct llambo_chat_session llambo_chat_session;
 LLAMBO_API llambo_chat_session *llambo_chat_open(int id, const char *tmpl, int n_ctx, int n_threads);	/* NULL with the reason */
 LLAMBO_API char *llambo_chat_reply(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const llambo_params *p, llambo_stats *st);
 LLAMBO_API void llambo_chat_close(llambo_chat_session *s);
+/*
+ * A reply started, as llambo_gen_start starts a generation (its text through llambo_gen_take,
+ * notify as there): the 9P server's sessions.  prefill (NULL: none) is the reply's beginning,
+ * put after the assistant's prompt and evaluated, not generated.  The reply joins the
+ * session's record when the next one starts; start no other on s before this one has ended.
+ */
+LLAMBO_API llambo_gen *llambo_chat_start(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill,
+	const llambo_params *p, llambo_notify_fn notify, void *arg);
+/* The tokens the session's cache holds (as of the last reply's end), and its context in *n_ctx. */
+LLAMBO_API int llambo_chat_usage(llambo_chat_session *s, int *n_ctx);
 
 /* What the 9P server's status file shows. */
 typedef struct llambo_status {

@@ -58,19 +58,13 @@ llambo_chat_builtin_templates(const char **names, int max)
 char *
 llambo_chat(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, const llambo_params *pin, llambo_stats *st)
 {
-	llambo_params p;
+	llambo_params p = lgen_params(pin, st);
 	llambo_gen *g;
 	int32_t *toks;
 	char *prompt;
 	Model *m;
 	int nt;
 
-	if(st != NULL)
-		memset(st, 0, sizeof *st);
-	if(pin != NULL)
-		p = *pin;
-	else
-		llambo_default_params(&p);
 	p.parse_special = 1;
 	if((prompt = llambo_chat_render(id, tmpl, msgs, n, 1)) == NULL || (m = reg_hold(id)) == NULL){
 		free(prompt);
@@ -79,7 +73,7 @@ llambo_chat(int id, const char *tmpl, const llambo_chat_msg *msgs, int n, const 
 	nt = lgen_tokens(m, prompt, &p, &toks);
 	reg_release(id);
 	free(prompt);
-	if(nt < 0 || (g = lgen_start(id, toks, nt, &p, NULL, 0)) == NULL)
+	if(nt < 0 || (g = lgen_start(id, toks, nt, &p, NULL, 0, NULL, NULL)) == NULL)
 		return NULL;
 	return lgen_collect(g, &p, st);
 }

@@ -369,9 +369,9 @@ gen_submit(llambo_gen *g, int strip)
 }
 
 llambo_gen *
-lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int strip)
+lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int strip, llambo_notify_fn notify, void *arg)
 {
-	llambo_gen *g = gen_new(id, p, NULL, NULL);
+	llambo_gen *g = gen_new(id, p, notify, arg);
 
 	if(g == NULL){
 		if(hold == NULL)
@@ -564,20 +564,26 @@ lgen_collect(llambo_gen *g, const llambo_params *p, llambo_stats *st)
 	return text;
 }
 
+llambo_params
+lgen_params(const llambo_params *pin, llambo_stats *st)
+{
+	llambo_params p;
+
+	if(st != NULL)
+		memset(st, 0, sizeof *st);
+	if(pin != NULL)
+		return *pin;
+	llambo_default_params(&p);
+	return p;
+}
+
 char *
 llambo_generate(int id, const char *prompt, const llambo_params *pin, llambo_stats *st)
 {
-	llambo_params p;
+	llambo_params p = lgen_params(pin, st);
 	llambo_gen *g;
 
-	if(pin != NULL)
-		p = *pin;
-	else
-		llambo_default_params(&p);
-	if((g = llambo_gen_start(id, prompt, &p, NULL, NULL)) == NULL){
-		if(st != NULL)
-			memset(st, 0, sizeof *st);
+	if((g = llambo_gen_start(id, prompt, &p, NULL, NULL)) == NULL)
 		return NULL;
-	}
 	return lgen_collect(g, &p, st);
 }

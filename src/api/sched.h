@@ -95,7 +95,9 @@ int lgen_tokens(const Model *m, const char *prompt, const llambo_params *p, int3
  * else a session's sequence, whose first hold->kv.len tokens are in its cache already (toks are
  * the session's, with room for hold->n_ctx).  strip: the first piece loses its leading space.
  */
-llambo_gen *lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int strip);
+llambo_gen *lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int strip, llambo_notify_fn notify, void *arg);
+/* *pin, or the defaults when it is NULL; st (if not NULL) cleared. */
+llambo_params lgen_params(const llambo_params *pin, llambo_stats *st);
 /* Waits for g's text, giving it to p->on_token as it comes; the whole text, or NULL.  Frees g. */
 char *lgen_collect(llambo_gen *g, const llambo_params *p, llambo_stats *st);
 /* Gives a session's sequence back: its pages to the pool, its reservation to the budget. */

@@ -35,6 +35,7 @@ struct llambo_chat_session {
 	char *text;	/* what they spell, as it was rendered or generated */
 	size_t len, cap;
 	char *piece;
+	int from;	/* a generation started with this many tokens: its reply is recorded before the next (0: none) */
 };
 
 static int
@@ -136,9 +137,28 @@ reusable(const llambo_chat_session *s, const char *r, size_t rlen)
 	return 0;
 }
 
+/* The rendering and the prefill after it (the reply's beginning, evaluated, not generated); malloc'd, or NULL. */
+static char *
+render(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill, size_t *rlen)
+{
+	size_t k = prefill != NULL ? strlen(prefill) : 0;
+	char *r = chat_render(s->t, msgs, (size_t)n, 1, rlen), *p;
+
+	if(r == NULL || k == 0)
+		return r;
+	if((p = realloc(r, *rlen + k + 1)) == NULL){
+		free(r);
+		lb_err("out of memory");
+		return NULL;
+	}
+	memcpy(p + *rlen, prefill, k + 1);
+	*rlen += k;
+	return p;
+}
+
 /* Renders, keeps what the cache has of it, puts the rest's tokens after; returns the tokens in all, or -1. */
 static int
-prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n)
+prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill)
 {
 	int32_t *t = NULL;
 	size_t rlen, from;
@@ -147,7 +167,7 @@ prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n)
 
 	if(n <= 0 || msgs == NULL)
 		return lb_err("chat: no messages");
-	if((r = chat_render(s->t, msgs, (size_t)n, 1, &rlen)) == NULL)
+	if((r = render(s, msgs, n, prefill, &rlen)) == NULL)
 		return -1;
 	keep = reusable(s, r, rlen);
 	from = keep > 0 ? (size_t)s->ends[keep - 1] : 0;
@@ -171,52 +191,79 @@ prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n)
 	return nt > 0 ? keep + nt : -1;
 }
 
-/* After a generation: the generated tokens that went into the cache (the generation wrote them into toks), with their text. */
-static int
-record_reply(llambo_chat_session *s, int from)
+/* The cache is not known now: the next reply starts afresh. */
+static void
+forget(llambo_chat_session *s)
+{
+	s->seq.kv.len = 0;
+	s->len = 0;
+	s->from = 0;
+}
+
+/*
+ * After a generation (the scheduler gave the sequence back before it said the
+ * end): the generated tokens that went into the cache, written into toks by
+ * the generation, with their text.
+ */
+static void
+record_reply(llambo_chat_session *s)
 {
 	const Vocab *v = s->m->vocab;
 	int i, n;
 
-	for(i = from; i < s->seq.kv.len; i++){
+	for(i = s->from; s->from > 0 && i < s->seq.kv.len; i++){
 		n = vocab_piece(v, s->toks[i], s->piece, vocab_max_piece(v) + 1, 1);
-		if(n < 0 || put_text(s, s->piece, (size_t)n) < 0)
-			return n < 0 ? lb_err("token %d: no room for its piece", s->toks[i]) : -1;
+		if(n < 0 || put_text(s, s->piece, (size_t)n) < 0){
+			forget(s);
+			return;
+		}
 		s->ends[i] = (long)s->len;
 	}
-	return 0;
+	s->from = 0;
+}
+
+llambo_gen *
+llambo_chat_start(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill,
+	const llambo_params *pin, llambo_notify_fn notify, void *arg)
+{
+	llambo_params p = lgen_params(pin, NULL);
+	llambo_gen *g = NULL;
+	int nt;
+
+	if(s == NULL){
+		lb_err("chat: no session");
+		return NULL;
+	}
+	record_reply(s);
+	if(p.n_threads == 0)
+		p.n_threads = s->n_threads;
+	if((nt = prompt(s, msgs, n, prefill)) > 0 && (g = lgen_start(s->id, s->toks, nt, &p, &s->seq, 0, notify, arg)) != NULL)
+		s->from = nt;
+	else
+		forget(s);
+	return g;
 }
 
 char *
 llambo_chat_reply(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const llambo_params *pin, llambo_stats *st)
 {
-	llambo_params p;
+	llambo_params p = lgen_params(pin, st);
 	llambo_gen *g;
-	char *text = NULL;
-	int nt;
+	char *text;
 
-	if(st != NULL)
-		memset(st, 0, sizeof *st);
-	if(s == NULL){
-		lb_err("chat: no session");
+	if((g = llambo_chat_start(s, msgs, n, NULL, &p, NULL, NULL)) == NULL)
 		return NULL;
-	}
-	if(pin != NULL)
-		p = *pin;
-	else
-		llambo_default_params(&p);
-	if(p.n_threads == 0)
-		p.n_threads = s->n_threads;
-	if((nt = prompt(s, msgs, n)) > 0 && (g = lgen_start(s->id, s->toks, nt, &p, &s->seq, 0)) != NULL){
-		text = lgen_collect(g, &p, st);	/* the scheduler gave the sequence back before it said the end */
-		if(text != NULL && record_reply(s, nt) < 0){
-			free(text);
-			text = NULL;
-		}
-	}
-	if(text == NULL){	/* what the cache holds is not known now: start afresh next time */
-		s->seq.kv.len = 0;
-		s->len = 0;
-	}
+	text = lgen_collect(g, &p, st);
+	record_reply(s);
+	if(text == NULL)
+		forget(s);
 	return text;
+}
+
+int
+llambo_chat_usage(llambo_chat_session *s, int *n_ctx)
+{
+	if(n_ctx != NULL)
+		*n_ctx = s != NULL ? s->seq.n_ctx : 0;
+	return s != NULL ? s->seq.kv.len : 0;
 }
