@@ -66,7 +66,7 @@ CMDS = $(patsubst cmd/%/,%,$(dir $(wildcard cmd/*/main.c)))
 TESTSRC = $(wildcard tests/test_*.c)
 ifeq ($(TSAN),1)
 # the threads are in the server and the API: their tests, not the kernels' (slow under TSan)
-TESTSRC = tests/test_api.c tests/test_styx.c tests/test_styx_proto.c tests/test_styx_codec.c tests/test_sched.c tests/test_slow.c tests/test_chat_api.c
+TESTSRC = tests/test_api.c tests/test_styx.c tests/test_styx_proto.c tests/test_styx_codec.c tests/test_sched.c tests/test_slow.c tests/test_chat_api.c tests/test_sess.c
 endif
 TESTS = $(TESTSRC:tests/%.c=$(B)/tests/%)
 TESTLIB = $(patsubst %.c,$(B)/%.o,$(filter-out tests/test_%.c,$(wildcard tests/*.c)))

@@ -292,7 +292,7 @@ test_dirread(void **state)
 {
 	StyxClient *c = st_dial(st_addr);
 	StyxFcall t = { .type = STYX_TREAD }, r;
-	const char *names[3] = { "ctl", "clone", "models" };
+	const char *names[4] = { "ctl", "clone", "models", "sessions" };
 	uint64_t off = 0;
 	int seen = 0;
 	StyxDir d;
@@ -313,12 +313,12 @@ test_dirread(void **state)
 			break;
 		assert_int_equal(styx_get16(r.data) + 2, r.count);
 		assert_int_equal(styx_unpackdir(r.data, r.count, &d), 0);
-		assert_true(seen < 3);
+		assert_true(seen < 4);
 		assert_true(styx_streq(d.name, names[seen]));
 		seen++;
 		off += r.count;
 	}
-	assert_int_equal(seen, 3);
+	assert_int_equal(seen, 4);
 	t.offset = 5;
 	assert_int_equal(styxc_rpc(c, &t, &r), -1);
 	assert_string_equal(lb_errstr(), "bad offset in directory read");

@@ -51,7 +51,10 @@ usage(int asked)
 		"        -w write timeout s (60): a client whose socket takes nothing for that long is dropped,\n"
 		"           its generations cancelled (no client waits for another)\n"
 		"        -T handshake timeout s (5): a connection must finish Tversion and Tattach, and a\n"
-		"           message once begun must keep arriving, within it (an attached mount may idle)\n");
+		"           message once begun must keep arriving, within it (an attached mount may idle)\n"
+		"        -S sessions open at once (16) -e of them made by one connection (8)\n"
+		"        -H history bytes per session (1048576) -x tokens of context per session (0: 4096, within\n"
+		"           the model's); a session's cache counts against its model's KV budget (-k)\n");
 	exit(asked ? 0 : 2);
 }
 
@@ -89,6 +92,10 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 'M': l->max_msize = (uint32_t)num(arg, 8216, 1024 * 1024); break;
 	case 'w': l->write_timeout = (int)num(arg, 1, 86400); break;
 	case 'T': l->handshake_timeout = (int)num(arg, 1, 86400); break;
+	case 'S': l->max_sessions = (int)num(arg, 1, 100000); break;
+	case 'e': l->max_conn_sessions = (int)num(arg, 1, 100000); break;
+	case 'H': l->max_history = (size_t)num(arg, 16, 1L << 30); break;
+	case 'x': l->session_ctx = (int)num(arg, 0, 1 << 20); break;
 	default: usage(0);
 	}
 }
@@ -164,7 +171,7 @@ main(int argc, char **argv)
 
 	styx_default_config(&cfg);
 	argc = kv_flags(argc, argv);
-	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:S:e:H:x:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(0); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;

@@ -204,11 +204,17 @@ styxc_version(StyxClient *c, uint32_t msize, const char *version, char *got, siz
 int
 styxc_attach(StyxClient *c, const char *uname)
 {
+	return styxc_attach_name(c, uname, "");
+}
+
+int
+styxc_attach_name(StyxClient *c, const char *uname, const char *aname)
+{
 	StyxFcall t = { .type = STYX_TATTACH, .afid = STYX_NOFID }, r;
 
 	t.fid = styxc_fid(c);
 	t.uname = styx_str(uname);
-	t.aname = styx_str("");
+	t.aname = styx_str(aname);
 	if(styxc_rpc(c, &t, &r) < 0)
 		return -1;
 	c->root = t.fid;

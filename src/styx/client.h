@@ -36,6 +36,7 @@ void styxc_timeout(StyxClient *c, int seconds);
 /* Tversion; the version the server answered is copied to got. */
 int styxc_version(StyxClient *c, uint32_t msize, const char *version, char *got, size_t ngot);
 int styxc_attach(StyxClient *c, const char *uname);
+int styxc_attach_name(StyxClient *c, const char *uname, const char *aname);	/* the walks after it start at its root */
 
 /* The raw exchange: send packs t as it is; recv's r points into c->rbuf until the next recv. */
 int styxc_send(StyxClient *c, StyxFcall *t);

@@ -328,6 +328,7 @@ conn_abort(Conn *c, Req *keep)
 	for(r = freed; r != NULL; r = next){
 		next = r->next;
 		gen_unref(r->gen);
+		conn_unref(c);	/* the parked read's hold; the reader has its own */
 		reqfree(r);
 	}
 }

@@ -304,6 +304,7 @@ ctlfree(Conn *c, Req *r, char **argv, int argc, uint32_t count)
 		return;
 	}
 	srv_forget(c->srv, id);
+	sess_model_freed(c->srv, id);
 	conn_reply(c, r, &f);
 }
 

@@ -26,16 +26,17 @@ file_open(Conn *c, Fid *f, uint8_t mode)
 		need |= 2;
 	if((perm & need) != need)
 		return lb_err("permission denied");
-	if(f->node.kind >= Qmodel && srv_serial(c->srv, f->node.id) != f->node.serial)
+	if(INMODEL(f->node.kind) && srv_serial(c->srv, f->node.id) != f->node.serial)
 		return lb_err("no such model: %d (it was freed)", f->node.id);
 	if(f->node.kind == Qclone)
 		return clone_open(c, f);
+	if(f->node.kind > Qsess)
+		return sfile_open(c, f, mode);
 	return 0;
 }
 
-/* Answers a read of buf[0..n) at t's offset. */
-static void
-readbuf(Conn *c, Req *r, StyxFcall *t, const char *buf, size_t n)
+void
+file_readbuf(Conn *c, Req *r, StyxFcall *t, const char *buf, size_t n)
 {
 	StyxFcall f = { .type = STYX_RREAD };
 
@@ -113,6 +114,7 @@ maketext(Conn *c, Fid *f, size_t *n)
 	case Qctl: return ctl_listing(c->srv, n);
 	case Qinfo: return libtext(llambo_get_model_info(f->node.id), n);
 	case Qstatus: return data_status(c, &f->node, n);
+	case Qlist: return sess_models(c->srv, n);
 	}
 	return NULL;
 }
@@ -131,8 +133,12 @@ file_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		data_read(c, r, f, t);
 		return;
 	}
+	if(f->node.kind > Qsess || f->node.kind == Qnew){
+		sfile_read(c, r, f, t);
+		return;
+	}
 	if(f->node.kind != Qclone && (t->offset == 0 || f->text == NULL)){
-		if(f->node.kind >= Qmodel && srv_serial(c->srv, f->node.id) != f->node.serial){
+		if(INMODEL(f->node.kind) && srv_serial(c->srv, f->node.id) != f->node.serial){
 			conn_error(c, r, "no such model: %d (it was freed)", f->node.id);
 			return;
 		}
@@ -144,11 +150,11 @@ file_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		f->text = text;
 		f->ntext = n;
 	}
-	readbuf(c, r, t, f->text, f->ntext);
+	file_readbuf(c, r, t, f->text, f->ntext);
 }
 
-static void
-datawrite(Conn *c, Req *r, Fid *f, StyxFcall *t)
+void
+file_append(Conn *c, Req *r, Fid *f, StyxFcall *t)
 {
 	StyxFcall rf = { .type = STYX_RWRITE };
 	size_t max = c->srv->cfg.lim.max_request;
@@ -182,9 +188,13 @@ file_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		ctl_write(c, r, f, (const char *)t->data, t->count);
 		break;
 	case Qdata:
-		datawrite(c, r, f, t);
+		file_append(c, r, f, t);
 		break;
 	default:
+		if(f->node.kind > Qsess){
+			sfile_write(c, r, f, t);
+			break;
+		}
 		conn_error(c, r, "permission denied");
 	}
 }
@@ -215,6 +225,8 @@ file_clunk(Conn *c, Fid *f)
 
 	if(f->node.kind == Qdata && f->open && f->nreq > 0)
 		rc = data_start(c, f, 1);
+	if(f->node.kind > Qsess && f->open)
+		rc = sfile_clunk(c, f);
 	file_release(c, f);
 	return rc;
 }

@@ -68,6 +68,8 @@ gen_unref(Gen *g)
 	if(ref > 0)
 		return;
 	llambo_request_free(g->req);
+	if(g->sess != NULL)
+		sess_put(g->sess);
 	free(g->out);
 	srv_bytes(c->srv, -(long)g->aout);
 	srv_account(c->srv, &c->srv->ngens, -1);
@@ -94,6 +96,8 @@ answer(Gen *g, Req *r, int atend)
 
 	r->msg = NULL;
 	r->nmsg = 0;
+	if(r->whole && !atend)
+		return 0;
 	if(r->offset < g->nout){
 		n = g->nout - (size_t)r->offset;
 		k = n < r->count ? (uint32_t)n : r->count;
@@ -102,6 +106,10 @@ answer(Gen *g, Req *r, int atend)
 	}
 	if(!atend)
 		return 0;
+	if(r->whole && r->offset == g->nout && g->nout > 0 && g->out[g->nout - 1] != '\n' && r->count > 0){
+		r->msg = conn_rread("\n", 1, &r->nmsg);	/* a session's ask ends its reply with a newline, as llmsrv's does */
+		return 1;
+	}
 	if(g->state == Gfailed)
 		r->msg = conn_rerror(g->err, &r->nmsg);
 	else
@@ -133,19 +141,24 @@ deliver(Gen *g, Req *ready, int waiting)
 	Req *r, *next;
 
 	for(r = ready; r != NULL; r = next){
+		Conn *c = r->conn;
+
 		next = r->nextwait;
 		if(r->msg != NULL)
-			conn_reply_msg(g->conn, r, r->msg, r->nmsg);
+			conn_reply_msg(c, r, r->msg, r->nmsg);
 		else
-			conn_error(g->conn, r, "out of memory");
-		if(waiting)
+			conn_error(c, r, "out of memory");
+		if(waiting){
 			gen_unref(g);
+			conn_unref(c);
+		}
 	}
 }
 
 int
 gen_read(Gen *g, Conn *c, Req *r)
 {
+	r->conn = c;
 	pthread_mutex_lock(&g->lk);
 	if(answer(g, r, finished(g))){
 		pthread_mutex_unlock(&g->lk);
@@ -156,6 +169,9 @@ gen_read(Gen *g, Conn *c, Req *r)
 	r->kind = Rread;
 	r->gen = g;
 	g->ref++;
+	pthread_mutex_lock(&c->lk);	/* the reply may come from another connection's turn, after this one ended */
+	c->ref++;
+	pthread_mutex_unlock(&c->lk);
 	r->nextwait = g->waiters;
 	g->waiters = r;
 	pthread_mutex_unlock(&g->lk);
@@ -273,6 +289,7 @@ counts(Gen *g)
 	llambo_gen_stats(g->lg, &st);
 	g->ntok = st.n_gen;
 	g->nprompt = st.n_prompt;
+	g->nreused = st.n_reused;
 	g->nprompted = st.n_prompt_done;
 }
 
@@ -316,6 +333,11 @@ notify(void *arg)
 		g->lg = NULL;
 	}else
 		counts(g);
+	if(end && g->sess != NULL){	/* the reply joins the conversation before any read hears of the end */
+		pthread_mutex_unlock(&g->lk);
+		sess_ended(g);
+		pthread_mutex_lock(&g->lk);
+	}
 	ready = pull(g, end);
 	pthread_mutex_unlock(&g->lk);
 	deliver(g, ready, 1);
@@ -337,7 +359,10 @@ gen_start(Gen *g)
 		return -1;
 	}
 	g->ref++;	/* the scheduler's, until notify sees the end */
-	g->lg = llambo_gen_start(g->id, g->req->prompt, &p, notify, g);
+	if(g->sess != NULL)
+		g->lg = sess_launch(g, notify);
+	else
+		g->lg = llambo_gen_start(g->id, g->req->prompt, &p, notify, g);
 	if(g->lg == NULL){
 		g->ref--;	/* the caller still holds one */
 		srv_ran(s, g->id, g->serial);
@@ -363,7 +388,7 @@ gen_flushed(Gen *g, int reading)
 	pthread_mutex_lock(&g->lk);
 	others = g->readers - reading;
 	pthread_mutex_unlock(&g->lk);
-	if(others <= 0)
+	if(others <= 0 && g->sess == NULL)	/* a session's turn is the session's: it goes on */
 		gen_cancel(g, Cflushed);
 	gen_unref(g);	/* the waiting read's */
 }

@@ -34,16 +34,30 @@ typedef struct Fid Fid;
 typedef struct Gen Gen;
 typedef struct Latest Latest;
 typedef struct Out Out;
+typedef struct Sess Sess;
 
 enum { SENDQ = 96 };	/* replies queued for a client before its reader stops reading */
 
-/* Files of the tree.  A node is a kind plus, below models/, a model. */
-enum { Qroot, Qctl, Qclone, Qmodels, Qmodel, Qdata, Qinfo, Qstatus, Qmax };
+/*
+ * Files of the tree.  A node is a kind plus, below models/, a model, or,
+ * below sessions/, a session (its serial).  The kinds from Qask on are a
+ * session's files, in the order its directory lists them.
+ */
+enum {
+	Qroot, Qctl, Qclone, Qmodels, Qsessions, Qmodel, Qdata, Qinfo, Qstatus,
+	Qnew, Qlist, Qsess,
+	Qask, Qstream, Qsmodel, Qtemp, Qsystem, Qthinking, Qprefill, Qtools, Qcontext,
+	Qcompact, Qsctl, Qusage, Qmaxtok, Qreasoning, Qhistory, Qoptions,
+	Qmax
+};
+#define INMODEL(k) ((k) >= Qmodel && (k) <= Qstatus)
+#define INSESS(k) ((k) >= Qsess)
 
 typedef struct Node {
 	int kind;
 	int id;	/* model id, below models/ */
-	uint32_t serial;	/* which load of that id (ids are reused; serials never) */
+	uint32_t serial;	/* which load of that id (ids are reused; serials never), or which session */
+	int llm;	/* below the root of an attach to "llm": sessions/ is its root */
 } Node;
 
 /* The server's view of a model id: the serial that makes its qids unique. */
@@ -81,6 +95,8 @@ struct StyxSrv {
 	char *unixpaths[4];	/* sockets to unlink at the end */
 	int stopping;
 	time_t start;	/* the times in stat entries */
+	Sess *sessions;	/* the conversations (sess.c), under lk */
+	int nsessions;
 };
 
 enum { Rinline, Rread, Rwork };	/* Req.kind */
@@ -95,6 +111,8 @@ struct Req {
 	Req *next;	/* in Conn.reqs */
 	/* a read waiting for generated text */
 	Gen *gen;
+	Conn *conn;	/* whose it is (a session's turn has readers on any connection); held while it waits */
+	int whole;	/* answered only at the end (a session's ask) */
 	uint32_t fid;
 	uint64_t offset;
 	uint32_t count;
@@ -150,6 +168,7 @@ struct Conn {
 	int nfids;
 	Latest *latest;
 	int nclones;	/* ids reserved by its opens of clone */
+	int nsessions;	/* sessions it made and that are still open (under StyxSrv.lk) */
 	int ngens;	/* generations it holds (under lk) */
 	size_t reqbytes;	/* requests written and not yet started */
 	uint8_t *rbuf;
@@ -179,6 +198,42 @@ struct Gen {
 	int lstate;	/* what the scheduler last said: LLAMBO_GEN_* */
 	int full;	/* max_output reached: it was stopped there */
 	int nprompt, nprompted;	/* its prompt's tokens, and those evaluated */
+	int nreused;	/* a session's turn: the tokens its cache held already (not in nprompt) */
+	Sess *sess;	/* a session's turn: the session starts it and records its reply */
+};
+
+/*
+ * A conversation (sess.c): its settings, its messages and the engine's
+ * session that keeps their KV cache.  Reachable from any connection by its
+ * name; lives until ctl's close (or the server's end).  Locks: Sess.lk comes
+ * before Conn.lk and Gen.lk; the table (and ref, creator) is under StyxSrv.lk.
+ */
+struct Sess {
+	pthread_mutex_t lk;
+	int ref;	/* the table's, a running turn's, a lookup's */
+	char name[33];	/* 128 random bits in hex */
+	uint32_t serial;
+	Conn *creator;	/* counted against its limit; NULL once it is gone */
+	StyxSrv *srv;
+	Sess *next;
+	/* under lk */
+	int closed;
+	int id;	/* its model: an id and the load (serial) it was bound to; -1 none */
+	uint32_t mserial;
+	char *model;	/* the model as it was named */
+	llambo_request *set;	/* temperature, max_tokens and the other options */
+	char *system, *prefill, *tools;
+	char thinking[16], reasoning[16];	/* kept and shown: a local model has no use for them */
+	char *pending;	/* written to ask, not yet started */
+	size_t npending;
+	llambo_chat_msg *msgs;
+	int nmsgs, amsgs;
+	size_t histbytes;
+	int dropped;	/* messages dropped from the front so the conversation fits its context */
+	int cached, n_ctx;	/* tokens the cache held after the last turn, and its context */
+	int kept, evaluated, generated;	/* the last turn's tokens: found in the cache, evaluated, made */
+	llambo_chat_session *cs;
+	Gen *turn;	/* the latest: what ask and stream read */
 };
 
 /* conn.c */
@@ -224,6 +279,8 @@ int tree_child(StyxSrv *s, const Node *n, int i, Node *child);	/* child number i
 int file_open(Conn *c, Fid *f, uint8_t mode);	/* 0, or -1 with lb_err */
 void file_read(Conn *c, Req *r, Fid *f, StyxFcall *t);
 void file_write(Conn *c, Req *r, Fid *f, StyxFcall *t);
+void file_append(Conn *c, Req *r, Fid *f, StyxFcall *t);
+void file_readbuf(Conn *c, Req *r, StyxFcall *t, const char *buf, size_t n);	/* answers a read of buf[0..n) at t's offset */	/* t's data after what f->req holds, within max_request */
 int file_clunk(Conn *c, Fid *f);	/* starts a written request; -1 with lb_err to report */
 void file_release(Conn *c, Fid *f);	/* frees what f holds, starting nothing */
 
@@ -257,6 +314,35 @@ int gen_read(Gen *g, Conn *c, Req *r);
 int gen_unwait(Gen *g, Req *r);	/* 1 if r was parked and is taken back */
 void gen_fail(Gen *g, const char *why);	/* a request that never ran: reads report why; lets go of the model */
 void gen_describe(Gen *g, char *buf, size_t n);	/* with g->lk held */
+
+/* sess.c */
+Sess *sess_new(Conn *c);	/* a new session (its ref for the caller), or NULL with lb_err */
+Sess *sess_get(StyxSrv *s, uint32_t serial);	/* held; NULL if closed */
+Sess *sess_byname(StyxSrv *s, StyxStr name);	/* held; NULL if none */
+void sess_put(Sess *ss);
+void sess_close(StyxSrv *s, Sess *ss);	/* with ss->lk held: out of the table, its turn cancelled */
+void sess_gone(Conn *c);	/* the connection ended: its sessions stay, uncounted */
+void sess_freeall(StyxSrv *s);
+void sess_model_freed(StyxSrv *s, int id);	/* its sessions let go of it */
+int sess_bind(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held: its model by id or name; -1 with lb_err */
+int sess_turn(Conn *c, Sess *ss);	/* with ss->lk held: starts what ask holds; -1 with lb_err */
+llambo_gen *sess_launch(Gen *g, llambo_notify_fn notify);	/* gen_start's, for a turn, with the locks held */
+void sess_ended(Gen *g);	/* the turn's end, on the scheduler's thread, no lock held */
+char *sess_json(Sess *ss, size_t *n);	/* with ss->lk held: the context file */
+char *sess_text(Sess *ss, size_t *n);	/* with ss->lk held: the history file */
+int sess_compact(Sess *ss);	/* with ss->lk held */
+void sess_reset(Sess *ss);
+int sess_running(Sess *ss);
+char *sess_trim(char *p);	/* p without the white space around it, in place */	/* with ss->lk held: 1 while its turn runs */	/* with ss->lk held: the messages go, the settings stay */
+char *sess_models(StyxSrv *s, size_t *n);	/* the models file */
+
+/* sessfile.c */
+int sfile_open(Conn *c, Fid *f, uint8_t mode);
+void sfile_read(Conn *c, Req *r, Fid *f, StyxFcall *t);
+void sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t);
+int sfile_clunk(Conn *c, Fid *f);
+const char *sfile_name(int kind);
+uint32_t sfile_perm(int kind);
 
 /* srv.c */
 Model *srv_model(StyxSrv *s, int id);	/* with s->lk held; makes an entry for a library id it has not seen */

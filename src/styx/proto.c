@@ -96,6 +96,7 @@ proto_end(Conn *c)
 {
 	reset(c, NULL);
 	data_gone(c);
+	sess_gone(c);	/* its sessions stay, no longer counted against it */
 }
 
 static void
@@ -122,7 +123,12 @@ static void
 rattach(Conn *c, Req *r, StyxFcall *t)
 {
 	StyxFcall f = { .type = STYX_RATTACH };
-	Node root = { Qroot, -1, 0 };
+	Node root = { Qroot, -1, 0, 0 };
+
+	if(styx_streq(t->aname, "llm")){	/* infernode's layout: mount -A tcp!host!9999 /n/llm llm */
+		root.kind = Qsessions;
+		root.llm = 1;
+	}
 
 	if(t->afid != STYX_NOFID){
 		conn_error(c, r, "authentication not required");
@@ -338,6 +344,7 @@ rflush(Conn *c, StyxFcall *t)
 		return;
 	f = findfid(c, old->fid);
 	gen_flushed(old->gen, f != NULL && f->gen == old->gen);
+	conn_unref(c);	/* the waiting read's hold (the reader has its own) */
 	conn_freereq(old);
 }
 

@@ -37,6 +37,9 @@ styx_default_config(StyxConfig *c)
 	c->lim.gen_threads = 0;
 	c->lim.write_timeout = 60;
 	c->lim.handshake_timeout = 5;
+	c->lim.max_sessions = 16;
+	c->lim.max_conn_sessions = 8;
+	c->lim.max_history = 1024 * 1024;
 }
 
 static int
@@ -45,7 +48,8 @@ checklimits(const StyxLimits *l)
 	if(l->max_conns < 1 || l->max_fids < 4 || l->max_pending < 1 || l->max_running < 1
 	|| l->kv_budget < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
 	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
-	|| l->max_gens < 1 || l->max_clones < 1 || l->max_reserved < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400)
+	|| l->max_gens < 1 || l->max_clones < 1 || l->max_reserved < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400
+	|| l->max_sessions < 1 || l->max_conn_sessions < 1 || l->max_history < 16 || l->session_ctx < 0)
 		return lb_err("bad limits: every limit must be at least 1");
 	/* models, loads (an id each while they start) and clone opens can never take every id */
 	if((long)l->max_models + l->max_loads + l->max_reserved > LLAMBO_MAX_IDS)
@@ -437,7 +441,12 @@ styx_srv_free(StyxSrv *s)
 		if(c->sock)
 			shutdown(c->rfd, SHUT_RDWR);
 	pthread_cond_broadcast(&s->cond);
-	while(s->nthreads > 0 || s->waiters > 0 || s->ngens > 0)	/* generations end at their scheduler's next step */
+	while(s->nthreads > 0 || s->waiters > 0)
+		pthread_cond_wait(&s->cond, &s->lk);
+	pthread_mutex_unlock(&s->lk);
+	sess_freeall(s);	/* no connection is left to reach them */
+	pthread_mutex_lock(&s->lk);
+	while(s->ngens > 0)	/* generations end at their scheduler's next step */
 		pthread_cond_wait(&s->cond, &s->lk);
 	pthread_mutex_unlock(&s->lk);
 	for(i = 0; i < s->nlfd; i++)

@@ -31,6 +31,10 @@ typedef struct StyxLimits {
 	int write_timeout;	/* seconds a reply may wait for a client that does not read; then the connection is dropped */
 	long long kv_budget;	/* bytes of KV cache each model loaded gets (0: the library's default); past it requests queue */
 	int handshake_timeout;	/* seconds a socket has to finish Tversion and Tattach, and a begun message to keep arriving */
+	int max_sessions;	/* conversations open at once (sessions/new) */
+	int max_conn_sessions;	/* of those, made by one connection that is still there */
+	size_t max_history;	/* bytes of messages one conversation keeps */
+	int session_ctx;	/* tokens of context (KV cache) a conversation keeps (0: 4096, within the model's) */
 } StyxLimits;
 
 enum { STYX_MAXDIRS = 16 };

@@ -2,7 +2,9 @@
  * tree.c - the names, qids and stat entries of the tree:
  *
  *	/ctl /clone /models/ /models/N/{data,info,status}
+ *	/sessions/{new,models} /sessions/NAME/{ask,stream,model,...} (sessfile.c)
  *
+ * An attach to "llm" has sessions/ for its root: infernode's llmsrv layout.
  * A qid path is (serial << 8 | kind): the serial tells loads of the same id
  * apart, so a qid never comes back after its model is freed.  The version of
  * status changes when the model's state does.
@@ -16,20 +18,22 @@
 #include "../util/error.h"
 #include "impl.h"
 
-static const char *names[Qmax] = { "/", "ctl", "clone", "models", NULL, "data", "info", "status" };
+static const char *names[Qsess] = { "/", "ctl", "clone", "models", "sessions", NULL, "data", "info", "status", "new", "models" };
 
 int
 tree_isdir(const Node *n)
 {
-	return n->kind == Qroot || n->kind == Qmodels || n->kind == Qmodel;
+	return n->kind == Qroot || n->kind == Qmodels || n->kind == Qmodel || n->kind == Qsessions || n->kind == Qsess;
 }
 
 uint32_t
 tree_perm(const Node *n)
 {
+	if(n->kind > Qsess)
+		return sfile_perm(n->kind);
 	switch(n->kind){
 	case Qctl: case Qclone: case Qdata: return 0666;
-	case Qinfo: case Qstatus: return 0444;
+	case Qinfo: case Qstatus: case Qnew: case Qlist: return 0444;
 	}
 	return 0555;
 }
@@ -51,13 +55,35 @@ nameid(StyxStr name)
 	return v <= INT_MAX ? (int)v : -1;
 }
 
-/* 1 while the model below n is still the load n was made for. */
+/* 1 while the model below n is still the load n was made for, or its session is open. */
 static int
 alive(StyxSrv *s, const Node *n)
 {
-	if(n->kind < Qmodel)
+	Sess *ss;
+
+	if(INSESS(n->kind)){
+		if((ss = sess_get(s, n->serial)) == NULL)
+			return 0;
+		sess_put(ss);
+		return 1;
+	}
+	if(!INMODEL(n->kind))
 		return 1;
 	return n->serial != 0 && srv_serial(s, n->id) == n->serial;
+}
+
+/* Where ".." leads from n. */
+static void
+parent(const Node *from, Node *to)
+{
+	to->id = -1;
+	to->serial = 0;
+	switch(from->kind){
+	case Qmodel: to->kind = Qmodels; break;
+	case Qsess: to->kind = Qsessions; break;
+	case Qsessions: to->kind = from->llm ? Qsessions : Qroot; break;
+	default: to->kind = Qroot;
+	}
 }
 
 int
@@ -65,16 +91,16 @@ tree_walk1(StyxSrv *s, const Node *from, StyxStr name, Node *to)
 {
 	int k;
 
+	Sess *ss;
+
 	*to = *from;
 	if(styx_streq(name, "..")){
-		to->kind = from->kind == Qmodel ? Qmodels : Qroot;
-		to->id = -1;
-		to->serial = 0;
+		parent(from, to);
 		return 0;
 	}
 	switch(from->kind){
 	case Qroot:
-		for(k = Qctl; k <= Qmodels; k++)
+		for(k = Qctl; k <= Qsessions; k++)
 			if(styx_streq(name, names[k])){
 				to->kind = k;
 				return 0;
@@ -91,6 +117,28 @@ tree_walk1(StyxSrv *s, const Node *from, StyxStr name, Node *to)
 			break;
 		for(k = Qdata; k <= Qstatus; k++)
 			if(styx_streq(name, names[k])){
+				to->kind = k;
+				return 0;
+			}
+		break;
+	case Qsessions:
+		for(k = Qnew; k <= Qlist; k++)
+			if(styx_streq(name, names[k])){
+				to->kind = k;
+				return 0;
+			}
+		if((ss = sess_byname(s, name)) != NULL){	/* only by its name: sessions are not listed */
+			to->kind = Qsess;
+			to->serial = ss->serial;
+			sess_put(ss);
+			return 0;
+		}
+		break;
+	case Qsess:
+		if(!alive(s, from))
+			break;
+		for(k = Qask; k < Qmax; k++)
+			if(styx_streq(name, sfile_name(k))){
 				to->kind = k;
 				return 0;
 			}
@@ -132,7 +180,8 @@ long
 tree_stat(StyxSrv *s, const Node *n, uint8_t *buf, size_t max)
 {
 	StyxDir d;
-	char num[16];
+	char num[33];
+	Sess *ss;
 
 	memset(&d, 0, sizeof d);
 	if(tree_qid(s, n, &d.qid) < 0)
@@ -142,8 +191,14 @@ tree_stat(StyxSrv *s, const Node *n, uint8_t *buf, size_t max)
 	if(n->kind == Qmodel){
 		snprintf(num, sizeof num, "%d", n->id);
 		d.name = styx_str(num);
-	}else
-		d.name = styx_str(names[n->kind]);
+	}else if(n->kind == Qsess && (ss = sess_get(s, n->serial)) != NULL){
+		memcpy(num, ss->name, sizeof num);
+		sess_put(ss);
+		d.name = styx_str(num);
+	}else if(n->kind > Qsess)
+		d.name = styx_str(sfile_name(n->kind));
+	else
+		d.name = styx_str(n->kind == Qsessions && n->llm ? "/" : names[n->kind]);
 	d.uid = d.gid = d.muid = styx_str("llambo");
 	return (long)styx_packdir(&d, buf, max);
 }
@@ -167,9 +222,19 @@ tree_child(StyxSrv *s, const Node *n, int i, Node *child)
 	*child = *n;
 	switch(n->kind){
 	case Qroot:
-		if(i >= 3)
+		if(i >= 4)
 			return -1;
 		child->kind = Qctl + i;
+		return 0;
+	case Qsessions:	/* new and models; the sessions only to those who know their names */
+		if(i >= 2)
+			return -1;
+		child->kind = Qnew + i;
+		return 0;
+	case Qsess:
+		if(i >= Qmax - Qask || !alive(s, n))
+			return -1;
+		child->kind = Qask + i;
 		return 0;
 	case Qmodels:
 		return modelchild(s, i, child);

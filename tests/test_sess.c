@@ -1,0 +1,351 @@
+/*
+ * test_sess.c - conversations as files, through real 9P: five turns whose
+ * replies are llambo chat's on the same model and seed, each turn keeping
+ * the cache of the ones before; sessions no connection can find without
+ * their names; the limits' Rerrors; infernode's layout (an attach to "llm")
+ * driven by plan9port's 9p as infernode's README drives it (skipped where
+ * plan9port is absent: $PLAN9, or /work/ext/plan9port).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../include/llambo.h"
+#include "../src/model/synth.h"
+#include "../src/util/error.h"
+#include "clitest.h"
+#include "styxtest.h"
+#include "testutil.h"
+
+static char model[512];
+static int modelid;
+
+static int
+setup(void **state)
+{
+	SynthSpec s;
+	StyxClient *c;
+
+	(void)state;
+	cli_paths();
+	tmp_path(model, sizeof model, "sess.gguf");
+	synth_defaults(&s);
+	s.n_layer = 2;
+	if(synth_write(&s, model) < 0)
+		return -1;
+	st_setup(state);
+	c = st_dial(st_addr);
+	modelid = st_load(c, model);
+	styxc_close(c);
+	return modelid < 0 ? -1 : 0;
+}
+
+static int
+teardown(void **state)
+{
+	st_teardown(state);
+	unlink(model);
+	cli_unlink();
+	return 0;
+}
+
+/* A new session's name (read from new, without its newline); fails the test if refused. */
+static void
+newsession(StyxClient *c, const char *dir, char *name, size_t n)
+{
+	char path[64], *t;
+
+	snprintf(path, sizeof path, "%snew", dir);
+	t = st_cat(c, path);
+	if(t == NULL)
+		fail_msg("read %s: %s", path, lb_errstr());
+	assert_int_equal(strlen(t), 33);
+	assert_true(t[32] == '\n');
+	snprintf(name, n, "%.32s", t);
+	free(t);
+}
+
+/* dir/name/file, written as echo writes it; fails the test if refused. */
+static void
+put(StyxClient *c, const char *dir, const char *name, const char *file, const char *text)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s%s/%s", dir, name, file);
+	if(st_echo(c, path, text) < 0)
+		fail_msg("write %s: %s", path, lb_errstr());
+}
+
+/* dir/name/file's text (malloc'd), or NULL with the Rerror in lb_err. */
+static char *
+get(StyxClient *c, const char *dir, const char *name, const char *file)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s%s/%s", dir, name, file);
+	return st_cat(c, path);
+}
+
+static int
+prefix(const char *s, const char *p)
+{
+	return s != NULL && strncmp(s, p, strlen(p)) == 0;
+}
+
+static const char *lines[5] = { "Hello there", "What is your name?", "Tell me a story.", "Why?", "Thank you, bye." };
+
+/*
+ * Five turns, each written to ask and read from ask and stream: the replies
+ * are what llambo chat prints for the same lines (same model, seed and
+ * settings), and from the second turn on the cache keeps what came before.
+ */
+static void
+test_five_turns(void **state)
+{
+	StyxClient *c = st_dial(st_addr);
+	char name[40], args[2048], in[512], *ask, *stream, *usage, *want, *ctx;
+	size_t got = 0;
+	int t, cached, ctxlen, kept, eval, gen, prev = 0;
+	FILE *f;
+
+	(void)state;
+	newsession(c, "sessions/", name, sizeof name);
+	put(c, "sessions/", name, "temperature", "0.8\n");
+	put(c, "sessions/", name, "maxtokens", "8\n");
+	put(c, "sessions/", name, "options", "seed=7|top_k=20\n");
+	put(c, "sessions/", name, "system", "Be brief.\n");
+	tmp_path(in, sizeof in, "sess.in");
+	f = fopen(in, "w");
+	assert_non_null(f);
+	for(t = 0; t < 5; t++)
+		fprintf(f, "%s\n", lines[t]);
+	fclose(f);
+	snprintf(args, sizeof args, "chat -m %s -n 8 --temp 0.8 --seed 7 --top-k 20 -t 2 -sys 'Be brief.' <%s", model, in);
+	assert_int_equal(llambo(args), 0);
+	want = slurp(cli_out);
+	for(t = 0; t < 5; t++){
+		put(c, "sessions/", name, "ask", lines[t]);
+		ask = get(c, "sessions/", name, "ask");
+		stream = get(c, "sessions/", name, "stream");
+		assert_non_null(ask);
+		assert_non_null(stream);
+		if(strncmp(want + got, stream, strlen(stream)) != 0 || want[got + strlen(stream)] != '\n')
+			fail_msg("turn %d: the session replied \"%s\"; llambo chat printed:\n%s", t + 1, stream, want);
+		assert_true(strncmp(ask, stream, strlen(stream)) == 0);	/* ask: the same, with a newline after it */
+		got += strlen(stream) + 1;
+		usage = get(c, "sessions/", name, "usage");
+		assert_non_null(usage);
+		assert_int_equal(sscanf(usage, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated, %d generated",
+			&cached, &ctxlen, &kept, &eval, &gen), 5);
+		if(t > 0)	/* all of the last turn but perhaps its last token, which was not fed back */
+			assert_true(kept >= prev - 1 && kept <= prev && eval > 0 && eval < kept);
+		assert_true(cached > prev && cached <= ctxlen);
+		prev = cached;
+		free(usage);
+		free(ask);
+		free(stream);
+	}
+	assert_int_equal(got, strlen(want));
+	ctx = get(c, "sessions/", name, "context");
+	assert_non_null(ctx);
+	assert_true(prefix(ctx, "[{\"role\":\"user\",\"content\":\"Hello there\"},{\"role\":\"assistant\",\"content\":"));
+	assert_non_null(strstr(ctx, "{\"role\":\"user\",\"content\":\"Thank you, bye.\"},{\"role\":\"assistant\""));
+	free(ctx);
+	ctx = get(c, "sessions/", name, "history");
+	assert_true(prefix(ctx, "system: Be brief.\nuser: Hello there\nassistant: "));
+	free(ctx);
+	put(c, "sessions/", name, "ctl", "close");
+	assert_null(get(c, "sessions/", name, "usage"));
+	free(want);
+	unlink(in);
+	styxc_close(c);
+}
+
+/* Sessions are not listed; another connection reaches one by its name, and by nothing else. */
+static void
+test_unguessable(void **state)
+{
+	StyxClient *a = st_dial(st_addr), *b = st_dial(st_addr);
+	char name[40], other[40], *t;
+
+	(void)state;
+	newsession(a, "sessions/", name, sizeof name);
+	put(a, "sessions/", name, "system", "secret");
+	t = st_cat(b, "sessions");
+	assert_null(strstr(t, name));
+	free(t);
+	snprintf(other, sizeof other, "%.31s%c", name, name[31] == '0' ? '1' : '0');
+	assert_null(get(b, "sessions/", other, "system"));
+	assert_non_null(strstr(lb_errstr(), "does not exist"));
+	t = get(b, "sessions/", name, "system");	/* the name is the key: a user comes back from another mount */
+	assert_string_equal(t, "secret\n");
+	free(t);
+	put(b, "sessions/", name, "ctl", "close");
+	assert_null(get(a, "sessions/", name, "system"));
+	styxc_close(a);
+	styxc_close(b);
+}
+
+/* Each limit refuses with an Rerror that says which, and what to do. */
+static void
+test_limits(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *a, *b, *c;
+	char addr[64], n1[40], n2[40], n3[40], big[200];
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.max_sessions = 2;
+	cfg.lim.max_conn_sessions = 1;
+	cfg.lim.max_history = 64;
+	s = st_server(&cfg, addr, sizeof addr);
+	a = st_dial(addr);
+	b = st_dial(addr);
+	c = st_dial(addr);
+	newsession(a, "sessions/", n1, sizeof n1);
+	assert_null(st_cat(a, "sessions/new"));
+	assert_non_null(strstr(lb_errstr(), "too many sessions made on this connection (limit 1)"));
+	newsession(b, "sessions/", n2, sizeof n2);
+	assert_null(st_cat(c, "sessions/new"));
+	assert_non_null(strstr(lb_errstr(), "too many sessions on this server (limit 2)"));
+	put(b, "sessions/", n2, "ctl", "close");
+	newsession(c, "sessions/", n3, sizeof n3);
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	put(c, "sessions/", n3, "ask", big);
+	assert_null(get(c, "sessions/", n3, "ask"));
+	assert_non_null(strstr(lb_errstr(), "would pass 64 bytes"));
+	put(a, "sessions/", n1, "temperature", "1.5");
+	assert_int_equal(st_echo(a, "sessions/new/../x", "x"), -1);
+	assert_true(st_echo(a, "sessions/new", "x") < 0);
+	{
+		char path[64];
+
+		snprintf(path, sizeof path, "sessions/%s/temperature", n1);
+		assert_int_equal(st_echo(a, path, "3"), -1);
+		assert_non_null(strstr(lb_errstr(), "temperature must be between 0.0 and 2.0"));
+		snprintf(path, sizeof path, "sessions/%s/ctl", n1);
+		assert_int_equal(st_echo(a, path, "fre"), -1);
+		assert_non_null(strstr(lb_errstr(), "unknown command: fre"));
+	}
+	styxc_close(a);
+	styxc_close(b);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
+/* An attach to "llm": the root holds new and models, and the session's files are infernode's. */
+static void
+test_llm_tree(void **state)
+{
+	StyxClient *c = st_dial(st_addr);
+	char name[40], *t;
+	int i;
+	static const char *files[] = { "ask", "stream", "model", "temperature", "system", "thinking", "prefill", "tools",
+		"context", "compact", "ctl", "usage", "maxtokens", "reasoning" };
+
+	(void)state;
+	assert_int_equal(styxc_attach_name(c, "llambo", "llm"), 0);
+	t = st_cat(c, "");
+	assert_non_null(t);
+	free(t);
+	newsession(c, "", name, sizeof name);
+	for(i = 0; i < (int)(sizeof files / sizeof files[0]); i++){
+		t = get(c, "", name, files[i]);
+		if(t == NULL && strcmp(files[i], "ask") != 0 && strcmp(files[i], "stream") != 0)
+			fail_msg("read %s: %s", files[i], lb_errstr());
+		free(t);
+	}
+	t = get(c, "", name, "maxtokens");
+	assert_string_equal(t, "1024\n");
+	free(t);
+	t = get(c, "", name, "temperature");
+	assert_string_equal(t, "0.70\n");
+	free(t);
+	put(c, "", name, "thinking", "max");
+	t = get(c, "", name, "thinking");
+	assert_true(prefix(t, "max\n"));
+	free(t);
+	put(c, "", name, "temperature", "0");
+	put(c, "", name, "maxtokens", "4");
+	put(c, "", name, "prefill", "Sure:");
+	put(c, "", name, "ask", "Say something");
+	t = get(c, "", name, "ask");
+	assert_true(prefix(t, "Sure:") && t[strlen(t) - 1] == '\n');
+	free(t);
+	t = get(c, "", name, "context");
+	assert_non_null(strstr(t, "{\"role\":\"assistant\",\"content\":\"Sure:"));
+	free(t);
+	put(c, "", name, "ctl", "reset");
+	t = get(c, "", name, "context");
+	assert_string_equal(t, "[]\n");
+	free(t);
+	put(c, "", name, "ctl", "close");
+	styxc_close(c);
+}
+
+/* plan9port's root (its 9p in bin/), or NULL. */
+static const char *
+plan9(void)
+{
+	static char path[512];
+	const char *root = getenv("PLAN9") != NULL ? getenv("PLAN9") : "/work/ext/plan9port";
+
+	snprintf(path, sizeof path, "%s/bin/9p", root);
+	return access(path, X_OK) == 0 ? root : NULL;
+}
+
+/* infernode's README: id=`{cat /n/llm/new}; echo '...' > /n/llm/$id/ask; cat /n/llm/$id/ask, a 9p command each. */
+static void
+test_infernode_script(void **state)
+{
+	const char *p9 = plan9();
+	char script[2048], *o;
+
+	(void)state;
+	if(p9 == NULL){
+		print_message("skipping: plan9port's 9p not found (set PLAN9)\n");
+		skip();
+	}
+	snprintf(script, sizeof script,
+		"-c 'export PLAN9=%.200s; n=\"$PLAN9/bin/9p -a %s -A llm\"; id=$($n read new) || exit 1; "
+		"echo 0 | $n write $id/temperature && echo 6 | $n write $id/maxtokens && "
+		"echo \"What is the capital of France\" | $n write $id/ask && $n read $id/ask >%s.ask && "
+		"$n read $id/stream >%s.stream && $n read $id/context && echo close | $n write $id/ctl'",
+		p9, st_addr, cli_out, cli_out);
+	if(runprog("/bin/sh", script) != 0)
+		fail_msg("the script failed: %s", (o = slurp(cli_err)));
+	o = slurp(cli_out);
+	assert_true(prefix(o, "[{\"role\":\"user\",\"content\":\"What is the capital of France\"},{\"role\":\"assistant\""));
+	free(o);
+	{
+		char p[600], *ask, *stream;
+
+		snprintf(p, sizeof p, "%s.ask", cli_out);
+		ask = slurp(p);
+		unlink(p);
+		snprintf(p, sizeof p, "%s.stream", cli_out);
+		stream = slurp(p);
+		unlink(p);
+		assert_true(strlen(stream) > 0 && strncmp(ask, stream, strlen(stream)) == 0);
+		free(ask);
+		free(stream);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_five_turns),
+		cmocka_unit_test(test_unguessable),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_llm_tree),
+		cmocka_unit_test(test_infernode_script),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
