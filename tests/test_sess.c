@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../include/llambo.h"
@@ -85,6 +86,18 @@ get(StyxClient *c, const char *dir, const char *name, const char *file)
 
 	snprintf(path, sizeof path, "%s%s/%s", dir, name, file);
 	return st_cat(c, path);
+}
+
+/* sessions/name/file refuses text with an Rerror that says why. */
+static void
+refused(StyxClient *c, const char *name, const char *file, const char *text, const char *why)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "sessions/%s/%s", name, file);
+	assert_int_equal(st_echo(c, path, text), -1);
+	if(strstr(lb_errstr(), why) == NULL)
+		fail_msg("%s refused \"%s\" with \"%s\", not \"%s\"", path, text, lb_errstr(), why);
 }
 
 static int
@@ -221,16 +234,8 @@ test_limits(void **state)
 	put(a, "sessions/", n1, "temperature", "1.5");
 	assert_int_equal(st_echo(a, "sessions/new/../x", "x"), -1);
 	assert_true(st_echo(a, "sessions/new", "x") < 0);
-	{
-		char path[64];
-
-		snprintf(path, sizeof path, "sessions/%s/temperature", n1);
-		assert_int_equal(st_echo(a, path, "3"), -1);
-		assert_non_null(strstr(lb_errstr(), "temperature must be between 0.0 and 2.0"));
-		snprintf(path, sizeof path, "sessions/%s/ctl", n1);
-		assert_int_equal(st_echo(a, path, "fre"), -1);
-		assert_non_null(strstr(lb_errstr(), "unknown command: fre"));
-	}
+	refused(a, n1, "temperature", "3", "temperature must be between 0.0 and 2.0");
+	refused(a, n1, "ctl", "fre", "unknown command: fre");
 	styxc_close(a);
 	styxc_close(b);
 	styxc_close(c);
@@ -285,6 +290,99 @@ test_llm_tree(void **state)
 	free(t);
 	put(c, "", name, "ctl", "close");
 	styxc_close(c);
+}
+
+/* A two-layer synthetic model at dir/file; its size. */
+static long long
+smallmodel(const char *dir, const char *file, char *path, size_t n)
+{
+	SynthSpec spec;
+	struct stat sb;
+
+	synth_defaults(&spec);
+	spec.n_layer = 2;
+	snprintf(path, n, "%s/%s", dir, file);
+	assert_int_equal(synth_write(&spec, path), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	return (long long)sb.st_size;
+}
+
+/* ctl's listing has a line for path (a model loaded from it). */
+static int
+loaded(StyxClient *c, const char *path)
+{
+	return st_find(c, path) >= 0;
+}
+
+/*
+ * Models by name from the -m directory: ctl's "load alpha" finds alpha-Q4_0.gguf;
+ * a session's model file loads beta on first use (-O); the budget (-B), room for
+ * one model, unloads the least recently used idle one each time, and a session
+ * whose model went loads it again when it returns.
+ */
+static void
+test_byname_budget(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char dir[256], alpha[512], beta[512], addr[64], sa[40], sb[40], *t, *first;
+
+	(void)state;
+	tmp_path(dir, sizeof dir, "models");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	styx_default_config(&cfg);
+	cfg.lim.model_budget = smallmodel(dir, "alpha-Q4_0.gguf", alpha, sizeof alpha)
+		+ smallmodel(dir, "beta.gguf", beta, sizeof beta) - 1;
+	cfg.autoload = 1;
+	cfg.ndirs = 1;
+	cfg.dirs[0] = dir;
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	assert_int_equal(st_echo(c, "ctl", "load alpha"), 0);
+	assert_true(loaded(c, alpha));
+	t = st_cat(c, "sessions/models");
+	assert_non_null(strstr(t, " alpha-Q4_0\n"));
+	assert_non_null(strstr(t, "- beta\n"));
+	free(t);
+	assert_int_equal(st_echo(c, "ctl", "load gamma"), -1);
+	assert_non_null(strstr(lb_errstr(), "no such file: gamma"));
+
+	newsession(c, "sessions/", sa, sizeof sa);
+	put(c, "sessions/", sa, "temperature", "0");
+	put(c, "sessions/", sa, "maxtokens", "4");
+	put(c, "sessions/", sa, "model", "beta");	/* loaded now, alpha unloaded to make room */
+	assert_true(loaded(c, beta) && !loaded(c, alpha));
+	put(c, "sessions/", sa, "ask", "Hello");
+	first = get(c, "sessions/", sa, "ask");
+	assert_non_null(first);
+
+	newsession(c, "sessions/", sb, sizeof sb);
+	put(c, "sessions/", sb, "model", "alpha");
+	assert_true(loaded(c, alpha) && !loaded(c, beta));
+	t = get(c, "sessions/", sa, "model");
+	assert_string_equal(t, "beta\n");
+	free(t);
+
+	put(c, "sessions/", sa, "ask", "Hello");	/* beta again: loaded for the turn, alpha unloaded */
+	t = get(c, "sessions/", sa, "ask");
+	assert_non_null(t);
+	free(t);
+	assert_true(loaded(c, beta) && !loaded(c, alpha));
+	put(c, "sessions/", sa, "ctl", "reset");
+	put(c, "sessions/", sa, "ask", "Hello");
+	t = get(c, "sessions/", sa, "ask");
+	assert_non_null(t);
+	assert_string_equal(t, first);	/* the same model, the same conversation: the same reply */
+	assert_true(loaded(c, beta) && !loaded(c, alpha));
+	free(t);
+	free(first);
+	refused(c, sb, "model", "nosuch", "no such model: nosuch");
+	styxc_close(c);
+	styx_srv_free(s);
+	unlink(alpha);
+	unlink(beta);
+	rmdir(dir);
 }
 
 /* plan9port's root (its 9p in bin/), or NULL. */
@@ -344,6 +442,7 @@ main(void)
 		cmocka_unit_test(test_unguessable),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_llm_tree),
+		cmocka_unit_test(test_byname_budget),
 		cmocka_unit_test(test_infernode_script),
 	};
 

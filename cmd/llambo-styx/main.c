@@ -33,6 +33,7 @@ usage(int asked)
 		"  -m DIR        models may be loaded from DIR only (repeatable; needed beyond loopback)\n"
 		"  -P, --any-path  allow loading any path even when listening beyond loopback\n"
 		"  -r            read-only: clients may not load or free models\n"
+		"  -O            a session's model file loads the model it names from the -m directories on first use\n"
 		"  -l PATH       load PATH before serving (repeatable)\n"
 		"  -D            trace every 9P message to stderr\n"
 		"  -ctk TYPE, -ctv TYPE  the KV cache's K and V types of the models loaded (also --cache-type-k,\n"
@@ -54,7 +55,9 @@ usage(int asked)
 		"           message once begun must keep arriving, within it (an attached mount may idle)\n"
 		"        -S sessions open at once (16) -e of them made by one connection (8)\n"
 		"        -H history bytes per session (1048576) -x tokens of context per session (0: 4096, within\n"
-		"           the model's); a session's cache counts against its model's KV budget (-k)\n");
+		"           the model's); a session's cache counts against its model's KV budget (-k)\n"
+		"        -B MiB of model files loaded at once (no budget): past it a load first unloads the least\n"
+		"           recently used models nothing generates with\n");
 	exit(asked ? 0 : 2);
 }
 
@@ -96,6 +99,7 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 'e': l->max_conn_sessions = (int)num(arg, 1, 100000); break;
 	case 'H': l->max_history = (size_t)num(arg, 16, 1L << 30); break;
 	case 'x': l->session_ctx = (int)num(arg, 0, 1 << 20); break;
+	case 'B': l->model_budget = num(arg, 1, 1L << 30) << 20; break;
 	default: usage(0);
 	}
 }
@@ -171,13 +175,14 @@ main(int argc, char **argv)
 
 	styx_default_config(&cfg);
 	argc = kv_flags(argc, argv);
-	while((c = getopt_long(argc, argv, "ha:im:Prl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:S:e:H:x:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "ha:im:OPrl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:S:e:H:x:B:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(0); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;
 		case 'm': if(cfg.ndirs == STYX_MAXDIRS) usage(0); cfg.dirs[cfg.ndirs++] = optarg; break;
 		case 'P': cfg.anypath = 1; break;
 		case 'r': cfg.readonly = 1; break;
+		case 'O': cfg.autoload = 1; break;
 		case 'l': if(npreload == MAXPRELOAD) usage(0); preload[npreload++] = optarg; break;
 		case 'D': cfg.trace = 1; break;
 		case 'h': usage(1); break;

@@ -92,6 +92,8 @@ ctl_path(StyxSrv *s, const char *path, char *out, size_t nout)
 	for(i = 0; real == NULL && path[0] != '/' && i < s->cfg.ndirs; i++)
 		if(snprintf(join, sizeof join, "%s/%s", s->dirs[i], path) < (int)sizeof join)
 			real = realpath(join, NULL);
+	if(real == NULL && byname_path(s, path, join, sizeof join) == 0)	/* load qwen3-0.6b */
+		real = realpath(join, NULL);
 	if(real == NULL)
 		return lb_err("load failed: no such file: %s", path);
 	for(i = 0; i < s->cfg.ndirs; i++)
@@ -231,7 +233,8 @@ load(Conn *c, Req *r, Fid *f, const char *path, int use_mmap, int ngl, uint32_t 
 		conn_error(c, r, busy ? "server busy: %d loads running; try again later" : "out of memory", s->cfg.lim.max_loads);
 		return;
 	}
-	if(toomany(s) < 0 || ctl_path(s, path, ld->path, sizeof ld->path) < 0 || (ld->id = loadid(s, f, &ld->serial)) < 0){
+	if(toomany(s) < 0 || ctl_path(s, path, ld->path, sizeof ld->path) < 0 || byname_room(s, ld->path) < 0
+	|| (ld->id = loadid(s, f, &ld->serial)) < 0){
 		pthread_mutex_lock(&s->lk);
 		s->loads--;
 		pthread_mutex_unlock(&s->lk);
@@ -432,7 +435,7 @@ styx_srv_load(StyxSrv *s, const char *path, int use_mmap, int n_gpu_layers)
 	uint32_t serial;
 	int id;
 
-	if(ctl_path(s, path, real, sizeof real) < 0 || (id = srv_reserve(s, &serial)) < 0)
+	if(toomany(s) < 0 || ctl_path(s, path, real, sizeof real) < 0 || byname_room(s, real) < 0 || (id = srv_reserve(s, &serial)) < 0)
 		return -1;
 	if(llambo_load_into(id, real, use_mmap, n_gpu_layers) < 0){
 		loadwhy(why, sizeof why);

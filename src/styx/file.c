@@ -114,7 +114,7 @@ maketext(Conn *c, Fid *f, size_t *n)
 	case Qctl: return ctl_listing(c->srv, n);
 	case Qinfo: return libtext(llambo_get_model_info(f->node.id), n);
 	case Qstatus: return data_status(c, &f->node, n);
-	case Qlist: return sess_models(c->srv, n);
+	case Qlist: return byname_list(c->srv, n);
 	}
 	return NULL;
 }

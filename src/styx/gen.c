@@ -371,6 +371,7 @@ gen_start(Gen *g)
 	}
 	g->state = Grunning;
 	g->lstate = LLAMBO_GEN_QUEUED;
+	srv_touch(s, g->id);	/* the model budget (-B) unloads it last */
 	pthread_mutex_unlock(&g->lk);
 	letgo(g);	/* the generation holds the model now */
 	return 0;

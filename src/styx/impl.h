@@ -69,6 +69,7 @@ typedef struct Model {
 	uint32_t events;	/* bumped when its status changes: the status qid's version */
 	int clone_open;	/* reserved by an open of clone that is still open */
 	int loading;	/* a load into it is running */
+	long lastuse;	/* when a generation last started on it, in StyxSrv.uses */
 } Model;
 
 struct StyxSrv {
@@ -97,6 +98,8 @@ struct StyxSrv {
 	time_t start;	/* the times in stat entries */
 	Sess *sessions;	/* the conversations (sess.c), under lk */
 	int nsessions;
+	long uses;	/* generations started: the clock of Model.lastuse */
+	pthread_mutex_t autolk;	/* loads on first use, one at a time */
 };
 
 enum { Rinline, Rread, Rwork };	/* Req.kind */
@@ -315,6 +318,13 @@ int gen_unwait(Gen *g, Req *r);	/* 1 if r was parked and is taken back */
 void gen_fail(Gen *g, const char *why);	/* a request that never ran: reads report why; lets go of the model */
 void gen_describe(Gen *g, char *buf, size_t n);	/* with g->lk held */
 
+/* byname.c */
+int byname_path(StyxSrv *s, const char *name, char *out, size_t nout);	/* the file name names in the -m directories; -1 with lb_err */
+int byname_loaded(const char *name);	/* a loaded model's id by number, path or file name; -1 */
+int byname_load(StyxSrv *s, const char *name, int load);	/* loaded, or (load) loaded now under -O; its id, or -1 with lb_err */
+int byname_room(StyxSrv *s, const char *path);
+char *byname_list(StyxSrv *s, size_t *n);	/* sessions/models */	/* unloads idle models until path fits the budget (-B); -1 with lb_err */
+
 /* sess.c */
 Sess *sess_new(Conn *c);	/* a new session (its ref for the caller), or NULL with lb_err */
 Sess *sess_get(StyxSrv *s, uint32_t serial);	/* held; NULL if closed */
@@ -324,7 +334,8 @@ void sess_close(StyxSrv *s, Sess *ss);	/* with ss->lk held: out of the table, it
 void sess_gone(Conn *c);	/* the connection ended: its sessions stay, uncounted */
 void sess_freeall(StyxSrv *s);
 void sess_model_freed(StyxSrv *s, int id);	/* its sessions let go of it */
-int sess_bind(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held: its model by id or name; -1 with lb_err */
+int sess_bind(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held: its model by id or name (loaded); -1 with lb_err */
+char *sess_wants(Sess *ss);	/* with ss->lk held: the name of the model a turn needs loaded (malloc'd), or NULL */
 int sess_turn(Conn *c, Sess *ss);	/* with ss->lk held: starts what ask holds; -1 with lb_err */
 llambo_gen *sess_launch(Gen *g, llambo_notify_fn notify);	/* gen_start's, for a turn, with the locks held */
 void sess_ended(Gen *g);	/* the turn's end, on the scheduler's thread, no lock held */
@@ -334,7 +345,7 @@ int sess_compact(Sess *ss);	/* with ss->lk held */
 void sess_reset(Sess *ss);
 int sess_running(Sess *ss);
 char *sess_trim(char *p);	/* p without the white space around it, in place */	/* with ss->lk held: 1 while its turn runs */	/* with ss->lk held: the messages go, the settings stay */
-char *sess_models(StyxSrv *s, size_t *n);	/* the models file */
+int sess_put_text(char **o, size_t *n, size_t *a, const char *s);	/* appends s to the growing *o (length *n, room *a) */
 
 /* sessfile.c */
 int sfile_open(Conn *c, Fid *f, uint8_t mode);
@@ -351,6 +362,7 @@ uint32_t srv_serial(StyxSrv *s, int id);	/* 0 if the id is not a model now */
 int srv_reserve(StyxSrv *s, uint32_t *serial);	/* a fresh id with its entry; -1 with lb_err */
 void srv_forget(StyxSrv *s, int id);
 void srv_bump(StyxSrv *s, int id);
+void srv_touch(StyxSrv *s, int id);	/* a generation starts on it: the budget unloads it last */
 void srv_session(StyxSrv *s, int id, uint32_t serial, int delta);
 /* A generation on the model starts (within the server's limit; -1 with lb_err if busy), or has ended. */
 int srv_run(StyxSrv *s, int id, uint32_t serial);

@@ -272,31 +272,6 @@ sess_model_freed(StyxSrv *s, int id)
 	each(s, letgo, id);
 }
 
-/* A loaded model's id from a name: its number, or its file's name with or without ".gguf"; -1 if none. */
-static int
-loadedid(const char *name)
-{
-	llambo_status st;
-	int ids[LLAMBO_MAX_IDS], n = llambo_list_models(ids, LLAMBO_MAX_IDS), i;
-	const char *base;
-	size_t len = strlen(name);
-	char *end;
-	long v = strtol(name, &end, 10);
-
-	if(*name != 0 && *end == 0)
-		return v >= 0 && v < LLAMBO_MAX_IDS ? (int)v : -1;
-	for(i = 0; i < n; i++){
-		if(llambo_model_status(ids[i], &st) < 0 || st.state != LLAMBO_READY)
-			continue;
-		st.path[sizeof st.path - 1] = 0;
-		base = strrchr(st.path, '/') != NULL ? strrchr(st.path, '/') + 1 : st.path;
-		if(strcmp(st.path, name) == 0 || strcmp(base, name) == 0
-		|| (strncmp(base, name, len) == 0 && strcmp(base + len, ".gguf") == 0))
-			return ids[i];
-	}
-	return -1;
-}
-
 int
 sess_bind(StyxSrv *s, Sess *ss, const char *name)
 {
@@ -307,9 +282,9 @@ sess_bind(StyxSrv *s, Sess *ss, const char *name)
 
 	if(sess_running(ss))
 		return lb_err("a turn is in progress: change the model when it ends");
-	id = loadedid(name);
-	if(id < 0 || (serial = srv_serial(s, id)) == 0 || llambo_model_status(id, &st) < 0 || st.state != LLAMBO_READY)
-		return lb_err("no such model: %s (a loaded model's id or file name)", name);
+	if((id = byname_load(s, name, 0)) < 0 || (serial = srv_serial(s, id)) == 0 || llambo_model_status(id, &st) < 0
+	|| st.state != LLAMBO_READY)
+		return lb_err("no such model: %s (a loaded model's id or file name; sessions/models lists them)", name);
 	if((copy = strdup(name)) == NULL)
 		return lb_err("out of memory");
 	free(ss->model);
@@ -322,6 +297,16 @@ sess_bind(StyxSrv *s, Sess *ss, const char *name)
 	ss->id = id;
 	ss->mserial = serial;
 	return 0;
+}
+
+char *
+sess_wants(Sess *ss)
+{
+	if(!ss->srv->cfg.autoload || ss->model == NULL || ss->pending == NULL || sess_running(ss))
+		return NULL;
+	if(ss->id >= 0 && srv_serial(ss->srv, ss->id) == ss->mserial)
+		return NULL;
+	return strdup(ss->model);
 }
 
 /* With ss->lk held: a message at the end (content taken). */
@@ -410,6 +395,8 @@ sess_turn(Conn *c, Sess *ss)
 		return 0;	/* a prompt written during a turn waits for a read after it */
 	if((prompt = takeprompt(ss)) == NULL)
 		return 0;
+	if(ss->id >= 0 && srv_serial(s, ss->id) != ss->mserial && ss->model != NULL)
+		sess_bind(s, ss, ss->model);	/* unloaded (-B) and loaded again (-O): the model of that name */
 	if(ss->id < 0 || srv_serial(s, ss->id) != ss->mserial){
 		llambo_chat_close(ss->cs);
 		ss->cs = NULL;
@@ -568,9 +555,8 @@ jquote(char **o, size_t *n, size_t *a, const char *s)
 	}
 }
 
-/* Appends literal text. */
-static int
-put(char **o, size_t *n, size_t *a, const char *s)
+int
+sess_put_text(char **o, size_t *n, size_t *a, const char *s)
 {
 	size_t k = strlen(s);
 	char *p;
@@ -591,21 +577,21 @@ sess_json(Sess *ss, size_t *len)
 {
 	char *o = NULL;
 	size_t n = 0, a = 0;
-	int i, rc = put(&o, &n, &a, "[");
+	int i, rc = sess_put_text(&o, &n, &a, "[");
 
 	for(i = 0; rc == 0 && i < ss->nmsgs; i++){
-		rc = put(&o, &n, &a, i > 0 ? ",{\"role\":\"" : "{\"role\":\"");
+		rc = sess_put_text(&o, &n, &a, i > 0 ? ",{\"role\":\"" : "{\"role\":\"");
 		if(rc == 0)
-			rc = put(&o, &n, &a, ss->msgs[i].role);
+			rc = sess_put_text(&o, &n, &a, ss->msgs[i].role);
 		if(rc == 0)
-			rc = put(&o, &n, &a, "\",\"content\":\"");
+			rc = sess_put_text(&o, &n, &a, "\",\"content\":\"");
 		if(rc == 0)
 			rc = jquote(&o, &n, &a, ss->msgs[i].content);
 		if(rc == 0)
-			rc = put(&o, &n, &a, "\"}");
+			rc = sess_put_text(&o, &n, &a, "\"}");
 	}
 	if(rc == 0)
-		rc = put(&o, &n, &a, "]\n");
+		rc = sess_put_text(&o, &n, &a, "]\n");
 	if(rc < 0){
 		free(o);
 		return NULL;
@@ -619,13 +605,13 @@ sess_text(Sess *ss, size_t *len)
 {
 	char *o = NULL;
 	size_t n = 0, a = 0;
-	int i, rc = put(&o, &n, &a, "");
+	int i, rc = sess_put_text(&o, &n, &a, "");
 
 	if(rc == 0 && ss->system != NULL && *ss->system != 0)
-		rc = put(&o, &n, &a, "system: ") < 0 || put(&o, &n, &a, ss->system) < 0 || put(&o, &n, &a, "\n") < 0 ? -1 : 0;
+		rc = sess_put_text(&o, &n, &a, "system: ") < 0 || sess_put_text(&o, &n, &a, ss->system) < 0 || sess_put_text(&o, &n, &a, "\n") < 0 ? -1 : 0;
 	for(i = 0; rc == 0 && i < ss->nmsgs; i++)
-		if(put(&o, &n, &a, ss->msgs[i].role) < 0 || put(&o, &n, &a, ": ") < 0
-		|| put(&o, &n, &a, ss->msgs[i].content) < 0 || put(&o, &n, &a, "\n") < 0)
+		if(sess_put_text(&o, &n, &a, ss->msgs[i].role) < 0 || sess_put_text(&o, &n, &a, ": ") < 0
+		|| sess_put_text(&o, &n, &a, ss->msgs[i].content) < 0 || sess_put_text(&o, &n, &a, "\n") < 0)
 			rc = -1;
 	if(rc < 0){
 		free(o);
@@ -653,31 +639,4 @@ sess_reset(Sess *ss)
 	dropturn(ss);
 	dropmsgs(ss, 0, ss->nmsgs);
 	ss->dropped = 0;
-}
-
-char *
-sess_models(StyxSrv *s, size_t *len)
-{
-	llambo_status st;
-	int ids[LLAMBO_MAX_IDS], n = llambo_list_models(ids, LLAMBO_MAX_IDS), i;
-	char *o = NULL, line[64];
-	size_t k = 0, a = 0;
-	const char *base;
-
-	(void)s;
-	if(put(&o, &k, &a, "") < 0)
-		return NULL;
-	for(i = 0; i < n; i++){
-		if(llambo_model_status(ids[i], &st) < 0 || st.state != LLAMBO_READY)
-			continue;
-		st.path[sizeof st.path - 1] = 0;
-		base = strrchr(st.path, '/') != NULL ? strrchr(st.path, '/') + 1 : st.path;
-		snprintf(line, sizeof line, "%d ", ids[i]);
-		if(put(&o, &k, &a, line) < 0 || put(&o, &k, &a, base) < 0 || put(&o, &k, &a, "\n") < 0){
-			free(o);
-			return NULL;
-		}
-	}
-	*len = k;
-	return o;
 }

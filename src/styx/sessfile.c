@@ -139,6 +139,31 @@ newread(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	file_readbuf(c, r, t, f->text, f->ntext);
 }
 
+/*
+ * Loads (-O) the model a session names, before its lock is taken (a load may
+ * unload others, whose sessions are locked then): the one written to model,
+ * or the one a turn is about to need.  0, or -1 with lb_err.
+ */
+static int
+loadfirst(StyxSrv *s, Sess *ss, const char *name)
+{
+	char *want = NULL;
+	int rc;
+
+	if(!s->cfg.autoload)
+		return 0;
+	if(name == NULL){
+		pthread_mutex_lock(&ss->lk);
+		want = sess_wants(ss);
+		pthread_mutex_unlock(&ss->lk);
+		if(want == NULL)
+			return 0;
+	}
+	rc = byname_load(s, name != NULL ? name : want, 1);
+	free(want);
+	return rc < 0 ? -1 : 0;
+}
+
 /* ask and stream: the turn a written message starts, then its text (ask: when it is whole). */
 static void
 turnread(Conn *c, Req *r, Fid *f, StyxFcall *t, Sess *ss)
@@ -171,6 +196,11 @@ sfile_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	}
 	if((ss = sess_get(c->srv, f->node.serial)) == NULL){
 		conn_error(c, r, "session closed");
+		return;
+	}
+	if((f->node.kind == Qask || f->node.kind == Qstream) && loadfirst(c->srv, ss, NULL) < 0){
+		conn_error(c, r, "%s", lb_errstr());
+		sess_put(ss);
 		return;
 	}
 	pthread_mutex_lock(&ss->lk);
@@ -291,6 +321,7 @@ void
 sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 {
 	StyxFcall rf = { .type = STYX_RWRITE, .count = t->count };
+	char v[MAXSETTING];
 	Sess *ss;
 	int rc;
 
@@ -300,6 +331,11 @@ sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	}
 	if((ss = sess_get(c->srv, f->node.serial)) == NULL){
 		conn_error(c, r, "session closed");
+		return;
+	}
+	if(f->node.kind == Qsmodel && setting(t, v, sizeof v) == 0 && *v != 0 && loadfirst(c->srv, ss, v) < 0){
+		conn_error(c, r, "%s", lb_errstr());
+		sess_put(ss);
 		return;
 	}
 	pthread_mutex_lock(&ss->lk);

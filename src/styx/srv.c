@@ -49,7 +49,7 @@ checklimits(const StyxLimits *l)
 	|| l->kv_budget < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
 	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
 	|| l->max_gens < 1 || l->max_clones < 1 || l->max_reserved < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400
-	|| l->max_sessions < 1 || l->max_conn_sessions < 1 || l->max_history < 16 || l->session_ctx < 0)
+	|| l->max_sessions < 1 || l->max_conn_sessions < 1 || l->max_history < 16 || l->session_ctx < 0 || l->model_budget < 0)
 		return lb_err("bad limits: every limit must be at least 1");
 	/* models, loads (an id each while they start) and clone opens can never take every id */
 	if((long)l->max_models + l->max_loads + l->max_reserved > LLAMBO_MAX_IDS)
@@ -86,6 +86,7 @@ styx_srv_new(const StyxConfig *c)
 		return NULL;
 	}
 	pthread_mutex_init(&s->lk, NULL);
+	pthread_mutex_init(&s->autolk, NULL);
 	pthread_cond_init(&s->cond, NULL);
 	s->nextserial = 1;
 	s->port = -1;
@@ -306,6 +307,18 @@ srv_smprint(size_t *len, const char *fmt, ...)
 }
 
 void
+srv_touch(StyxSrv *s, int id)
+{
+	Model *m;
+
+	pthread_mutex_lock(&s->lk);
+	m = srv_find(s, id);
+	if(m != NULL)
+		m->lastuse = ++s->uses;
+	pthread_mutex_unlock(&s->lk);
+}
+
+void
 srv_bump(StyxSrv *s, int id)
 {
 	Model *m;
@@ -461,6 +474,7 @@ styx_srv_free(StyxSrv *s)
 		free(s->dirs[i]);
 	free(s->models);
 	pthread_mutex_destroy(&s->lk);
+	pthread_mutex_destroy(&s->autolk);
 	pthread_cond_destroy(&s->cond);
 	free(s);
 }

@@ -35,6 +35,7 @@ typedef struct StyxLimits {
 	int max_conn_sessions;	/* of those, made by one connection that is still there */
 	size_t max_history;	/* bytes of messages one conversation keeps */
 	int session_ctx;	/* tokens of context (KV cache) a conversation keeps (0: 4096, within the model's) */
+	long long model_budget;	/* bytes of model files loaded at once (0: no budget); past it the least recently used idle one is unloaded */
 } StyxLimits;
 
 enum { STYX_MAXDIRS = 16 };
@@ -44,6 +45,7 @@ typedef struct StyxConfig {
 	int readonly;	/* refuse load and free from clients */
 	int anypath;	/* allow any model path even on a wide address */
 	int trace;	/* -D: every message to stderr */
+	int autoload;	/* -O: a session's model file loads a model named from the -m directories on first use */
 	int ndirs;
 	const char *dirs[STYX_MAXDIRS];	/* -m: the directories models may be loaded from */
 } StyxConfig;
