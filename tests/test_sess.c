@@ -168,6 +168,13 @@ test_five_turns(void **state)
 	ctx = get(c, "sessions/", name, "history");
 	assert_true(prefix(ctx, "system: Be brief.\nuser: Hello there\nassistant: "));
 	free(ctx);
+	put(c, "sessions/", name, "ctl", "uncache");	/* the cache given back: the next turn evaluates everything */
+	put(c, "sessions/", name, "ask", "Again.");
+	free(get(c, "sessions/", name, "ask"));
+	usage = get(c, "sessions/", name, "usage");
+	assert_int_equal(sscanf(usage, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated", &cached, &ctxlen, &kept, &eval), 4);
+	assert_true(kept == 0 && eval > prev);
+	free(usage);
 	put(c, "sessions/", name, "ctl", "close");
 	assert_null(get(c, "sessions/", name, "usage"));
 	free(want);

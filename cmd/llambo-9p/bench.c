@@ -219,7 +219,7 @@ bench_main(int argc, char **argv)
 	const char *model = getenv("LLAMBO_MODEL"), *prompt = "Once upon a time", *clients = NULL;
 	double tc[MAXRUNS], t9[MAXRUNS], seconds = 2;
 	char addr[64], data[64], status[64], req[256], real[PATH_MAX];
-	int ntok = 32, runs = 10, rset = 0, c, i, id;
+	int ntok = 32, runs = 10, rset = 0, history = 0, c, i, id;
 	StyxConfig cfg;
 	StyxClient *cl;
 	StyxSrv *s;
@@ -227,7 +227,7 @@ bench_main(int argc, char **argv)
 	if(model == NULL || model[0] == 0)
 		model = "../shared/models/aidreams260K.gguf";
 	styx_default_config(&cfg);
-	while((c = getopt(argc, argv, "m:n:r:s:p:c:t:k:")) != -1){
+	while((c = getopt(argc, argv, "m:n:r:s:p:c:t:k:H:")) != -1){
 		switch(c){
 		case 'm': model = optarg; break;
 		case 'n': ntok = atoi(optarg); break;
@@ -237,16 +237,17 @@ bench_main(int argc, char **argv)
 		case 'c': clients = optarg; break;
 		case 't': cfg.lim.gen_threads = atoi(optarg); break;
 		case 'k': cfg.lim.kv_budget = atoll(optarg) << 20; break;
+		case 'H': history = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: llambo-9p bench [-m model] [-n tokens] [-r runs] [-s seconds] [-p prompt]\n"
-				"                       [-c 1,2,4,8,16] [-t threads] [-k KV MiB]\n");
+				"                       [-c 1,2,4,8,16] [-t threads] [-k KV MiB] [-H history tokens]\n");
 			return 2;
 		}
 	}
-	if(clients != NULL && !rset)
-		runs = 1;
+	if((clients != NULL || history > 0) && !rset)
+		runs = clients != NULL ? 1 : 3;
 	if(runs < 1 || runs > MAXRUNS || ntok < 1 || seconds <= 0 || cfg.lim.gen_threads < 0 || cfg.lim.kv_budget < 0
-	|| strlen(prompt) > 200 || realpath(model, real) == NULL){
+	|| strlen(prompt) > 200 || history < 0 || history > 1000000 || realpath(model, real) == NULL){
 		fprintf(stderr, "llambo-9p bench: bad arguments (model %s, 1 to %d runs)\n", model, MAXRUNS);
 		return 2;
 	}
@@ -260,6 +261,13 @@ bench_main(int argc, char **argv)
 	snprintf(status, sizeof status, "models/%d/status", id);
 	snprintf(req, sizeof req, "%s|%d|0", prompt, ntok);
 	capi_first(id, prompt, ntok);	/* warm the caches once */
+	if(history > 0){
+		printf("model %s, %d tokens per turn, %d threads\n", real, ntok, cfg.lim.gen_threads);
+		session_bench(cl, id, history, ntok, runs);
+		styxc_close(cl);
+		styx_srv_free(s);
+		return 0;
+	}
 	if(clients != NULL){
 		ClientsBench b = { addr, data, prompt, id, ntok, runs };
 		printf("model %s, %d tokens per client, %d threads, %d run%s per count\n", real, ntok,

@@ -2,6 +2,8 @@
 #ifndef LLAMBO_9P_BENCH_H
 #define LLAMBO_9P_BENCH_H
 
+#include "../../src/styx/client.h"
+
 int bench_main(int argc, char **argv);
 
 /* bench.c */
@@ -16,5 +18,8 @@ typedef struct ClientsBench {
 	int ntok, runs;
 } ClientsBench;
 void clients_bench(const ClientsBench *b, int n);	/* prints "clients N aggregate ..." */
+
+/* session.c: a session's next turn with its cache kept and after "ctl uncache" (history: tokens of system prompt). */
+void session_bench(StyxClient *c, int id, int history, int ntok, int runs);
 
 #endif

@@ -35,6 +35,9 @@ usage(void)
 		"  bench [-m model] [-n tokens] [-r runs] [-s seconds]   first-byte latency and status reads/s\n"
 		"  bench -c 1,2,4,8,16 [-m model] [-n tokens] [-t threads] [-k KV MiB] [-r runs]\n"
 		"                     N clients generating at once: aggregate and per-client t/s, first-byte P50/P99\n"
+		"  bench -H TOKENS [-m model] [-n tokens] [-t threads] [-r runs]\n"
+		"                     a session's next turn after a history of TOKENS: first byte with its KV cache kept,\n"
+		"                     and after ctl uncache (the history evaluated again)\n"
 		"ADDR is tcp!HOST!PORT or unix!PATH (default tcp!127.0.0.1!9999)\n");
 	exit(2);
 }

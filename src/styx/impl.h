@@ -343,6 +343,7 @@ char *sess_json(Sess *ss, size_t *n);	/* with ss->lk held: the context file */
 char *sess_text(Sess *ss, size_t *n);	/* with ss->lk held: the history file */
 int sess_compact(Sess *ss);	/* with ss->lk held */
 void sess_reset(Sess *ss);
+int sess_uncache(Sess *ss);	/* with ss->lk held: its KV cache given back (rebuilt from the messages at the next turn) */
 int sess_running(Sess *ss);
 char *sess_trim(char *p);	/* p without the white space around it, in place */	/* with ss->lk held: 1 while its turn runs */	/* with ss->lk held: the messages go, the settings stay */
 int sess_put_text(char **o, size_t *n, size_t *a, const char *s);	/* appends s to the growing *o (length *n, room *a) */

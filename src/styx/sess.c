@@ -633,6 +633,17 @@ sess_compact(Sess *ss)
 	return 0;
 }
 
+int
+sess_uncache(Sess *ss)
+{
+	if(sess_running(ss))
+		return lb_err("a turn is in progress: uncache when it ends");
+	llambo_chat_close(ss->cs);
+	ss->cs = NULL;
+	ss->cached = 0;
+	return 0;
+}
+
 void
 sess_reset(Sess *ss)
 {

@@ -7,7 +7,7 @@
  *	model temperature maxtokens system prefill	the settings (system is kept on clunk)
  *	context	the messages as JSON; history: as text
  *	usage	tokens the conversation holds in the cache/the context
- *	compact	a write forgets all but the last exchange; ctl: reset, close
+ *	compact	a write forgets all but the last exchange; ctl: reset, close, uncache
  *	thinking reasoning tools	kept and shown: a local model has no use for them
  *	options	the other sampling settings, key=value|... as a request's options
  */
@@ -98,7 +98,8 @@ maketext(Sess *ss, int kind, size_t *n)
 		return srv_smprint(n, "write to compact conversation: all but the last exchange is forgotten (%d messages so far),"
 			" and the next turn evaluates what is left\n", ss->dropped);
 	case Qsctl:
-		return srv_smprint(n, "write: reset (forget the messages, keep the settings) or close (end the session)\n");
+		return srv_smprint(n, "write: reset (forget the messages, keep the settings), close (end the session),"
+			" uncache (give the KV cache back: the next turn evaluates the whole conversation again)\n");
 	case Qusage:
 		return srv_smprint(n, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated, %d generated\n"
 			"dropped: %d messages\n", ss->cached, ss->n_ctx > 0 ? ss->n_ctx : 4096, ss->kept, ss->evaluated,
@@ -266,6 +267,8 @@ ctlwrite(StyxSrv *s, Sess *ss, const char *cmd)
 		sess_reset(ss);
 	else if(strcmp(cmd, "close") == 0)
 		sess_close(s, ss);
+	else if(strcmp(cmd, "uncache") == 0)
+		return sess_uncache(ss);
 	else
 		return lb_err("unknown command: %s", cmd);
 	return 0;
