@@ -249,6 +249,57 @@ test_limits(void **state)
 	styx_srv_free(s);
 }
 
+/* A conversation longer than its context: the oldest exchanges go, the system prompt stays, usage says so. */
+static void
+test_overflow(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char addr[64], name[40], *t;
+	int i, cached, ctxlen, kept, eval, gen, dropped;
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.session_ctx = 256;
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	newsession(c, "sessions/", name, sizeof name);
+	put(c, "sessions/", name, "temperature", "0");
+	put(c, "sessions/", name, "maxtokens", "6");
+	put(c, "sessions/", name, "system", "Be brief.");
+	for(i = 0, dropped = 0; dropped == 0; i++){	/* until the first drop, then one turn more */
+		assert_true(i < 30);
+		put(c, "sessions/", name, "ask", lines[i % 5]);
+		t = get(c, "sessions/", name, "ask");
+		if(t == NULL)
+			fail_msg("turn %d: %s", i + 1, lb_errstr());
+		free(t);
+		t = get(c, "sessions/", name, "usage");
+		assert_int_equal(sscanf(t, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated, %d generated\n"
+			"dropped: %d messages", &cached, &ctxlen, &kept, &eval, &gen, &dropped), 6);
+		free(t);
+		if(dropped > 0){
+			assert_int_equal(ctxlen, 256);
+			assert_true(dropped >= 2 && dropped % 2 == 0 && cached <= 256);
+			put(c, "sessions/", name, "ask", lines[++i % 5]);
+			free(get(c, "sessions/", name, "ask"));
+			t = get(c, "sessions/", name, "usage");
+			assert_int_equal(sscanf(t, "%d/%d\nlast turn: %d tokens kept", &cached, &ctxlen, &kept), 3);
+			if(kept <= 0)	/* the turn after a drop keeps the cache the drop rebuilt */
+				fail_msg("usage:\n%s", t);
+			free(t);
+		}
+	}
+	t = get(c, "sessions/", name, "history");
+	assert_true(prefix(t, "system: Be brief.\nuser: "));
+	assert_false(prefix(t, "system: Be brief.\nuser: Hello there\n"));	/* the first exchange is gone */
+	assert_non_null(strstr(t, lines[(i - 1) % 5]));	/* the last ones are there */
+	free(t);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
 /* An attach to "llm": the root holds new and models, and the session's files are infernode's. */
 static void
 test_llm_tree(void **state)
@@ -448,6 +499,7 @@ main(void)
 		cmocka_unit_test(test_five_turns),
 		cmocka_unit_test(test_unguessable),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_llm_tree),
 		cmocka_unit_test(test_byname_budget),
 		cmocka_unit_test(test_infernode_script),

@@ -156,6 +156,26 @@ render(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *p
 	return p;
 }
 
+int
+llambo_chat_count(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill, int *n_ctx)
+{
+	int32_t *t = NULL;
+	size_t rlen;
+	char *r;
+	int nt;
+
+	if(s == NULL || n <= 0 || msgs == NULL)
+		return lb_err("chat: no messages");
+	if((r = render(s, msgs, n, prefill, &rlen)) == NULL)
+		return -1;
+	nt = vocab_tokenize(s->m->vocab, r, rlen, 1, 1, &t);
+	free(t);
+	free(r);
+	if(n_ctx != NULL)
+		*n_ctx = s->seq.n_ctx;
+	return nt;
+}
+
 /* Renders, keeps what the cache has of it, puts the rest's tokens after; returns the tokens in all, or -1. */
 static int
 prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill)

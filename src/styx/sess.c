@@ -464,6 +464,34 @@ seedtext(Gen *g, const char *prefill)
 	return 0;
 }
 
+/*
+ * With ss->lk held: when the conversation and room for max_tokens (a quarter
+ * of the context at most) do not fit the context, the oldest exchanges after
+ * the system prompt go until they fit in half of it (or only the last message
+ * is left), so the turns after keep their cache for a while; usage counts them.
+ * The cache keeps what the new rendering begins with, and evaluates the rest.
+ */
+static void
+fit(Sess *ss, int max_tokens)
+{
+	llambo_chat_msg *m;
+	int n, need, n_ctx, drop, room, limit = 0;
+
+	while(ss->nmsgs > 1 && (m = conversation(ss, &n)) != NULL){
+		need = llambo_chat_count(ss->cs, m, n, ss->prefill, &n_ctx);
+		free(m);
+		room = max_tokens < n_ctx / 4 ? max_tokens : n_ctx / 4;
+		if(limit == 0)
+			limit = n_ctx;
+		if(need < 0 || need + room <= limit)
+			return;
+		limit = n_ctx / 2;
+		drop = ss->nmsgs > 2 ? 2 : 1;	/* a user message and its reply */
+		dropmsgs(ss, 0, drop);
+		ss->dropped += drop;
+	}
+}
+
 llambo_gen *
 sess_launch(Gen *g, llambo_notify_fn notify)
 {
@@ -475,6 +503,7 @@ sess_launch(Gen *g, llambo_notify_fn notify)
 
 	p.n_threads = g->conn->srv->cfg.lim.gen_threads;
 	g->req->params.max_tokens = p.max_tokens;	/* for status */
+	fit(ss, p.max_tokens);
 	if((m = conversation(ss, &n)) == NULL){
 		lb_err("out of memory");
 		return NULL;
