@@ -231,6 +231,8 @@ LLAMBO_API llambo_gen *llambo_chat_start(llambo_chat_session *s, const llambo_ch
 	const llambo_params *p, llambo_notify_fn notify, void *arg);
 /* The tokens the session's cache holds (as of the last reply's end), and its context in *n_ctx. */
 LLAMBO_API int llambo_chat_usage(llambo_chat_session *s, int *n_ctx);
+/* The bytes of KV cache a session of n_ctx tokens (0: the default) on model id holds while it is open; -1 with the reason. */
+LLAMBO_API long long llambo_chat_kv_bytes(int id, int n_ctx);
 /* The tokens the conversation's prompt takes, all of it (what the cache holds counted too); its context in *n_ctx. */
 LLAMBO_API int llambo_chat_count(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *prefill, int *n_ctx);
 

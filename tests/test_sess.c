@@ -300,6 +300,94 @@ test_overflow(void **state)
 	styx_srv_free(s);
 }
 
+/* The numbers of a session's usage: tokens cached, and the last turn's kept and evaluated. */
+static void
+usage(StyxClient *c, const char *name, int *cached, int *kept, int *eval)
+{
+	char *t = get(c, "sessions/", name, "usage");
+	int ctxlen;
+
+	assert_non_null(t);
+	assert_int_equal(sscanf(t, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated", cached, &ctxlen, kept, eval), 4);
+	free(t);
+}
+
+static void
+turn(StyxClient *c, const char *name, const char *text)
+{
+	char *t;
+
+	put(c, "sessions/", name, "ask", text);
+	if((t = get(c, "sessions/", name, "ask")) == NULL)
+		fail_msg("ask: %s", lb_errstr());
+	free(t);
+}
+
+/*
+ * Caches given back: with room in the KV budget for two sessions' caches, a
+ * third session's turn takes the least recently used idle one's, which
+ * evaluates its conversation again when it returns; and with -I a cache idle
+ * that long is given back at another session's turn.
+ */
+static void
+test_reclaim(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char addr[64], a[40], b[40], d[40];
+	int cached, kept, eval, i;
+	double t0;
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.session_ctx = 256;
+	cfg.lim.idle_reclaim = 0;
+	assert_int_equal(llambo_set_kv_budget(modelid, 2 * llambo_chat_kv_bytes(modelid, 256)), 0);
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	newsession(c, "sessions/", a, sizeof a);
+	newsession(c, "sessions/", b, sizeof b);
+	newsession(c, "sessions/", d, sizeof d);
+	for(i = 0; i < 3; i++){
+		put(c, "sessions/", i == 0 ? a : i == 1 ? b : d, "temperature", "0");
+		put(c, "sessions/", i == 0 ? a : i == 1 ? b : d, "maxtokens", "4");
+	}
+	turn(c, a, "Hello there");
+	turn(c, b, "Hello there");
+	usage(c, a, &cached, &kept, &eval);
+	assert_true(cached > 0);
+	turn(c, d, "Hello there");	/* no room for a third: a's goes, the least recently used */
+	usage(c, a, &cached, &kept, &eval);
+	assert_int_equal(cached, 0);
+	usage(c, b, &cached, &kept, &eval);
+	assert_true(cached > 0);
+	turn(c, a, "Why?");	/* a's again from its messages: b's goes */
+	usage(c, a, &cached, &kept, &eval);
+	assert_true(kept == 0 && cached > 0);
+	usage(c, b, &cached, &kept, &eval);
+	assert_int_equal(cached, 0);
+	styxc_close(c);
+	styx_srv_free(s);
+
+	assert_int_equal(llambo_set_kv_budget(modelid, 0), 0);	/* its default again */
+	cfg.lim.idle_reclaim = 1;
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	newsession(c, "sessions/", a, sizeof a);
+	newsession(c, "sessions/", b, sizeof b);
+	turn(c, a, "Hello there");
+	t0 = test_now();
+	do{	/* a's cache goes at a turn of b's a second after a's */
+		assert_true(test_now() - t0 < 60);
+		turn(c, b, "Hello there");
+		put(c, "sessions/", b, "ctl", "reset");
+		usage(c, a, &cached, &kept, &eval);
+	}while(cached > 0);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
 /* An attach to "llm": the root holds new and models, and the session's files are infernode's. */
 static void
 test_llm_tree(void **state)
@@ -500,6 +588,7 @@ main(void)
 		cmocka_unit_test(test_unguessable),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_llm_tree),
 		cmocka_unit_test(test_byname_budget),
 		cmocka_unit_test(test_infernode_script),

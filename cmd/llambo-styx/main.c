@@ -56,6 +56,8 @@ usage(int asked)
 		"        -S sessions open at once (16) -e of them made by one connection (8)\n"
 		"        -H history bytes per session (1048576) -x tokens of context per session (0: 4096, within\n"
 		"           the model's); a session's cache counts against its model's KV budget (-k)\n"
+		"        -I seconds a session may idle before its cache is given back (600; 0: never); a turn that\n"
+		"           needs a cache the KV budget has no room for takes the least recently used idle one's\n"
 		"        -B MiB of model files loaded at once (no budget): past it a load first unloads the least\n"
 		"           recently used models nothing generates with\n");
 	exit(asked ? 0 : 2);
@@ -100,6 +102,7 @@ limit(StyxLimits *l, int c, const char *arg)
 	case 'H': l->max_history = (size_t)num(arg, 16, 1L << 30); break;
 	case 'x': l->session_ctx = (int)num(arg, 0, 1 << 20); break;
 	case 'B': l->model_budget = num(arg, 1, 1L << 30) << 20; break;
+	case 'I': l->idle_reclaim = (int)num(arg, 0, 1 << 30); break;
 	default: usage(0);
 	}
 }
@@ -175,7 +178,7 @@ main(int argc, char **argv)
 
 	styx_default_config(&cfg);
 	argc = kv_flags(argc, argv);
-	while((c = getopt_long(argc, argv, "ha:im:OPrl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:S:e:H:x:B:", longopts, NULL)) != -1){
+	while((c = getopt_long(argc, argv, "ha:im:OPrl:Dc:f:p:g:k:L:N:G:C:R:n:s:o:t:M:w:T:S:e:H:x:B:I:", longopts, NULL)) != -1){
 		switch(c){
 		case 'a': if(naddrs == MAXADDRS) usage(0); addrs[naddrs++] = optarg; break;
 		case 'i': stdio = 1; break;

@@ -280,6 +280,21 @@ llambo_chat_reply(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, co
 	return text;
 }
 
+long long
+llambo_chat_kv_bytes(int id, int n_ctx)
+{
+	Sched *sc = reg_sched(id);
+	const Model *m;
+	long long bytes;
+
+	if(sc == NULL)
+		return -1;
+	m = sched_model(sc);
+	bytes = (long long)kv_pages_for(context(sc, m, n_ctx)) * (long long)kv_page_bytes(&m->hp);
+	reg_release(id);
+	return bytes;
+}
+
 int
 llambo_chat_usage(llambo_chat_session *s, int *n_ctx)
 {

@@ -235,6 +235,7 @@ struct Sess {
 	int dropped;	/* messages dropped from the front so the conversation fits its context */
 	int cached, n_ctx;	/* tokens the cache held after the last turn, and its context */
 	int kept, evaluated, generated;	/* the last turn's tokens: found in the cache, evaluated, made */
+	long lastturn;	/* when a turn last began or ended, ms (conn_now): the LRU's order */
 	llambo_chat_session *cs;
 	Gen *turn;	/* the latest: what ask and stream read */
 };
@@ -334,6 +335,7 @@ void sess_close(StyxSrv *s, Sess *ss);	/* with ss->lk held: out of the table, it
 void sess_gone(Conn *c);	/* the connection ended: its sessions stay, uncounted */
 void sess_freeall(StyxSrv *s);
 void sess_model_freed(StyxSrv *s, int id);	/* its sessions let go of it */
+void sess_reclaim(StyxSrv *s, Sess *ss);	/* no lock held: caches idle past -I given back; room in the KV budget for ss's turn */
 int sess_bind(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held: its model by id or name (loaded); -1 with lb_err */
 char *sess_wants(Sess *ss);	/* with ss->lk held: the name of the model a turn needs loaded (malloc'd), or NULL */
 int sess_turn(Conn *c, Sess *ss);	/* with ss->lk held: starts what ask holds; -1 with lb_err */

@@ -217,7 +217,7 @@ sess_gone(Conn *c)
 
 /* Calls fn on every session, with its lock held (the table's lock is not: sessions come before it). */
 static void
-each(StyxSrv *s, void (*fn)(StyxSrv *, Sess *, int), int arg)
+each(StyxSrv *s, void (*fn)(StyxSrv *, Sess *, void *), void *arg)
 {
 	Sess *ss, **all;
 	int n = 0, i;
@@ -239,7 +239,7 @@ each(StyxSrv *s, void (*fn)(StyxSrv *, Sess *, int), int arg)
 }
 
 static void
-closeone(StyxSrv *s, Sess *ss, int unused)
+closeone(StyxSrv *s, Sess *ss, void *unused)
 {
 	(void)unused;
 	sess_close(s, ss);
@@ -248,13 +248,77 @@ closeone(StyxSrv *s, Sess *ss, int unused)
 void
 sess_freeall(StyxSrv *s)
 {
-	each(s, closeone, 0);
+	each(s, closeone, NULL);
+}
+
+/* A session idle past -I gives its cache back (not the one about to take a turn). */
+static void
+stale(StyxSrv *s, Sess *ss, void *skip)
+{
+	if(ss != skip && ss->cs != NULL && s->cfg.lim.idle_reclaim > 0 && !sess_running(ss)
+	&& conn_now() - ss->lastturn >= s->cfg.lim.idle_reclaim * 1000L)
+		sess_uncache(ss);
+}
+
+typedef struct Lru {
+	Sess *skip;
+	int id;
+	Sess *oldest;
+	long when;
+} Lru;
+
+/* The least recently used session on model lru->id that holds a cache and is not in a turn. */
+static void
+older(StyxSrv *s, Sess *ss, void *arg)
+{
+	Lru *l = arg;
+
+	(void)s;
+	if(ss != l->skip && ss->id == l->id && ss->cs != NULL && !sess_running(ss) && (l->oldest == NULL || ss->lastturn < l->when)){
+		l->oldest = ss;
+		l->when = ss->lastturn;
+	}
+}
+
+static void
+evict(StyxSrv *s, Sess *ss, void *arg)
+{
+	(void)s;
+	if(ss == ((Lru *)arg)->oldest && ss->cs != NULL && !sess_running(ss))
+		sess_uncache(ss);
+}
+
+void
+sess_reclaim(StyxSrv *s, Sess *ss)
+{
+	Lru l = { ss, -1, NULL, 0 };
+	llambo_status st;
+	long long need, given;
+	int needs;
+
+	each(s, stale, ss);
+	pthread_mutex_lock(&ss->lk);
+	needs = ss->pending != NULL && ss->cs == NULL && ss->id >= 0 && !sess_running(ss);
+	l.id = ss->id;
+	pthread_mutex_unlock(&ss->lk);
+	if(!needs || (need = llambo_chat_kv_bytes(l.id, s->cfg.lim.session_ctx)) < 0)
+		return;
+	/* a cache given back reaches the budget at the scheduler's next step: count it as given */
+	for(given = 0; llambo_model_status(l.id, &st) == 0 && st.kv_used - given + need > st.kv_budget; given += need){
+		l.oldest = NULL;
+		each(s, older, &l);	/* l.oldest is compared with, never used: it may have closed since */
+		if(l.oldest == NULL)
+			return;	/* the turn waits in the model's queue for running ones to end */
+		each(s, evict, &l);
+	}
 }
 
 /* The model's memory goes when its last holder lets go: a session not in a turn lets go now, one in a turn at its end. */
 static void
-letgo(StyxSrv *s, Sess *ss, int id)
+letgo(StyxSrv *s, Sess *ss, void *arg)
 {
+	int id = *(int *)arg;
+
 	(void)s;
 	if(ss->id != id || ss->cs == NULL)
 		return;
@@ -269,7 +333,7 @@ letgo(StyxSrv *s, Sess *ss, int id)
 void
 sess_model_freed(StyxSrv *s, int id)
 {
-	each(s, letgo, id);
+	each(s, letgo, &id);
 }
 
 int
@@ -421,6 +485,7 @@ sess_turn(Conn *c, Sess *ss)
 	g->sess = ss;
 	dropturn(ss);
 	ss->turn = g;
+	ss->lastturn = conn_now();
 	if(gen_hold(g) < 0 || gen_start(g) < 0){	/* the reads of this turn report why */
 		snprintf(why, sizeof why, "%s", lb_errstr());
 		gen_fail(g, why);
@@ -528,6 +593,7 @@ sess_ended(Gen *g)
 		reply[g->nout] = 0;
 	}
 	if(ss->turn == g){
+		ss->lastturn = conn_now();
 		ss->kept = g->nreused;
 		ss->evaluated = g->nprompt;
 		ss->generated = g->ntok;

@@ -204,6 +204,8 @@ sfile_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		sess_put(ss);
 		return;
 	}
+	if(f->node.kind == Qask || f->node.kind == Qstream)
+		sess_reclaim(c->srv, ss);
 	pthread_mutex_lock(&ss->lk);
 	if(f->node.kind == Qask || f->node.kind == Qstream)
 		turnread(c, r, f, t, ss);

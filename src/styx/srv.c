@@ -40,6 +40,7 @@ styx_default_config(StyxConfig *c)
 	c->lim.max_sessions = 16;
 	c->lim.max_conn_sessions = 8;
 	c->lim.max_history = 1024 * 1024;
+	c->lim.idle_reclaim = 600;
 }
 
 static int
@@ -49,7 +50,7 @@ checklimits(const StyxLimits *l)
 	|| l->kv_budget < 0 || l->max_loads < 1 || l->max_tokens < 1 || l->max_request < 16
 	|| l->max_output < 16 || l->gen_threads < 0 || l->write_timeout < 1 || l->max_models < 1
 	|| l->max_gens < 1 || l->max_clones < 1 || l->max_reserved < 1 || l->handshake_timeout < 1 || l->handshake_timeout > 86400
-	|| l->max_sessions < 1 || l->max_conn_sessions < 1 || l->max_history < 16 || l->session_ctx < 0 || l->model_budget < 0)
+	|| l->max_sessions < 1 || l->max_conn_sessions < 1 || l->max_history < 16 || l->session_ctx < 0 || l->model_budget < 0 || l->idle_reclaim < 0)
 		return lb_err("bad limits: every limit must be at least 1");
 	/* models, loads (an id each while they start) and clone opens can never take every id */
 	if((long)l->max_models + l->max_loads + l->max_reserved > LLAMBO_MAX_IDS)

@@ -35,6 +35,7 @@ typedef struct StyxLimits {
 	int max_conn_sessions;	/* of those, made by one connection that is still there */
 	size_t max_history;	/* bytes of messages one conversation keeps */
 	int session_ctx;	/* tokens of context (KV cache) a conversation keeps (0: 4096, within the model's) */
+	int idle_reclaim;	/* seconds a session may sit idle before its KV cache is given back (0: never; it is under KV budget pressure) */
 	long long model_budget;	/* bytes of model files loaded at once (0: no budget); past it the least recently used idle one is unloaded */
 } StyxLimits;
 
