@@ -1,5 +1,5 @@
 #!/bin/sh
-# deploy.sh test-ffi | test-styx | test-net | test-host | test-request | emu [args...]
+# deploy.sh test-ffi | test-styx | test-net | test-host | test-llm | test-request | emu [args...]
 #
 #   test-ffi   runs /dis/test-ffi.dis (the $Llambo_c suite) inside emu-llambo
 #   test-request  runs /dis/test-request.dis: the request vectors
@@ -12,6 +12,10 @@
 #              runs the seed's Distributed Example
 #   test-host  the native server build/bin/llambo-styx on the host, mounted
 #              with mount {os ... -i >[1=0]}, through the same suite
+#   test-llm   the native server on a loopback port, its conversations mounted
+#              as infernode mounts its llmsrv (mount -A ... llm) and driven by
+#              infernode's README script: id=`{cat new}; echo ... > $id/ask;
+#              cat $id/ask
 #   emu        starts emu-llambo on this terminal
 #
 # Each test runs emu without a console, prints what the suite printed and
@@ -93,6 +97,28 @@ test-net)
 	kill -- -"$server" 2>/dev/null || kill "$server" 2>/dev/null || true
 	cat "$tmp/server.log"
 	result "$tmp/result" test-net
+	;;
+test-llm)
+	[ -n "$MODEL" ] || { echo "deploy.sh: test-llm needs a model"; exit 1; }
+	server=$REPO/build/bin/llambo-styx
+	[ -x "$server" ] || { echo "deploy.sh: no $server: run make" >&2; exit 2; }
+	port=${PORT:-$((20000 + $$ % 20000))}
+	setsid timeout "$TIMEOUT" "$server" -a "tcp!127.0.0.1!$port" -l "$MODEL" < /dev/null > "$tmp/server.log" 2>&1 &
+	server=$!
+	i=0
+	while ! grep -q serving "$tmp/server.log" && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
+	# /n/llambo is the mount point the tree has (infernode's is /n/llm)
+	runemu "mount -A tcp!127.0.0.1!$port /n/llambo llm; id=\`{cat /n/llambo/new};
+		echo 'What is the capital of France' > /n/llambo/\$id/ask; cat /n/llambo/\$id/ask > '#U*$tmp/ask';
+		cat /n/llambo/\$id/context > '#U*$tmp/context'; echo close > /n/llambo/\$id/ctl"
+	kill -- -"$server" 2>/dev/null || kill "$server" 2>/dev/null || true
+	want='[{"role":"user","content":"What is the capital of France"},{"role":"assistant","content":'
+	if [ -s "$tmp/ask" ] && [ "$(head -c ${#want} "$tmp/context")" = "$want" ]; then
+		echo pass > "$tmp/result"
+	else
+		echo "ask gave: $(cat "$tmp/ask" 2>/dev/null); context: $(cat "$tmp/context" 2>/dev/null)"; cat "$tmp/server.log"
+	fi
+	result "$tmp/result" test-llm
 	;;
 test-request)
 	runemu "/dis/test-request.dis -o '#U*$tmp/result' '#U*$REPO/tests/requests.txt'"

@@ -50,7 +50,7 @@ emu_tests() {
 	export INFERNO_ROOT OBJTYPE BASE MKFILE
 	if [ ! -x "$INFERNO_ROOT/$SYSHOST/$OBJTYPE/bin/limbo" ]; then
 		echo "skipped: $INFERNO_ROOT has no built limbo: no emu tests ran there; see BUILD-FFI.md"
-		skip=$((skip + 5))
+		skip=$((skip + 6))
 		return
 	fi
 	step "./build-ffi.sh build ($INFERNO_ROOT, $OBJTYPE)" ./build-ffi.sh build
@@ -58,12 +58,13 @@ emu_tests() {
 	step "./deploy.sh test-styx ($OBJTYPE)" ./deploy.sh test-styx
 	step "./deploy.sh test-net ($OBJTYPE)" ./deploy.sh test-net
 	step "./deploy.sh test-request ($OBJTYPE)" ./deploy.sh test-request
+	step "./deploy.sh test-llm ($OBJTYPE): infernode's script on the native server's sessions" ./deploy.sh test-llm
 }
 roots="$INFERNO_ROOT $INFERNO_ROOT64"
 if [ -z "$(echo $roots)" ]; then
-	echo "skipped: INFERNO_ROOT not set: no emu tests (build-ffi.sh build, deploy.sh test-ffi, test-styx, test-net, test-request) ran; see BUILD-FFI.md"
+	echo "skipped: INFERNO_ROOT not set: no emu tests (build-ffi.sh build, deploy.sh test-ffi, test-styx, test-net, test-request, test-llm) ran; see BUILD-FFI.md"
 	echo "skipped: so the Limbo parser did not read the request vectors (tests/requests.txt); the C parser and the CLI did"
-	skip=$((skip + 5))
+	skip=$((skip + 6))
 fi
 for root in $roots; do
 	emu_tests "$root"
