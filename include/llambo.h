@@ -231,6 +231,14 @@ LLAMBO_API llambo_gen *llambo_chat_start(llambo_chat_session *s, const llambo_ch
 	const llambo_params *p, llambo_notify_fn notify, void *arg);
 /* The tokens the session's cache holds (as of the last reply's end), and its context in *n_ctx. */
 LLAMBO_API int llambo_chat_usage(llambo_chat_session *s, int *n_ctx);
+/*
+ * A session's record, to carry it to another session (the 9P server's save and restore):
+ * its tokens, the length of its text after each (-1 inside a piece of the prompt), and the
+ * text; export returns the count (the arrays malloc'd).  A session given a record evaluates
+ * those very tokens at its next reply, so it replies as the one it came from would.
+ */
+LLAMBO_API int llambo_chat_export(llambo_chat_session *s, int32_t **toks, long **ends, char **text, size_t *len);
+LLAMBO_API int llambo_chat_import(llambo_chat_session *s, const int32_t *toks, const long *ends, int n, const char *text, size_t len);
 /* The bytes of KV cache a session of n_ctx tokens (0: the default) on model id holds while it is open; -1 with the reason. */
 LLAMBO_API long long llambo_chat_kv_bytes(int id, int n_ctx);
 /* The tokens the conversation's prompt takes, all of it (what the cache holds counted too); its context in *n_ctx. */

@@ -106,6 +106,26 @@ prefix(const char *s, const char *p)
 	return s != NULL && strncmp(s, p, strlen(p)) == 0;
 }
 
+/* The reply to text (malloc'd), written to ask and read from it. */
+static char *
+reply(StyxClient *c, const char *name, const char *text)
+{
+	char *t;
+
+	put(c, "sessions/", name, "ask", text);
+	if((t = get(c, "sessions/", name, "ask")) == NULL)
+		fail_msg("ask: %s", lb_errstr());
+	return t;
+}
+
+/* Greedy replies of at most n tokens from session dir/name. */
+static void
+greedy(StyxClient *c, const char *dir, const char *name, const char *n)
+{
+	put(c, dir, name, "temperature", "0");
+	put(c, dir, name, "maxtokens", n);
+}
+
 static const char *lines[5] = { "Hello there", "What is your name?", "Tell me a story.", "Why?", "Thank you, bye." };
 
 /*
@@ -265,8 +285,7 @@ test_overflow(void **state)
 	s = st_server(&cfg, addr, sizeof addr);
 	c = st_dial(addr);
 	newsession(c, "sessions/", name, sizeof name);
-	put(c, "sessions/", name, "temperature", "0");
-	put(c, "sessions/", name, "maxtokens", "6");
+	greedy(c, "sessions/", name, "6");
 	put(c, "sessions/", name, "system", "Be brief.");
 	for(i = 0, dropped = 0; dropped == 0; i++){	/* until the first drop, then one turn more */
 		assert_true(i < 30);
@@ -312,17 +331,6 @@ usage(StyxClient *c, const char *name, int *cached, int *kept, int *eval)
 	free(t);
 }
 
-static void
-turn(StyxClient *c, const char *name, const char *text)
-{
-	char *t;
-
-	put(c, "sessions/", name, "ask", text);
-	if((t = get(c, "sessions/", name, "ask")) == NULL)
-		fail_msg("ask: %s", lb_errstr());
-	free(t);
-}
-
 /*
  * Caches given back: with room in the KV budget for two sessions' caches, a
  * third session's turn takes the least recently used idle one's, which
@@ -350,19 +358,18 @@ test_reclaim(void **state)
 	newsession(c, "sessions/", b, sizeof b);
 	newsession(c, "sessions/", d, sizeof d);
 	for(i = 0; i < 3; i++){
-		put(c, "sessions/", i == 0 ? a : i == 1 ? b : d, "temperature", "0");
-		put(c, "sessions/", i == 0 ? a : i == 1 ? b : d, "maxtokens", "4");
+		greedy(c, "sessions/", i == 0 ? a : i == 1 ? b : d, "4");
 	}
-	turn(c, a, "Hello there");
-	turn(c, b, "Hello there");
+	free(reply(c, a, "Hello there"));
+	free(reply(c, b, "Hello there"));
 	usage(c, a, &cached, &kept, &eval);
 	assert_true(cached > 0);
-	turn(c, d, "Hello there");	/* no room for a third: a's goes, the least recently used */
+	free(reply(c, d, "Hello there"));	/* no room for a third: a's goes, the least recently used */
 	usage(c, a, &cached, &kept, &eval);
 	assert_int_equal(cached, 0);
 	usage(c, b, &cached, &kept, &eval);
 	assert_true(cached > 0);
-	turn(c, a, "Why?");	/* a's again from its messages: b's goes */
+	free(reply(c, a, "Why?"));	/* a's again from its messages: b's goes */
 	usage(c, a, &cached, &kept, &eval);
 	assert_true(kept == 0 && cached > 0);
 	usage(c, b, &cached, &kept, &eval);
@@ -376,14 +383,78 @@ test_reclaim(void **state)
 	c = st_dial(addr);
 	newsession(c, "sessions/", a, sizeof a);
 	newsession(c, "sessions/", b, sizeof b);
-	turn(c, a, "Hello there");
+	free(reply(c, a, "Hello there"));
 	t0 = test_now();
 	do{	/* a's cache goes at a turn of b's a second after a's */
 		assert_true(test_now() - t0 < 60);
-		turn(c, b, "Hello there");
+		free(reply(c, b, "Hello there"));
 		put(c, "sessions/", b, "ctl", "reset");
 		usage(c, a, &cached, &kept, &eval);
 	}while(cached > 0);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
+/* A session saved, then restored on another server: the same next reply; a file that lies is refused. */
+static void
+test_save_restore(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char dir[256], file[512], addr[64], name[40], *r1, *r2, *ctx1, *ctx2, *t;
+	FILE *f;
+
+	(void)state;
+	tmp_path(dir, sizeof dir, "saved");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	styx_default_config(&cfg);
+	cfg.ndirs = 1;
+	cfg.dirs[0] = dir;
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	newsession(c, "sessions/", name, sizeof name);
+	greedy(c, "sessions/", name, "6");
+	put(c, "sessions/", name, "options", "seed=3|top_k=7");
+	put(c, "sessions/", name, "system", "Be brief.");
+	free(reply(c, name, "Hello there"));
+	free(reply(c, name, "What is your name?"));
+	put(c, "sessions/", name, "ctl", "save conv");
+	r1 = reply(c, name, "Tell me a story.");
+	ctx1 = get(c, "sessions/", name, "context");
+	styxc_close(c);
+	styx_srv_free(s);
+
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	newsession(c, "sessions/", name, sizeof name);
+	put(c, "sessions/", name, "ctl", "restore conv");
+	t = get(c, "sessions/", name, "options");
+	assert_non_null(strstr(t, "top_k=7"));
+	free(t);
+	r2 = reply(c, name, "Tell me a story.");
+	ctx2 = get(c, "sessions/", name, "context");
+	assert_string_equal(r1, r2);
+	assert_string_equal(ctx1, ctx2);
+	snprintf(file, sizeof file, "%s/bad", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("llambo-session 1\nuser 99999\nHello\n", f);
+	fclose(f);
+	refused(c, name, "ctl", "restore bad", "bad session file");
+	refused(c, name, "ctl", "restore ../conv", "bad session file name");
+	refused(c, name, "ctl", "restore nosuch", "No such file");
+	t = get(c, "sessions/", name, "context");
+	assert_string_equal(t, "[]\n");	/* a refused restore leaves no half of a conversation */
+	free(t);
+	unlink(file);
+	snprintf(file, sizeof file, "%s/conv", dir);
+	unlink(file);
+	rmdir(dir);
+	free(r1);
+	free(r2);
+	free(ctx1);
+	free(ctx2);
 	styxc_close(c);
 	styx_srv_free(s);
 }
@@ -420,8 +491,7 @@ test_llm_tree(void **state)
 	t = get(c, "", name, "thinking");
 	assert_true(prefix(t, "max\n"));
 	free(t);
-	put(c, "", name, "temperature", "0");
-	put(c, "", name, "maxtokens", "4");
+	greedy(c, "", name, "4");
 	put(c, "", name, "prefill", "Sure:");
 	put(c, "", name, "ask", "Say something");
 	t = get(c, "", name, "ask");
@@ -495,8 +565,7 @@ test_byname_budget(void **state)
 	assert_non_null(strstr(lb_errstr(), "no such file: gamma"));
 
 	newsession(c, "sessions/", sa, sizeof sa);
-	put(c, "sessions/", sa, "temperature", "0");
-	put(c, "sessions/", sa, "maxtokens", "4");
+	greedy(c, "sessions/", sa, "4");
 	put(c, "sessions/", sa, "model", "beta");	/* loaded now, alpha unloaded to make room */
 	assert_true(loaded(c, beta) && !loaded(c, alpha));
 	put(c, "sessions/", sa, "ask", "Hello");
@@ -589,6 +658,7 @@ main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_reclaim),
+		cmocka_unit_test(test_save_restore),
 		cmocka_unit_test(test_llm_tree),
 		cmocka_unit_test(test_byname_budget),
 		cmocka_unit_test(test_infernode_script),

@@ -36,6 +36,7 @@ struct llambo_chat_session {
 	size_t len, cap;
 	char *piece;
 	int from;	/* a generation started with this many tokens: its reply is recorded before the next (0: none) */
+	int known;	/* tokens in toks and ends, their text in text: the cache holds the first seq.kv.len of them */
 };
 
 static int
@@ -131,7 +132,7 @@ reusable(const llambo_chat_session *s, const char *r, size_t rlen)
 
 	while(common < s->len && common < rlen && s->text[common] == r[common])
 		common++;
-	for(k = s->seq.kv.len; k > 0; k--)
+	for(k = s->known; k > 0; k--)
 		if(s->ends[k - 1] != INSIDE && (size_t)s->ends[k - 1] <= common && (size_t)s->ends[k - 1] < rlen)
 			return k;
 	return 0;
@@ -197,7 +198,9 @@ prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *p
 	else if(nt > 0 && keep + nt > s->seq.n_ctx)
 		nt = lb_err("the conversation needs %d tokens; the context holds %d", keep + nt, s->seq.n_ctx);
 	if(nt > 0){
-		s->seq.kv.len = keep;	/* the pages beyond stay, to be written over */
+		if(keep < s->seq.kv.len)
+			s->seq.kv.len = keep;	/* the pages beyond stay, to be written over */
+		s->known = keep + nt;	/* those past kv.len (a restored record) are evaluated with the new ones */
 		s->len = from;
 		if(put_text(s, r + from, rlen - from) < 0)
 			nt = -1;
@@ -218,6 +221,7 @@ forget(llambo_chat_session *s)
 	s->seq.kv.len = 0;
 	s->len = 0;
 	s->from = 0;
+	s->known = 0;
 }
 
 /*
@@ -239,6 +243,8 @@ record_reply(llambo_chat_session *s)
 		}
 		s->ends[i] = (long)s->len;
 	}
+	if(s->from > 0)
+		s->known = s->seq.kv.len > s->from ? s->seq.kv.len : s->from;
 	s->from = 0;
 }
 
@@ -301,4 +307,61 @@ llambo_chat_usage(llambo_chat_session *s, int *n_ctx)
 	if(n_ctx != NULL)
 		*n_ctx = s != NULL ? s->seq.n_ctx : 0;
 	return s != NULL ? s->seq.kv.len : 0;
+}
+
+int
+llambo_chat_export(llambo_chat_session *s, int32_t **toks, long **ends, char **text, size_t *len)
+{
+	int n;
+
+	if(s == NULL)
+		return lb_err("chat: no session");
+	record_reply(s);
+	n = s->known;
+	*toks = malloc(sizeof **toks * (size_t)(n > 0 ? n : 1));
+	*ends = malloc(sizeof **ends * (size_t)(n > 0 ? n : 1));
+	*text = malloc(s->len + 1);
+	if(*toks == NULL || *ends == NULL || *text == NULL){
+		free(*toks);
+		free(*ends);
+		free(*text);
+		return lb_err("out of memory");
+	}
+	memcpy(*toks, s->toks, sizeof **toks * (size_t)n);
+	memcpy(*ends, s->ends, sizeof **ends * (size_t)n);
+	memcpy(*text, s->text != NULL ? s->text : "", s->len);
+	(*text)[s->len] = 0;
+	*len = s->len;
+	return n;
+}
+
+int
+llambo_chat_import(llambo_chat_session *s, const int32_t *toks, const long *ends, int n, const char *text, size_t len)
+{
+	long last = 0;
+	int i;
+
+	if(s == NULL)
+		return lb_err("chat: no session");
+	if(n < 0 || n > s->seq.n_ctx)
+		return lb_err("chat: a record of %d tokens; the context holds %d", n, s->seq.n_ctx);
+	for(i = 0; i < n; i++){
+		if(toks[i] < 0 || toks[i] >= s->m->hp.n_vocab)
+			return lb_err("chat: token %d is not in the vocabulary", toks[i]);
+		if(ends[i] != INSIDE && (ends[i] < last || (size_t)ends[i] > len))
+			return lb_err("chat: the text of token %d ends at %ld, out of order", i, ends[i]);
+		if(ends[i] != INSIDE)
+			last = ends[i];
+	}
+	record_reply(s);
+	s->seq.kv.len = 0;	/* the record is evaluated at the next reply */
+	s->len = 0;
+	if(put_text(s, text, len) < 0){
+		forget(s);
+		return -1;
+	}
+	memcpy(s->toks, toks, sizeof *toks * (size_t)n);
+	memcpy(s->ends, ends, sizeof *ends * (size_t)n);
+	s->known = n;
+	return 0;
 }

@@ -225,6 +225,7 @@ struct Sess {
 	uint32_t mserial;
 	char *model;	/* the model as it was named */
 	llambo_request *set;	/* temperature, max_tokens and the other options */
+	char *opts;	/* the options as written (key=value|...), for save */
 	char *system, *prefill, *tools;
 	char thinking[16], reasoning[16];	/* kept and shown: a local model has no use for them */
 	char *pending;	/* written to ask, not yet started */
@@ -347,7 +348,12 @@ int sess_compact(Sess *ss);	/* with ss->lk held */
 void sess_reset(Sess *ss);
 int sess_uncache(Sess *ss);	/* with ss->lk held: its KV cache given back (rebuilt from the messages at the next turn) */
 int sess_running(Sess *ss);
-char *sess_trim(char *p);	/* p without the white space around it, in place */	/* with ss->lk held: 1 while its turn runs */	/* with ss->lk held: the messages go, the settings stay */
+char *sess_trim(char *p);
+int sess_number(Sess *ss, int kind, const char *v);	/* with ss->lk held: temperature or maxtokens from text; -1 with lb_err */
+int sess_keepopts(Sess *ss, const char *v);	/* with ss->lk held: options written, kept for save */
+int sess_addmsg(Sess *ss, const char *role, char *content);	/* with ss->lk held: a message at the end (content taken) */
+int sess_save(StyxSrv *s, Sess *ss, const char *name);	/* sesssave.c, with ss->lk held */
+int sess_restore(StyxSrv *s, Sess *ss, const char *name);	/* p without the white space around it, in place */	/* with ss->lk held: 1 while its turn runs */	/* with ss->lk held: the messages go, the settings stay */
 int sess_put_text(char **o, size_t *n, size_t *a, const char *s);	/* appends s to the growing *o (length *n, room *a) */
 
 /* sessfile.c */

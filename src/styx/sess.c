@@ -60,6 +60,7 @@ freesess(Sess *ss)
 	free(ss->prefill);
 	free(ss->tools);
 	free(ss->pending);
+	free(ss->opts);
 	llambo_request_free(ss->set);
 	pthread_mutex_destroy(&ss->lk);
 	free(ss);
@@ -373,9 +374,44 @@ sess_wants(Sess *ss)
 	return strdup(ss->model);
 }
 
-/* With ss->lk held: a message at the end (content taken). */
-static int
-addmsg(Sess *ss, const char *role, char *content)
+int
+sess_number(Sess *ss, int kind, const char *v)
+{
+	char *end;
+	double d = strtod(v, &end);
+	int max = ss->srv->cfg.lim.max_tokens;
+
+	if(kind == Qtemp){
+		if(*v == 0 || *end != 0 || !(d >= 0 && d <= 2))
+			return lb_err("temperature must be between 0.0 and 2.0");
+		ss->set->params.temperature = (float)d;
+		return 0;
+	}
+	if(*v == 0 || *end != 0 || d != (int)d || d < 0 || d > 65536 || d > max)
+		return lb_err("maxtokens must be 0..%d", max < 65536 ? max : 65536);
+	ss->set->params.max_tokens = d == 0 ? (max < 1024 ? max : 1024) : (int)d;
+	return 0;
+}
+
+int
+sess_keepopts(Sess *ss, const char *v)
+{
+	size_t n = ss->opts != NULL ? strlen(ss->opts) : 0;
+	char *p;
+
+	if(*v == 0)
+		return 0;
+	if((p = realloc(ss->opts, n + strlen(v) + 2)) == NULL)
+		return lb_err("out of memory");
+	if(n > 0)
+		p[n++] = '|';
+	strcpy(p + n, v);
+	ss->opts = p;
+	return 0;
+}
+
+int
+sess_addmsg(Sess *ss, const char *role, char *content)
 {
 	size_t n = strlen(content);
 	llambo_chat_msg *m;
@@ -468,7 +504,7 @@ sess_turn(Conn *c, Sess *ss)
 		return lb_err(ss->id < 0 ? "no model: write a loaded model's id or name to model"
 			: "the session's model was freed: write a loaded model's id or name to model");
 	}
-	if(addmsg(ss, "user", prompt) < 0)
+	if(sess_addmsg(ss, "user", prompt) < 0)
 		return -1;
 	if(ss->cs == NULL && (ss->cs = llambo_chat_open(ss->id, NULL, s->cfg.lim.session_ctx, s->cfg.lim.gen_threads)) == NULL){
 		snprintf(why, sizeof why, "%s", llambo_last_error());
@@ -600,7 +636,7 @@ sess_ended(Gen *g)
 	}
 	pthread_mutex_unlock(&g->lk);
 	if(ss->turn == g && !ss->closed){
-		if(reply == NULL || addmsg(ss, "assistant", reply) < 0)
+		if(reply == NULL || sess_addmsg(ss, "assistant", reply) < 0)
 			dropmsgs(ss, ss->nmsgs - 1, 1);	/* the user's message goes with its failed turn */
 		ss->cached = llambo_chat_usage(ss->cs, &ss->n_ctx);
 	}else

@@ -7,7 +7,7 @@
  *	model temperature maxtokens system prefill	the settings (system is kept on clunk)
  *	context	the messages as JSON; history: as text
  *	usage	tokens the conversation holds in the cache/the context
- *	compact	a write forgets all but the last exchange; ctl: reset, close, uncache
+ *	compact	a write forgets all but the last exchange; ctl: reset, close, uncache, save, restore
  *	thinking reasoning tools	kept and shown: a local model has no use for them
  *	options	the other sampling settings, key=value|... as a request's options
  */
@@ -99,7 +99,8 @@ maketext(Sess *ss, int kind, size_t *n)
 			" and the next turn evaluates what is left\n", ss->dropped);
 	case Qsctl:
 		return srv_smprint(n, "write: reset (forget the messages, keep the settings), close (end the session),"
-			" uncache (give the KV cache back: the next turn evaluates the whole conversation again)\n");
+			" uncache (give the KV cache back: the next turn evaluates the whole conversation again),"
+			" save NAME, restore NAME (its settings and messages, in a file of the first model directory)\n");
 	case Qusage:
 		return srv_smprint(n, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated, %d generated\n"
 			"dropped: %d messages\n", ss->cached, ss->n_ctx > 0 ? ss->n_ctx : 4096, ss->kept, ss->evaluated,
@@ -242,29 +243,23 @@ askwrite(Sess *ss, const StyxFcall *t)
 	return 0;
 }
 
-/* A number written to temperature (0 to 2) or maxtokens (0: the default, to this server's max_tokens). */
 static int
-number(Sess *ss, int kind, const char *v)
+ctlwrite(StyxSrv *s, Sess *ss, char *cmd)
 {
-	char *end;
-	double d = strtod(v, &end);
-	int max = ss->srv->cfg.lim.max_tokens;
+	char *arg = strchr(cmd, ' ');
 
-	if(kind == Qtemp){
-		if(*v == 0 || *end != 0 || !(d >= 0 && d <= 2))
-			return lb_err("temperature must be between 0.0 and 2.0");
-		ss->set->params.temperature = (float)d;
-		return 0;
+	if(arg != NULL){
+		*arg++ = 0;
+		sess_trim(arg);
 	}
-	if(*v == 0 || *end != 0 || d != (int)d || d < 0 || d > 65536 || d > max)
-		return lb_err("maxtokens must be 0..%d", max < 65536 ? max : 65536);
-	ss->set->params.max_tokens = d == 0 ? (max < 1024 ? max : 1024) : (int)d;
-	return 0;
-}
-
-static int
-ctlwrite(StyxSrv *s, Sess *ss, const char *cmd)
-{
+	if((strcmp(cmd, "save") == 0 || strcmp(cmd, "restore") == 0) && (arg == NULL || *arg == 0))
+		return lb_err("usage: %s NAME (a file in the first model directory)", cmd);
+	if(strcmp(cmd, "save") == 0)
+		return sess_save(s, ss, arg);
+	if(strcmp(cmd, "restore") == 0)
+		return sess_restore(s, ss, arg);
+	if(arg != NULL)
+		return lb_err("unknown command: %s %s", cmd, arg);
 	if(strcmp(cmd, "reset") == 0)
 		sess_reset(ss);
 	else if(strcmp(cmd, "close") == 0)
@@ -301,7 +296,7 @@ set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 		return -1;
 	switch(kind){
 	case Qsmodel: return *v != 0 ? sess_bind(c->srv, ss, v) : 0;
-	case Qtemp: case Qmaxtok: return number(ss, kind, v);
+	case Qtemp: case Qmaxtok: return sess_number(ss, kind, v);
 	case Qsctl: return ctlwrite(c->srv, ss, v);
 	case Qcompact: return sess_compact(ss);
 	case Qthinking:
@@ -317,7 +312,9 @@ set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 	case Qoptions:
 		if(sess_running(ss))
 			return lb_err("a turn is in progress: set options when it ends");
-		return llambo_request_options(ss->set, v, strlen(v));
+		if(llambo_request_options(ss->set, v, strlen(v)) < 0)
+			return -1;
+		return sess_keepopts(ss, v);
 	}
 	return lb_err("permission denied");
 }

@@ -1,0 +1,295 @@
+/*
+ * sesssave.c - ctl's "save NAME" and "restore NAME": a session's settings
+ * and messages in a file of the first model directory (-m), and back into a
+ * session, on this server or another.  The KV cache itself is not saved: a
+ * restored session's first turn evaluates the tokens it held.
+ *
+ * The file is lines "key value", and for texts "key LENGTH" followed by that
+ * many bytes and a newline:
+ *
+ *	llambo-session 1
+ *	model NAME
+ *	temperature 0.7
+ *	maxtokens 1024
+ *	options 12\ntop_k=20|seed=7
+ *	system 9\nBe brief.
+ *	prefill 0\n
+ *	user 11\nHello there
+ *	assistant 5\n Hi!
+ *	dropped 0
+ *
+ *	tokens 9\n1:-1 2:14
+ *	text 14\n...
+ *
+ * tokens and text are the engine session's record (llambo_chat_export: each
+ * token and where its text ends), so a restored session evaluates the very
+ * tokens the saved one held, and replies as it would have.
+ *
+ * A file is read as hostile input: every length is checked against what is
+ * left and against the server's limits before it is used.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/error.h"
+#include "impl.h"
+
+enum { MAXFILE = 64 << 20 };
+
+/* The file NAME names in the first model directory; -1 with lb_err. */
+static int
+savepath(StyxSrv *s, const char *name, char *out, size_t n)
+{
+	if(s->cfg.ndirs == 0)
+		return lb_err("save and restore need a model directory (llambo-styx -m DIR)");
+	if(*name == 0 || strchr(name, '/') != NULL || name[0] == '.')
+		return lb_err("bad session file name: %s (a name in the model directory, no '/')", name);
+	if(snprintf(out, n, "%s/%s", s->dirs[0], name) >= (int)n)
+		return lb_err("session file name too long");
+	return 0;
+}
+
+static void
+blob(FILE *f, const char *key, const char *text)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+
+	fprintf(f, "%s %zu\n", key, n);
+	if(n > 0)
+		fwrite(text, 1, n, f);
+	fputc('\n', f);
+}
+
+/* The engine session's record: "tokens" (each token:end), then "text". */
+static int
+record(FILE *f, llambo_chat_session *cs)
+{
+	int32_t *toks;
+	long *ends;
+	char *text, num[48];
+	size_t len, k = 0;
+	int n = llambo_chat_export(cs, &toks, &ends, &text, &len), i;
+
+	if(n < 0)
+		return -1;
+	for(i = 0; i < n; i++)
+		k += (size_t)snprintf(num, sizeof num, i > 0 ? " %d:%ld" : "%d:%ld", toks[i], ends[i]);
+	fprintf(f, "tokens %zu\n", k);
+	for(i = 0; i < n; i++)
+		fprintf(f, i > 0 ? " %d:%ld" : "%d:%ld", toks[i], ends[i]);
+	fprintf(f, "\ntext %zu\n", len);
+	fwrite(text, 1, len, f);
+	fputc('\n', f);
+	free(toks);
+	free(ends);
+	free(text);
+	return 0;
+}
+
+int
+sess_save(StyxSrv *s, Sess *ss, const char *name)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	int i, bad;
+
+	if(savepath(s, name, path, sizeof path) < 0)
+		return -1;
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	if((f = fopen(tmp, "w")) == NULL)
+		return lb_err("save %s: %s", path, strerror(errno));
+	fprintf(f, "llambo-session 1\nmodel %s\ntemperature %.9g\nmaxtokens %d\n", ss->model != NULL ? ss->model : "",
+		ss->set->params.temperature, ss->set->params.max_tokens);
+	blob(f, "options", ss->opts);
+	blob(f, "system", ss->system);
+	blob(f, "prefill", ss->prefill);
+	for(i = 0; i < ss->nmsgs; i++)
+		blob(f, ss->msgs[i].role, ss->msgs[i].content);
+	fprintf(f, "dropped %d\n", ss->dropped);
+	if(ss->cs != NULL && record(f, ss->cs) < 0){
+		fclose(f);
+		remove(tmp);
+		return -1;
+	}
+	bad = ferror(f);
+	if(fclose(f) != 0 || bad || rename(tmp, path) < 0){
+		remove(tmp);
+		return lb_err("save %s: %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+/* A file being read: what is left of it. */
+typedef struct In {
+	char *p, *end;
+} In;
+
+/* The next line "key value" (value without its newline, in place); -1 at the end or on a line with no newline. */
+static int
+line(In *in, char **key, char **value)
+{
+	char *nl = memchr(in->p, '\n', (size_t)(in->end - in->p)), *sp;
+
+	if(nl == NULL)
+		return -1;
+	*nl = 0;
+	*key = in->p;
+	if((sp = strchr(in->p, ' ')) != NULL){
+		*sp = 0;
+		*value = sp + 1;
+	}else
+		*value = nl;
+	in->p = nl + 1;
+	return 0;
+}
+
+/* The text of a "key LENGTH" line (malloc'd); NULL with lb_err if the length is bad. */
+static char *
+text(In *in, const char *len, size_t max)
+{
+	char *end, *t;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(len, &end, 10);
+	if(*len < '0' || *len > '9' || *end != 0 || errno != 0 || n > max || n + 1 > (size_t)(in->end - in->p) || in->p[n] != '\n'){
+		lb_err("bad session file: a text of %s bytes", len);
+		return NULL;
+	}
+	if((t = malloc(n + 1)) == NULL){
+		lb_err("out of memory");
+		return NULL;
+	}
+	memcpy(t, in->p, n);
+	t[n] = 0;
+	in->p += n + 1;
+	return t;
+}
+
+/* The engine session's record read from the file. */
+typedef struct Rec {
+	char *tokens, *text;
+} Rec;
+
+/* With ss->lk held: a session for the record, which then holds it; -1 with lb_err. */
+static int
+import(StyxSrv *s, Sess *ss, const Rec *rec)
+{
+	int32_t *toks;
+	long *ends;
+	char *p, *end;
+	int n = 0, max, rc;
+
+	if(ss->id < 0)
+		return lb_err("bad session file: a record with no model");
+	if(ss->cs == NULL && (ss->cs = llambo_chat_open(ss->id, NULL, s->cfg.lim.session_ctx, s->cfg.lim.gen_threads)) == NULL)
+		return -1;
+	llambo_chat_usage(ss->cs, &max);
+	toks = malloc(sizeof *toks * (size_t)max);
+	ends = malloc(sizeof *ends * (size_t)max);
+	rc = toks == NULL || ends == NULL ? lb_err("out of memory") : 0;
+	for(p = rec->tokens; rc == 0 && *p != 0; p = end + (*end == ' ')){
+		if(n == max)
+			rc = lb_err("bad session file: more tokens than the context holds (%d)", max);
+		else{
+			toks[n] = (int32_t)strtol(p, &end, 10);
+			if(end == p || *end != ':')
+				rc = lb_err("bad session file: tokens");
+			else{
+				ends[n++] = strtol(p = end + 1, &end, 10);
+				if(end == p || (*end != ' ' && *end != 0))
+					rc = lb_err("bad session file: tokens");
+			}
+		}
+	}
+	if(rc == 0)
+		rc = llambo_chat_import(ss->cs, toks, ends, n, rec->text, strlen(rec->text));
+	free(toks);
+	free(ends);
+	return rc;
+}
+
+/* With ss->lk held: one line of the file into ss (or rec); -1 with lb_err. */
+static int
+field(StyxSrv *s, Sess *ss, Rec *rec, In *in, char *key, char *value)
+{
+	char *t, **into = NULL;
+	size_t max = s->cfg.lim.max_history;
+
+	if(strcmp(key, "model") == 0)
+		return *value == 0 || sess_bind(s, ss, value) == 0 ? 0 : -1;
+	if(strcmp(key, "temperature") == 0 || strcmp(key, "maxtokens") == 0)
+		return sess_number(ss, strcmp(key, "temperature") == 0 ? Qtemp : Qmaxtok, value);
+	if(strcmp(key, "dropped") == 0){
+		ss->dropped = atoi(value);
+		return 0;
+	}
+	if(strcmp(key, "options") == 0 || strcmp(key, "system") == 0 || strcmp(key, "prefill") == 0)
+		into = key[0] == 'o' ? &ss->opts : key[0] == 's' ? &ss->system : &ss->prefill;
+	else if(strcmp(key, "tokens") == 0 || strcmp(key, "text") == 0){
+		into = key[1] == 'o' ? &rec->tokens : &rec->text;
+		max = 16 * max + 4096;	/* a token is its number and its end */
+	}else if(strcmp(key, "user") != 0 && strcmp(key, "assistant") != 0)
+		return lb_err("bad session file: unknown line %.32s", key);
+	if((t = text(in, value, max)) == NULL)
+		return -1;
+	if(into == NULL)
+		return sess_addmsg(ss, key[0] == 'u' ? "user" : "assistant", t);
+	if(into == &ss->opts && *t != 0 && llambo_request_options(ss->set, t, strlen(t)) < 0){
+		free(t);
+		return -1;
+	}
+	free(*into);
+	*into = t;
+	return 0;
+}
+
+int
+sess_restore(StyxSrv *s, Sess *ss, const char *name)
+{
+	char path[PATH_MAX], *buf, *key, *value;
+	Rec rec = { NULL, NULL };
+	In in;
+	long n;
+	FILE *f;
+	int rc = 0;
+
+	if(sess_running(ss))
+		return lb_err("a turn is in progress: restore when it ends");
+	if(savepath(s, name, path, sizeof path) < 0)
+		return -1;
+	if((f = fopen(path, "r")) == NULL)
+		return lb_err("restore %s: %s", path, strerror(errno));
+	if(fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || n > MAXFILE || fseek(f, 0, SEEK_SET) < 0
+	|| (buf = malloc((size_t)n + 1)) == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n){
+		fclose(f);
+		return lb_err("restore %s: cannot read it (at most %d MiB)", path, MAXFILE >> 20);
+	}
+	fclose(f);
+	in.p = buf;
+	in.end = buf + n;
+	if(line(&in, &key, &value) < 0 || strcmp(key, "llambo-session") != 0 || strcmp(value, "1") != 0)
+		rc = lb_err("restore %s: not a session file (llambo-session 1)", path);
+	if(rc == 0){
+		sess_reset(ss);
+		sess_uncache(ss);
+	}
+	while(rc == 0 && in.p < in.end)
+		if(line(&in, &key, &value) < 0)
+			rc = lb_err("restore %s: a line without its newline", path);
+		else
+			rc = field(s, ss, &rec, &in, key, value);
+	if(rc == 0 && (rec.tokens != NULL) != (rec.text != NULL))
+		rc = lb_err("restore %s: tokens without their text", path);
+	if(rc == 0 && rec.tokens != NULL)
+		rc = import(s, ss, &rec);
+	free(rec.tokens);
+	free(rec.text);
+	free(buf);
+	if(rc < 0)
+		sess_reset(ss);
+	return rc;
+}
