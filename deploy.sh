@@ -15,7 +15,7 @@
 #   test-llm   the native server on a loopback port, its conversations mounted
 #              as infernode mounts its llmsrv (mount -A ... llm) and driven by
 #              infernode's README script: id=`{cat new}; echo ... > $id/ask;
-#              cat $id/ask
+#              cat $id/ask; then a two-line conversation through /dis/chat.dis
 #   emu        starts emu-llambo on this terminal
 #
 # Each test runs emu without a console, prints what the suite printed and
@@ -110,10 +110,12 @@ test-llm)
 	# /n/llambo is the mount point the tree has (infernode's is /n/llm)
 	runemu "mount -A tcp!127.0.0.1!$port /n/llambo llm; id=\`{cat /n/llambo/new};
 		echo 'What is the capital of France' > /n/llambo/\$id/ask; cat /n/llambo/\$id/ask > '#U*$tmp/ask';
-		cat /n/llambo/\$id/context > '#U*$tmp/context'; echo close > /n/llambo/\$id/ctl"
+		cat /n/llambo/\$id/context > '#U*$tmp/context'; echo close > /n/llambo/\$id/ctl;
+		/dis/chat.dis -d /n/llambo -t 0 -n 8 < '#U*$REPO/tests/data/chat/two-lines.txt' > '#U*$tmp/chat'"
 	kill -- -"$server" 2>/dev/null || kill "$server" 2>/dev/null || true
 	want='[{"role":"user","content":"What is the capital of France"},{"role":"assistant","content":'
-	if [ -s "$tmp/ask" ] && [ "$(head -c ${#want} "$tmp/context")" = "$want" ]; then
+	# chat: a reply and a newline for each of the input's two lines
+	if [ -s "$tmp/ask" ] && [ "$(head -c ${#want} "$tmp/context")" = "$want" ] && [ "$(grep -c '' "$tmp/chat")" -ge 2 ]; then
 		echo pass > "$tmp/result"
 	else
 		echo "ask gave: $(cat "$tmp/ask" 2>/dev/null); context: $(cat "$tmp/context" 2>/dev/null)"; cat "$tmp/server.log"

@@ -159,19 +159,20 @@ int
 gen_read(Gen *g, Conn *c, Req *r)
 {
 	r->conn = c;
+	pthread_mutex_lock(&c->lk);	/* held while r waits: a session's turn may answer it after c's reader ended */
+	c->ref++;
+	pthread_mutex_unlock(&c->lk);
 	pthread_mutex_lock(&g->lk);
 	if(answer(g, r, finished(g))){
 		pthread_mutex_unlock(&g->lk);
 		r->nextwait = NULL;
 		deliver(g, r, 0);
+		conn_unref(c);	/* the reader holds c too */
 		return 0;
 	}
 	r->kind = Rread;
 	r->gen = g;
 	g->ref++;
-	pthread_mutex_lock(&c->lk);	/* the reply may come from another connection's turn, after this one ended */
-	c->ref++;
-	pthread_mutex_unlock(&c->lk);
 	r->nextwait = g->waiters;
 	g->waiters = r;
 	pthread_mutex_unlock(&g->lk);
