@@ -296,7 +296,7 @@ llambo_chat_kv_bytes(int id, int n_ctx)
 	if(sc == NULL)
 		return -1;
 	m = sched_model(sc);
-	bytes = (long long)kv_pages_for(context(sc, m, n_ctx)) * (long long)kv_page_bytes(&m->hp);
+	bytes = (long long)kv_pages_for(context(sc, m, n_ctx)) * (long long)kv_page_bytes(&m->hp, m->kv_type_k, m->kv_type_v);
 	reg_release(id);
 	return bytes;
 }

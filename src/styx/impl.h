@@ -327,7 +327,7 @@ int byname_load(StyxSrv *s, const char *name, int load);	/* loaded, or (load) lo
 int byname_room(StyxSrv *s, const char *path);
 char *byname_list(StyxSrv *s, size_t *n);	/* sessions/models */	/* unloads idle models until path fits the budget (-B); -1 with lb_err */
 
-/* sess.c */
+/* sess.c, sessturn.c, sesstext.c, sesscache.c */
 Sess *sess_new(Conn *c);	/* a new session (its ref for the caller), or NULL with lb_err */
 Sess *sess_get(StyxSrv *s, uint32_t serial);	/* held; NULL if closed */
 Sess *sess_byname(StyxSrv *s, StyxStr name);	/* held; NULL if none */
@@ -348,6 +348,7 @@ int sess_compact(Sess *ss);	/* with ss->lk held */
 void sess_reset(Sess *ss);
 int sess_uncache(Sess *ss);	/* with ss->lk held: its KV cache given back (rebuilt from the messages at the next turn) */
 int sess_running(Sess *ss);
+void sess_dropturn(Sess *ss);	/* with ss->lk held: its turn cancelled and let go of */
 char *sess_trim(char *p);
 int sess_number(Sess *ss, int kind, const char *v);	/* with ss->lk held: temperature or maxtokens from text; -1 with lb_err */
 int sess_keepopts(Sess *ss, const char *v);	/* with ss->lk held: options written, kept for save */
