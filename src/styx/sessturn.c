@@ -47,6 +47,8 @@ dropmsgs(Sess *ss, int from, int n)
 {
 	int i;
 
+	if(n <= 0)
+		return;
 	for(i = from; i < from + n; i++){
 		ss->histbytes -= strlen(ss->msgs[i].content);
 		free((char *)ss->msgs[i].content);
