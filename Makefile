@@ -3,6 +3,7 @@
 #   make SAN=1      build-san/ (AddressSanitizer + UndefinedBehaviorSanitizer)
 #   make M32=1      build32/ (-m32, what hosted Inferno's emu links with)
 #   make PLAIN=1    build-plain/ (no SIMD kernel tier: the plain C build of any machine)
+#   make CROSS=aarch64-linux-gnu   build-aarch64/ (a cross build; tests/cross.sh runs its tests under qemu)
 #   make TSAN=1     build-tsan/ (ThreadSanitizer: the server and API tests, tests/all.sh runs them)
 #   make FUZZ=1 fuzz  build-fuzz/fuzz/ (clang's libFuzzer harnesses of tests/fuzz, with ASan+UBSan)
 #   make test       builds and runs the tests (also with SAN=1 / M32=1 / PLAIN=1 / TSAN=1)
@@ -13,6 +14,13 @@ WARN = -Wall -Wextra -Wno-unused-parameter
 BASEFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fPIC -fvisibility=hidden -pthread -g
 B = build
 ARCH =
+ifneq ($(CROSS),)
+# For the machine of the triple CROSS, with Debian's multiarch libraries (libpcre2-dev:arm64 ...).
+# clang by default: Debian's gcc-aarch64-linux-gnu cannot be installed beside gcc-multilib (-m32);
+# CC=aarch64-linux-gnu-gcc works as well where it is installed.
+CC = clang --target=$(CROSS)
+B = build-$(firstword $(subst -, ,$(CROSS)))
+endif
 ifeq ($(M32),1)
 B = build32
 ARCH = -m32 -msse2 -mfpmath=sse
@@ -40,16 +48,22 @@ endif
 # Kernel tiers (src/quant/kernels.h): the files *_<tier>.c of the tiers of the machine the
 # build is for, each compiled with its tier's flags; every other file is plain C, and
 # tiers.c lists the tiers named by -DLB_TIER_<tier>.
-TIERS_ALL = avx2 avx512
+TIERS_ALL = avx2 avx512 neon dotprod
 TIERS_x86 = avx2 avx512
+TIERS_aarch64 = neon dotprod
 MACHINE := $(shell $(CC) -dumpmachine)
-TIERS = $(if $(filter x86_64-% i386-% i486-% i586-% i686-%,$(MACHINE)),$(TIERS_x86))
+TIERS = $(if $(filter x86_64-% i386-% i486-% i586-% i686-%,$(MACHINE)),$(TIERS_x86)) \
+	$(if $(filter aarch64-%,$(MACHINE)),$(TIERS_aarch64))
 ifeq ($(PLAIN),1)
 B := $(B)-plain
 TIERS =
 endif
 TIER_FLAGS_avx2 = -mavx2 -mfma -mf16c
 TIER_FLAGS_avx512 = $(TIER_FLAGS_avx2) -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni
+TIER_FLAGS_neon =
+TIER_FLAGS_dotprod = -march=armv8.2-a+dotprod
+# the dotprod tier is the neon tier's files built again with the dot-product extension
+TIER_SRC_dotprod = neon
 
 CFLAGS_ALL = $(BASEFLAGS) $(OPT) $(WARN) $(ARCH) -Iinclude $(TIERS:%=-DLB_TIER_%) $(CFLAGS)
 PCRELIB = $(if $(PCRE32),$(PCRE32),-lpcre2-8)
@@ -60,7 +74,10 @@ LIBS_llambo = -ljansson
 
 LIBSRC = $(filter-out src/styx/% $(foreach t,$(filter-out $(TIERS),$(TIERS_ALL)),%_$(t).c),$(wildcard src/*/*.c))
 STYXSRC = $(wildcard src/styx/*.c)
-LIBOBJ = $(LIBSRC:%.c=$(B)/%.o)
+# the objects of a tier built from another tier's files (TIER_SRC_<tier>)
+TIER_COPIES = $(foreach t,$(TIERS),$(if $(TIER_SRC_$(t)),\
+	$(patsubst %_$(TIER_SRC_$(t)).c,$(B)/%_$(t).o,$(filter %_$(TIER_SRC_$(t)).c,$(LIBSRC)))))
+LIBOBJ = $(LIBSRC:%.c=$(B)/%.o) $(TIER_COPIES)
 STYXOBJ = $(STYXSRC:%.c=$(B)/%.o)
 CMDS = $(patsubst cmd/%/,%,$(dir $(wildcard cmd/*/main.c)))
 TESTSRC = $(wildcard tests/test_*.c)
@@ -96,7 +113,7 @@ $(B)/libstyx.a: $(STYXOBJ)
 	ar rcs $@ $^
 
 define TIER_RULE
-$$(B)/%_$(1).o: %_$(1).c
+$$(B)/%_$(1).o: %_$(or $(TIER_SRC_$(1)),$(1)).c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$(CFLAGS_ALL) $$(TIER_FLAGS_$(1)) -MMD -MP -c -o $$@ $$<
 endef
@@ -170,7 +187,7 @@ uninstall:
 	rmdir $(D)$(LIMBODIR) $(D)$(DATADIR)/llambo 2>/dev/null || true
 
 clean:
-	rm -rf build build-san build32 build32-san build*-plain build-tsan build-fuzz
+	rm -rf build build-san build32 build32-san build*-plain build-tsan build-fuzz build-aarch64 build-arm
 
 .PHONY: all test clean fuzz progs install uninstall
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -98,7 +98,7 @@ test_vectors_llamacpp(void **state)
 	struct dirent *e;
 	size_t ncases;
 	int pass, files = 0;
-	DIR *d;
+	DIR *d = NULL;
 	Loaded l;
 
 	if(dir == NULL || (d = opendir(dir)) == NULL){
@@ -433,7 +433,7 @@ test_detokenize_clean(void **state)
 
 /* ---- hostile vocabulary metadata ---- */
 
-static const char *const small_tokens[] = { "<unk>", "<s>", "</s>", "a", "b", "ab", "\xe2\x96\x81", "\xe2\x96\x81" "ab" };
+static const char *const small_tokens[] = { "<unk>", "<s>", "</s>", "a", "b", "ab", "\xe2\x96\x81", ("\xe2\x96\x81" "ab") };
 static const float small_scores[] = { 0, 0, 0, -1, -2, -0.5f, -3, -0.1f };
 static const int32_t small_types[] = { 2, 3, 3, 1, 1, 1, 1, 1 };
 enum { NSMALL = 8 };
@@ -806,7 +806,7 @@ test_invalid_utf8(void **state)
 {
 	static const char *const bad[] = {
 		"\x80", "\xff", "a\xc3", "\xc3(", "\xe2\x82", "\xe2\x28\xa1", "\xf0\x9f\x98", "\xed\xa0\x80",
-		"\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xc0\x80", "\xe0\x80\x80 x", "\xc0\xaf", "a\x00" "b",
+		"\xf4\x90\x80\x80", "\xf8\x88\x80\x80\x80", "\xc0\x80", "\xe0\x80\x80 x", "\xc0\xaf", ("a\x00" "b"),
 		"\xef\xbf\xbd", " \xcc\x81 ", "\xe2\x80\xa8\xc2\x85\xc2\xa0\t x",
 	};
 	Loaded s, g;

@@ -26,7 +26,7 @@ family(const char *gguf, const char *name, int32_t n_tokens, int32_t bos, int ad
 {
 	char inp[512], out[512];
 	GGUFFile f;
-	Vocab *v;
+	Vocab *v = NULL;
 	size_t ncases;
 	int pass;
 

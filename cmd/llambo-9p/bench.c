@@ -61,7 +61,7 @@ median(double *v, int n)
 	return percentile(v, n, 50);
 }
 
-void
+_Noreturn void
 die(const char *what)
 {
 	fprintf(stderr, "llambo-9p bench: %s: %s\n", what, lb_errstr());

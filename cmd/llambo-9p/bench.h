@@ -9,7 +9,7 @@ int bench_main(int argc, char **argv);
 /* bench.c */
 double now(void);	/* seconds, monotonic */
 double percentile(double *v, int n, double pct);	/* sorts v */
-void die(const char *what);	/* the reason in lb_err, then exit 1 */
+_Noreturn void die(const char *what);	/* the reason in lb_err, then exit 1 */
 
 /* clients.c: N clients at once through 9P against the in-process server at addr. */
 typedef struct ClientsBench {

@@ -21,7 +21,7 @@
 
 static const char *addr = "tcp!127.0.0.1!9999";
 
-static void
+_Noreturn static void
 usage(void)
 {
 	fprintf(stderr,
@@ -42,7 +42,7 @@ usage(void)
 	exit(2);
 }
 
-static void
+_Noreturn static void
 fatal(const char *what)
 {
 	fprintf(stderr, "llambo-9p: %s: %s\n", what, lb_errstr());
