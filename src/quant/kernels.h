@@ -78,4 +78,9 @@ lb_fill_fn quant_avx512_float;	/* float_avx512.c */
 lb_fill_fn quant_avx512_legacy;	/* legacy_avx512.c */
 lb_fill_fn quant_avx512_kquants;	/* kquants_avx512.c */
 
+/* aarch64: NEON (every CPU), and the same files built with the dot-product extension (neon.h) */
+lb_fill_fn quant_neon_float, quant_dotprod_float;	/* float_neon.c */
+lb_fill_fn quant_neon_legacy, quant_dotprod_legacy;	/* legacy_neon.c */
+lb_fill_fn quant_neon_kquants, quant_dotprod_kquants;	/* kquants_neon.c */
+
 #endif

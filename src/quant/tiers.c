@@ -50,6 +50,20 @@ has_avx512(void)
 }
 #endif
 
+#if defined(LB_TIER_dotprod)
+#include <sys/auxv.h>
+
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1 << 20)	/* the kernel's bit for SDOT/UDOT (asm/hwcap.h) */
+#endif
+
+static int
+has_dotprod(void)
+{
+	return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+}
+#endif
+
 const Tier quant_tiers[] = {
 	{ "plain", NULL, { NULL } },
 #if defined(LB_TIER_avx2)
@@ -58,6 +72,12 @@ const Tier quant_tiers[] = {
 #endif
 #if defined(LB_TIER_avx512)
 	{ "avx512", has_avx512, { quant_avx512_float, quant_avx512_legacy, quant_avx512_kquants } },
+#endif
+#if defined(LB_TIER_neon)
+	{ "neon", NULL, { quant_neon_float, quant_neon_legacy, quant_neon_kquants } },
+#endif
+#if defined(LB_TIER_dotprod)
+	{ "dotprod", has_dotprod, { quant_dotprod_float, quant_dotprod_legacy, quant_dotprod_kquants } },
 #endif
 };
 
