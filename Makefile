@@ -11,7 +11,9 @@
 CC ?= cc
 OPT ?= -O2
 WARN = -Wall -Wextra -Wno-unused-parameter
-BASEFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fPIC -fvisibility=hidden -pthread -g
+# -ffp-contract=off: float expressions as written, no fused multiply-adds the code does not ask for
+# (the quantizers must give ggml's bytes; GCC's ISO C mode does this by itself, clang's default does not)
+BASEFLAGS = -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -fPIC -fvisibility=hidden -pthread -g -ffp-contract=off
 B = build
 ARCH =
 ifneq ($(CROSS),)

@@ -6,6 +6,8 @@
 #   32-bit (hosted Inferno's emu is 32-bit): gcc-multilib libpcre2-dev:i386 libcmocka-dev:i386 libjansson-dev:i386
 #   the libFuzzer harnesses (tests/fuzz): clang libclang-rt-dev
 #   deps.sh deb, also the Debian packaging's (tests/deb.sh): dpkg-dev debhelper lintian debootstrap
+#   the aarch64 cross build and its tests under qemu (tests/cross.sh): binutils-aarch64-linux-gnu
+#          libgcc-12-dev-arm64-cross qemu-user, and libc6-dev libpcre2-dev libcmocka-dev libjansson-dev :arm64
 set -e
 SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 arch=$(dpkg --print-architecture)
@@ -20,6 +22,22 @@ if [ -n "$need" ]; then
 	dpkg --print-foreign-architectures | grep -qx i386 || $SUDO dpkg --add-architecture i386
 	$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq || echo "apt-get update reported errors; trying with the indexes it has"
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq $need
+fi
+
+# The aarch64 cross build (tests/cross.sh).  clang is its compiler: Debian's gcc-aarch64-linux-gnu
+# conflicts with gcc-multilib, which the -m32 build needs.  Not fatal: without these packages
+# tests/cross.sh says it skipped.
+cross="binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross qemu-user libc6-dev:arm64 libpcre2-dev:arm64 libcmocka-dev:arm64 libjansson-dev:arm64"
+need=""
+for p in $cross; do
+	dpkg -s "$p" >/dev/null 2>&1 || need="$need $p"
+done
+if [ -n "$need" ]; then
+	echo "installing (aarch64 cross build):$need"
+	{ dpkg --print-foreign-architectures | grep -qx arm64 || $SUDO dpkg --add-architecture arm64; } &&
+	$SUDO apt-get -o DPkg::Lock::Timeout=900 update -qq &&
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends $need ||
+	echo "could not install$need: tests/cross.sh will skip"
 fi
 
 # PCRE2 for -m32.  libpcre2-dev:i386 cannot always be installed beside the amd64 one (a

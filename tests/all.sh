@@ -4,7 +4,8 @@
 # kernel tier compiled in: the plain C build other machines get), the server and API
 # tests under ThreadSanitizer, a short run of each libFuzzer harness (about a minute
 # for all), then the Inferno tests (which say plainly that they skip when
-# INFERNO_ROOT is absent) and the installation's (tests/install.sh).  The Debian
+# INFERNO_ROOT is absent), the installation's (tests/install.sh) and the aarch64
+# cross build's under qemu (tests/cross.sh, a subset: it says which).  The Debian
 # packaging's check, tests/deb.sh, is slower (debootstrap chroots): it runs on its own,
 # or here with LLAMBO_DEB=1.
 # Ends with one line: "N passed, N failed, N skipped".
@@ -47,6 +48,7 @@ run "ThreadSanitizer (the server and API tests)" TSAN=1
 suite "libFuzzer harnesses, a short run of each (tests/fuzz.sh)" tests/fuzz.sh
 suite "Inferno (the emu tests need INFERNO_ROOT; without it they say they skipped)" tests/inferno.sh
 suite "make install into a temporary DESTDIR and PREFIX, pkg-config, man -l" tests/install.sh
+suite "aarch64: cross build, its tests under qemu-user (tests/cross.sh)" tests/cross.sh
 [ -z "$LLAMBO_DEB" ] || suite "Debian packages, lintian, clean chroots (tests/deb.sh, LLAMBO_DEB=1)" tests/deb.sh
 rm -f /tmp/llambo-build-$$.log
 echo "all suites: $total_p passed, $total_f failed, $total_s skipped"

@@ -220,24 +220,43 @@ use_tier(void **state)
 	return 0;
 }
 
+/* word is one of the space-separated words of list */
+static int
+listed(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	const char *p;
+
+	for(p = list; (p = strstr(p, word)) != NULL; p += len)
+		if((p == list || p[-1] == ' ') && (p[len] == ' ' || p[len] == '\0'))
+			return 1;
+	return 0;
+}
+
 int
 golden_run_tiers(const char *group, void (*test)(void **), const void *cases, size_t size, size_t n,
 	const char *(*name)(const void *))
 {
 	struct CMUnitTest *t = calloc(n, sizeof *t);
+	const char *only = getenv("LLAMBO_TEST_CASES") != NULL && *getenv("LLAMBO_TEST_CASES") ? getenv("LLAMBO_TEST_CASES") : NULL;
 	char g[128];
-	size_t i;
+	size_t i, nt = 0;
 	int failed = 0;
 
 	for(i = 0; i < n; i++){
 		const void *c = (const char *)cases + i * size;
-		t[i] = (struct CMUnitTest)cmocka_unit_test_prestate(test, (void *)c);
-		t[i].name = name(c);
+
+		if(only != NULL && !listed(only, name(c)))
+			continue;
+		t[nt] = (struct CMUnitTest)cmocka_unit_test_prestate(test, (void *)c);
+		t[nt++].name = name(c);
 	}
 	for(tier = quant_ntiers() - 1; tier >= 0; tier--){
+		if(getenv("LLAMBO_KERNELS") != NULL && tier != quant_tier())
+			continue;	/* one tier forced: that one only */
 		snprintf(g, sizeof g, "%s, %s kernels", group, quant_tier_name(tier));
 		print_message("kernels: %s\n", quant_tier_name(tier));
-		failed += _cmocka_run_group_tests(g, t, n, use_tier, NULL);
+		failed += _cmocka_run_group_tests(g, t, nt, use_tier, NULL);
 	}
 	free(t);
 	return failed;

@@ -50,7 +50,9 @@ int golden_greedy(int id, const Golden *g, int exact, int n_ctx, double near_tie
 
 /*
  * Runs test on each of n cases (a test's state; name(case) names it) with each
- * kernel tier this CPU runs, the best first, plain C (what any CPU runs) last.
+ * kernel tier this CPU runs, the best first, plain C (what any CPU runs) last;
+ * with LLAMBO_KERNELS set, the tier it forces only, and with LLAMBO_TEST_CASES
+ * (names, space-separated) those cases only (tests/cross.sh: a subset under qemu).
  * The number of failures.
  */
 int golden_run_tiers(const char *group, void (*test)(void **), const void *cases, size_t size, size_t n,

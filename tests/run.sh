@@ -3,6 +3,8 @@
 # prints one summary line.
 # Tests that need ../shared (models, goldens, tokenizer vectors) skip cleanly when it is absent.
 B=${B:-build}
+# RUN: what runs each program (tests/cross.sh: qemu-aarch64); empty, the programs themselves
+RUN=${RUN:-}
 # cmocka's group summaries "[  PASSED  ] N test(s)." (skipped ones not included), summed over a program's groups
 count() { printf '%s\n' "$2" | grep -o "\[  $1 *\] [0-9]* test" | grep -o '[0-9]*' | awk '{ n += $1 } END { print n + 0 }'; }
 pass=0 fail=0 skip=0 bad=""
@@ -10,7 +12,7 @@ pass=0 fail=0 skip=0 bad=""
 for t in "$@"; do
 	case "$t" in *.o|*.d) continue;; esac
 	[ -x "$t" ] || continue
-	out=$("$t" 2>&1); rc=$?
+	out=$($RUN "$t" 2>&1); rc=$?
 	printf '%s\n' "$out"
 	p=$(count PASSED "$out"); f=$(count FAILED "$out"); s=$(count SKIPPED "$out")
 	pass=$((pass + ${p:-0})); fail=$((fail + ${f:-0})); skip=$((skip + s))

@@ -280,6 +280,7 @@ test_choice(void **state)
 {
 	static const uint32_t acts[] = { LB_Q8_1, LB_Q8_K, LB_Q8X };
 	const QuantType *qt;
+	lb_vec_dot_fn plain[NTYPES];
 	int tier, i;
 
 	(void)state;
@@ -290,9 +291,10 @@ test_choice(void **state)
 		for(i = 0; i < NTYPES; i++){
 			qt = quant_type(wtypes[i]);
 			assert_non_null(qt->vec_dot);
-			if(tier == 0)
+			if(tier == 0){
 				assert_true(qt->x4 == NULL && qt->gemv == NULL && qt->tile == NULL);
-			else
+				plain[i] = qt->vec_dot;
+			}else if(qt->vec_dot != plain[i])	/* a SIMD tier's kernels (NEON's are for some types) */
 				assert_non_null(qt->x4);
 		}
 		for(i = 0; i < 3; i++){
@@ -320,6 +322,58 @@ test_no_rows(void **state)
 	assert_true(s == 7);
 }
 
+static int
+tier_named(const char *name)
+{
+	int tier;
+
+	for(tier = 0; tier < quant_ntiers(); tier++)
+		if(strcmp(quant_tier_name(tier), name) == 0)
+			return tier;
+	return -1;
+}
+
+/*
+ * The dotprod tier is the neon tier's files built again with SDOT (neon.h):
+ * their integer sums are exact either way, so every vec_dot gives the same
+ * bits in both.  On aarch64 CPUs with the dot product (qemu's "max"), or skip.
+ */
+static void
+test_dotprod_is_neon(void **state)
+{
+	uint8_t *w = malloc(NMAX * 4 + 8), *y = malloc(NMAX * 4 + 8);
+	const int neon = tier_named("neon"), dot = tier_named("dotprod");
+	float a, b;
+	int ti, li, n;
+
+	(void)state;
+	if(neon < 0 || dot < 0){
+		free(w);
+		free(y);
+		skip();
+	}
+	assert_true(w != NULL && y != NULL);
+	for(ti = 0; ti < NTYPES; ti++)
+		for(li = 0; li < NLENGTHS; li++){
+			const QuantType *qt = quant_type(wtypes[ti]);
+			Rows m;
+
+			n = lengths[li];
+			if(n % qt->blck != 0 || n > FLOATMAX)
+				continue;
+			make_rows(&m, wtypes[ti], n, 1, 1, li % 2, w, y);
+			quant_use_tier(neon);
+			quant_type(wtypes[ti])->vec_dot(n, &a, m.w, m.y);
+			quant_use_tier(dot);
+			quant_type(wtypes[ti])->vec_dot(n, &b, m.w, m.y);
+			if(memcmp(&a, &b, sizeof a) != 0)
+				fail_msg("%s n %d: neon %.9g, dotprod %.9g", qt->name, n, a, b);
+		}
+	qr_best_tier();
+	free(w);
+	free(y);
+}
+
 int
 main(void)
 {
@@ -327,6 +381,7 @@ main(void)
 		cmocka_unit_test(test_choice),
 		cmocka_unit_test(test_no_rows),
 		cmocka_unit_test(test_bits),
+		cmocka_unit_test(test_dotprod_is_neon),
 	};
 
 	qr_seed(7);
