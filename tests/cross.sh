@@ -2,7 +2,7 @@
 # The aarch64 build, cross-compiled (make CROSS=aarch64-linux-gnu, into build-aarch64/) and
 # its tests run under qemu-user: every kernel tier an aarch64 CPU may get, each forced in turn
 # with LLAMBO_KERNELS: dotprod (qemu's "max" CPU), neon (an emulated Cortex-A72, which has no
-# dot product: the tier chosen there) and plain C.  Emulation is some hundred times slower
+# dot product: the tier chosen there) and plain C.  Emulation is ten to a hundred times slower
 # than the machine: the whole suite would take half an hour, so the slowest programs are
 # left to the native builds and the golden tests run on a subset of the models, all printed
 # below by name; the script's time is about two minutes on a quiet machine.  Skips, saying why, when the packages are missing
