@@ -117,7 +117,7 @@ group_tile(float32x4_t acc[][NR_MAX], const uint8_t *x, size_t xstride, int nw,
 	}
 }
 
-/* s[w*sstride + r] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr */
+/* s[r*sstride + w] = (x + w*xstride) . (y + r*ystride) for w < nw, r < nr (quant.h's tile layout) */
 INLINE void
 dot_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nw,
 	const uint8_t *y, size_t ystride, int nr, Weights *weights, size_t xsize)
@@ -139,7 +139,7 @@ dot_tile(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int 
 	for(w = 0; w < nw; w++)
 		UNROLL
 		for(r = 0; r < nr; r++)
-			s[w*sstride + r] = vaddvq_f32(acc[w][r]);
+			s[r*sstride + w] = vaddvq_f32(acc[w][r]);
 }
 
 #define DOT(t) \
@@ -151,12 +151,21 @@ vec_dot_##t(int n, float *s, const void *x, const void *y) \
 static void \
 x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
 { \
-	dot_tile(n, s, 0, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t)); \
+	dot_tile(n, s, 1, x, 0, 1, y, ystride, 4, w_##t, sizeof(block_##t)); \
 } \
+/* a tile of fewer than TILE_C activation rows: vec_dot on each pair (the same arithmetic) */ \
 static void \
-tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride) \
+tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, w_##t, sizeof(block_##t)); \
+	int r, c; \
+\
+	if(nc == TILE_C){ \
+		dot_tile(n, s, sstride, x, xstride, TILE_R, y, ystride, TILE_C, w_##t, sizeof(block_##t)); \
+		return; \
+	} \
+	for(r = 0; r < TILE_R; r++) \
+		for(c = 0; c < nc; c++) \
+			vec_dot_##t(n, s + c*sstride + r, (const uint8_t *)x + r*xstride, (const uint8_t *)y + c*ystride); \
 }
 
 DOT(q4_0)
