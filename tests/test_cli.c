@@ -123,6 +123,30 @@ test_bench_lines(void **state)
 	bench_lines("-d 70 -ctk q8_0 -ctv q8_0", "pp16@d70", "tg4@d70", "\nkv q8_0/q8_0\n");
 }
 
+/* llambo-9p bench -c 1,2: a line per client count in the format, then the peak RSS line. */
+static void
+test_bench_clients(void **state)
+{
+	char prog[600], args[1024], *o, *l;
+	double agg, per, p50, p99;
+	int n, want = 1;
+
+	snprintf(prog, sizeof prog, "%s-9p", cli_bin);
+	snprintf(args, sizeof args, "bench -m %s -c 1,2 -n 4 -t 1", model);
+	assert_int_equal(runprog(prog, args), 0);
+	o = slurp(cli_out);
+	for(l = strstr(o, "\nclients "); l != NULL; l = strstr(l + 1, "\nclients ")){
+		assert_int_equal(sscanf(l, "\nclients %d aggregate %lf t/s per-client %lf t/s first-byte P50 %lf ms P99 %lf ms",
+			&n, &agg, &per, &p50, &p99), 5);
+		assert_int_equal(n, want);
+		assert_true(agg > 0 && per > 0 && p50 >= 0 && p50 <= p99);
+		want *= 2;
+	}
+	assert_int_equal(want, 4);	/* both counts */
+	assert_non_null(strstr(o, "\npeak RSS "));
+	free(o);
+}
+
 /* --membw: the bandwidth line first, then generation's share of it. */
 static void
 test_bench_membw(void **state)
@@ -391,6 +415,7 @@ main(void)
 		cmocka_unit_test(test_tokenize_vocab_only),
 		cmocka_unit_test(test_bench_lines),
 		cmocka_unit_test(test_bench_membw),
+		cmocka_unit_test(test_bench_clients),
 		cmocka_unit_test(test_logits_file),
 		cmocka_unit_test(test_logits_golden),
 		cmocka_unit_test(test_bad_model_everywhere),
