@@ -1,5 +1,5 @@
 /*
- * legacy_avx512.c - q4_0, q4_1, q5_0, q5_1 and q8_0 with AVX-512 VNNI against
+ * legacy_avx512.c - q4_0, q4_1, q5_0, q5_1, q8_0 and iq4_nl with AVX-512 VNNI against
  * q8x activations (blocks.h), in every shape, sixteen weight rows at a time.
  *
  * The tier's arithmetic for these types, for a weight row x and an activation
@@ -10,7 +10,7 @@
  *	the result is c.
  * Sixteen weight rows share a vector, one to a lane: a block of each is loaded
  * and transposed so that lane r of vector s holds quants 4s..4s+3 of row r,
- * taken unsigned (q4_0 + 8, q5_0 + 16, q8_0 + 128); vpdpbusd with the
+ * taken unsigned (q4_0 + 8, q5_0 + 16, q8_0 and iq4_nl's values + 128); vpdpbusd with the
  * activation's quants 4s..4s+3 broadcast adds their four products to each
  * row's lane, and the offset's part, offset times the activation block's sum,
  * comes out after.  Every lane is one row's chain whatever the number of
@@ -39,13 +39,15 @@ typedef struct {
 	int nibbles;	/* 4-bit quants, else bytes */
 	int shift;	/* the offset taken out is 1 << shift (0: none) */
 	int hasmin;
+	int table;	/* iq4_nl: a nibble picks one of q_iq4nl_values */
 } Kind;
 
-static const Kind k_q4_0 = { sizeof(block_q4_0), offsetof(block_q4_0, qs), 0, 1, 3, 0 };
-static const Kind k_q4_1 = { sizeof(block_q4_1), offsetof(block_q4_1, qs), 0, 1, 0, 1 };
-static const Kind k_q5_0 = { sizeof(block_q5_0), offsetof(block_q5_0, qs), offsetof(block_q5_0, qh), 1, 4, 0 };
-static const Kind k_q5_1 = { sizeof(block_q5_1), offsetof(block_q5_1, qs), offsetof(block_q5_1, qh), 1, 0, 1 };
-static const Kind k_q8_0 = { sizeof(block_q8_0), offsetof(block_q8_0, qs), 0, 0, 7, 0 };
+static const Kind k_q4_0 = { sizeof(block_q4_0), offsetof(block_q4_0, qs), 0, 1, 3, 0, 0 };
+static const Kind k_q4_1 = { sizeof(block_q4_1), offsetof(block_q4_1, qs), 0, 1, 0, 1, 0 };
+static const Kind k_q5_0 = { sizeof(block_q5_0), offsetof(block_q5_0, qs), offsetof(block_q5_0, qh), 1, 4, 0, 0 };
+static const Kind k_q5_1 = { sizeof(block_q5_1), offsetof(block_q5_1, qs), offsetof(block_q5_1, qh), 1, 0, 1, 0 };
+static const Kind k_q8_0 = { sizeof(block_q8_0), offsetof(block_q8_0, qs), 0, 0, 7, 0, 0 };
+static const Kind k_iq4_nl = { sizeof(block_iq4_nl), offsetof(block_iq4_nl, qs), 0, 1, 7, 0, 1 };
 
 /* q5_0, q5_1: quant e = 4s+b of q[s] gets bit e of its lane's little-endian qh, bit 4(s%2)+b of byte s/2, as 16. */
 INLINE void
@@ -82,6 +84,15 @@ lane_quants(__m512i *q, const Kind *k, const Lanes *w, size_t blk)
 		q[s] = _mm512_xor_si512(q[s], _mm512_set1_epi8((char)0x80));
 }
 
+/* iq4_nl's sixteen values + 128 (unsigned, for vpdpbusd), in each 128-bit lane */
+INLINE __m512i
+iq4nl_table(void)
+{
+	__m128i v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)q_iq4nl_values), _mm_set1_epi8((char)0x80));
+
+	return _mm512_broadcast_i32x4(v);
+}
+
 /* q[s], s < 8, from lane_quants' form: quants 4s..4s+3 of each lane, unsigned, with their fifth bits (qh) */
 INLINE void
 unpack_quants(__m512i *q, const Kind *k, __m512i qh)
@@ -98,6 +109,10 @@ unpack_quants(__m512i *q, const Kind *k, __m512i qh)
 	}
 	if(k->qh != 0)
 		fifth_bits(q, qh);
+	if(k->table)
+		UNROLL
+		for(s = 0; s < 8; s++)
+			q[s] = _mm512_shuffle_epi8(iq4nl_table(), q[s]);
 }
 
 /*
@@ -389,6 +404,7 @@ SHAPES(q4_1)
 SHAPES(q5_0)
 SHAPES(q5_1)
 SHAPES(q8_0)
+SHAPES(iq4_nl)
 
 /* The type and its packed twin */
 #define SET(id, pid, t, nm) \
@@ -407,4 +423,5 @@ quant_avx512_legacy(QuantType *tab)
 	SET(LB_Q5_0, LB_Q5_0P, q5_0, "Q5_0 x16");
 	SET(LB_Q5_1, LB_Q5_1P, q5_1, "Q5_1 x16");
 	SET(LB_Q8_0, LB_Q8_0P, q8_0, "Q8_0 x16");
+	SET(LB_IQ4_NL, LB_IQ4_NLP, iq4_nl, "IQ4_NL x16");
 }

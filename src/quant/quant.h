@@ -43,7 +43,7 @@ enum {	/* ggml's type ids, as stored in GGUF (those below LB_NTYPES), then the e
 	LB_Q8X = LB_NTYPES,	/* activations: q8_0 and q8_1 in one block, scales as floats (blocks.h) */
 	LB_F16X,	/* activations: F16's values, kept as floats (no conversion in the kernels) */
 	/* rows repacked by a tier, sixteen at a time: the same bytes per row, in the tier's own order */
-	LB_Q4_0P, LB_Q4_1P, LB_Q5_0P, LB_Q5_1P, LB_Q8_0P, LB_Q4_KP, LB_Q6_KP,
+	LB_Q4_0P, LB_Q4_1P, LB_Q5_0P, LB_Q5_1P, LB_Q8_0P, LB_Q4_KP, LB_Q6_KP, LB_IQ4_NLP,
 	LB_NALLTYPES
 };
 
