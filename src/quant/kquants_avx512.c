@@ -1,6 +1,6 @@
 /*
- * kquants_avx512.c - Q2_K, Q3_K, Q4_K, Q5_K and Q6_K with AVX-512 (BW, VNNI)
- * against Q8_K activations, in every shape.
+ * kquants_avx512.c - Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and IQ4_XS with AVX-512
+ * (BW, VNNI) against Q8_K activations, in every shape.
  *
  * The tier's arithmetic for these types, for a weight row x and an activation
  * row y (one chain, super-blocks in order, as plain C adds them):
@@ -19,6 +19,8 @@
  * which are summed.  vec_dot (1 x 1), x4 (1 x 4), gemv (rows one after another,
  * each one stream) and tile (1 x 8) all give each row's chain the same terms.
  * The products fit vpmaddubsw's int16 pairs: quants below 64, |q8| <= 128.
+ * IQ4_XS's quants are its table's values + 128, too wide for those pairs:
+ * vpdpbusd sums four products in int32, multiplied by the sub-block's scale.
  */
 #include <immintrin.h>
 #include <math.h>
@@ -39,7 +41,7 @@ enum { COLS = 8 };
 /* A weight super-block unpacked. */
 typedef struct {
 	__m512i q[4];	/* quants 64h .. 64h+63, unsigned */
-	__m512i sc[4];	/* int16: at each pair of quants, the scale of their sub-block */
+	__m512i sc[4];	/* int16: at each pair of quants, the scale of their sub-block (IQ4_XS: int32, at each four) */
 	__m256i corr;	/* int16, per sixteen quants: the mins (types with mins), or the scales (with an offset) */
 	float d, dmin;
 } KBlock;
@@ -56,6 +58,7 @@ static const Kind k_q3_K = { LB_Q3_K, sizeof(block_q3_K), 4, 0 };
 static const Kind k_q4_K = { LB_Q4_K, sizeof(block_q4_K), 0, 1 };
 static const Kind k_q5_K = { LB_Q5_K, sizeof(block_q5_K), 0, 1 };
 static const Kind k_q6_K = { LB_Q6_K, sizeof(block_q6_K), 32, 0 };
+static const Kind k_iq4_xs = { LB_IQ4_XS, sizeof(block_iq4_xs), 128, 0 };
 
 /*
  * Two fields of the 32 bytes at p: the low half of the result holds each
@@ -173,6 +176,39 @@ unpack_q23(KBlock *b, const uint8_t *x, int three)
 		scales16(b, _mm512_castsi256_si512(b->corr));
 }
 
+/*
+ * IQ4_XS: eight sub-blocks of 32, each sixteen bytes whose low nibbles are
+ * its first sixteen quants and high nibbles the others, picking values from
+ * the table (+ 128: unsigned); a 6-bit scale (- 32) each.
+ */
+INLINE void
+unpack_iq4xs(KBlock *b, const uint8_t *x)
+{
+	const __m512i values = _mm512_broadcast_i32x4(_mm_xor_si128(_mm_loadu_si128((const __m128i *)q_iq4nl_values),
+		_mm_set1_epi8((char)0x80)));
+	const __m256i low = _mm256_set1_epi8(0x0F);
+	int16_t ls[QK_K/16];
+	uint16_t h;
+	int j;
+
+	b->d = half_at(FIELD(x, block_iq4_xs, d));
+	b->dmin = 0;
+	memcpy(&h, FIELD(x, block_iq4_xs, scales_h), sizeof h);
+	for(j = 0; j < QK_K/32; j++)
+		ls[2*j] = ls[2*j + 1] = (int16_t)((((FIELD(x, block_iq4_xs, scales_l)[j/2] >> 4*(j%2)) & 0xf) |
+			((h >> 2*j) & 3) << 4) - 32);
+	b->corr = _mm256_loadu_si256((const __m256i *)ls);
+	UNROLL
+	for(j = 0; j < 4; j++){	/* sub-blocks 2j and 2j+1: [low 0..15 | high 0..15 | low 16..31 | high 16..31] */
+		const __m256i qs = _mm256_loadu_si256((const __m256i *)(FIELD(x, block_iq4_xs, qs) + 32*j));
+		const __m512i lh = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_and_si256(qs, low)),
+			_mm256_and_si256(_mm256_srli_epi16(qs, 4), low), 1);
+
+		b->q[j] = _mm512_shuffle_epi8(values, _mm512_shuffle_i64x2(lh, lh, _MM_SHUFFLE(3, 1, 2, 0)));
+		b->sc[j] = _mm512_inserti64x4(_mm512_set1_epi32(ls[4*j]), _mm256_set1_epi32(ls[4*j + 2]), 1);
+	}
+}
+
 INLINE void
 unpack(const Kind *k, KBlock *b, const uint8_t *x)
 {
@@ -181,21 +217,28 @@ unpack(const Kind *k, KBlock *b, const uint8_t *x)
 	case LB_Q3_K: unpack_q23(b, x, 1); break;
 	case LB_Q4_K: unpack_k4(b, x, 0); break;
 	case LB_Q5_K: unpack_k4(b, x, 1); break;
+	case LB_IQ4_XS: unpack_iq4xs(b, x); break;
 	default: unpack_q6(b, x); break;
 	}
 }
 
 /* S_i's terms (sixteen lanes) and the corrections' (eight) of a super-block against one activation block. */
 INLINE void
-block_terms(const KBlock *b, const uint8_t *yb, __m512i *sum, __m256i *corr)
+block_terms(const Kind *k, const KBlock *b, const uint8_t *yb, __m512i *sum, __m256i *corr)
 {
 	int h;
 
 	*sum = _mm512_setzero_si512();
 	UNROLL
-	for(h = 0; h < 4; h++)
-		*sum = _mm512_dpwssd_epi32(*sum, _mm512_maddubs_epi16(b->q[h],
-			_mm512_loadu_si512(yb + offsetof(block_q8_K, qs) + 64*h)), b->sc[h]);
+	for(h = 0; h < 4; h++){
+		const __m512i y = _mm512_loadu_si512(yb + offsetof(block_q8_K, qs) + 64*h);
+
+		if(k->type == LB_IQ4_XS)
+			*sum = _mm512_add_epi32(*sum, _mm512_mullo_epi32(_mm512_dpbusd_epi32(_mm512_setzero_si512(), b->q[h], y),
+				b->sc[h]));
+		else
+			*sum = _mm512_dpwssd_epi32(*sum, _mm512_maddubs_epi16(b->q[h], y), b->sc[h]);
+	}
 	*corr = _mm256_madd_epi16(b->corr, _mm256_loadu_si256((const __m256i *)(yb + offsetof(block_q8_K, bsums))));
 }
 
@@ -265,7 +308,7 @@ row_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, con
 
 			if(c >= nc)
 				break;
-			block_terms(&b, yb, &sum[c], &corr[c]);
+			block_terms(k, &b, yb, &sum[c], &corr[c]);
 			memcpy(&yd[c], yb + offsetof(block_q8_K, d), sizeof yd[c]);
 		}
 		if(nc <= 2){
@@ -529,6 +572,7 @@ SHAPES(q3_K)
 SHAPES(q4_K)
 SHAPES(q5_K)
 SHAPES(q6_K)
+SHAPES(iq4_xs)
 
 /* the packed types: sixteen rows at a time, each sixteen one stream */
 #define PACKED(t) PACKED_SHAPES(t, packed_kernel, repack16, QK_K)
@@ -554,6 +598,7 @@ quant_avx512_kquants(QuantType *tab)
 	SET(LB_Q4_K, q4_K);
 	SET(LB_Q5_K, q5_K);
 	SET(LB_Q6_K, q6_K);
+	SET(LB_IQ4_XS, iq4_xs);
 	SETP(LB_Q4_K, LB_Q4_KP, q4_K, "Q4_K x16");
 	SETP(LB_Q6_K, LB_Q6_KP, q6_K, "Q6_K x16");
 }
