@@ -154,16 +154,23 @@ weights(const Kind *k, const Lanes *w, const uint8_t *pb, size_t i, __m512i *q, 
 	unpack_quants(q, k, qh);
 }
 
-/* The integer dot products of each lane's block with activation quants qy (lane-wise or broadcast), exact. */
+/*
+ * The integer dot products of each lane's block with activation quants qy
+ * (lane-wise or broadcast), exact: two chains of vpdpbusd, so that each waits
+ * on the one before it less.
+ */
 INLINE __m512i
 block_sums(const Kind *k, const __m512i *q, const __m512i *qy, __m512i ysum)
 {
-	__m512i a = _mm512_setzero_si512();
+	__m512i a = _mm512_setzero_si512(), b = _mm512_setzero_si512();
 	int j;
 
 	UNROLL
-	for(j = 0; j < 8; j++)
+	for(j = 0; j < 8; j += 2){
 		a = _mm512_dpbusd_epi32(a, q[j], qy[j]);
+		b = _mm512_dpbusd_epi32(b, q[j + 1], qy[j + 1]);
+	}
+	a = _mm512_add_epi32(a, b);
 	if(k->shift)
 		a = _mm512_sub_epi32(a, _mm512_slli_epi32(ysum, k->shift));
 	return a;
@@ -194,22 +201,26 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 		weights(k, &w, packed ? x : NULL, (size_t)i, q, &dx, &mx);
 		UNROLL
 		for(c = 0; c < maxc; c++){
-			block_q8x yb;	/* activation rows are aligned, but need not be */
+			/* the block's fields read where they are (a copy of it goes through the stack) */
+			const uint8_t *yb = y + c*ystride + (size_t)i*sizeof(block_q8x);
+			int32_t v, sum;
+			float d, sy;
 
 			if(c >= ncols)
 				break;
-			memcpy(&yb, y + c*ystride + (size_t)i*sizeof yb, sizeof yb);
 			UNROLL
 			for(j = 0; j < 8; j++){
-				int32_t v;
-
-				memcpy(&v, yb.qs + 4*j, sizeof v);
+				memcpy(&v, yb + offsetof(block_q8x, qs) + 4*j, sizeof v);
 				qy[j] = _mm512_set1_epi32(v);
 			}
-			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(block_sums(k, q, qy, _mm512_set1_epi32(yb.sum))),
-				_mm512_mul_ps(dx, _mm512_set1_ps(yb.d)), acc[c]);
-			if(k->hasmin)
-				acc[c] = _mm512_fmadd_ps(mx, _mm512_set1_ps(yb.s), acc[c]);
+			memcpy(&sum, yb + offsetof(block_q8x, sum), sizeof sum);
+			memcpy(&d, yb + offsetof(block_q8x, d), sizeof d);
+			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(block_sums(k, q, qy, _mm512_set1_epi32(sum))),
+				_mm512_mul_ps(dx, _mm512_set1_ps(d)), acc[c]);
+			if(k->hasmin){
+				memcpy(&sy, yb + offsetof(block_q8x, s), sizeof sy);
+				acc[c] = _mm512_fmadd_ps(mx, _mm512_set1_ps(sy), acc[c]);
+			}
 		}
 	}
 	UNROLL
