@@ -426,26 +426,33 @@ k4_field(const __m512i *a, int j, int mins)
 		_mm512_slli_epi32(_mm512_and_si512(_mm512_srli_epi32(a[mins], 8*j + 6), two), 4));
 }
 
-/* A sub-block's nq operands q against four activation bytes each (at yq[c] + off) of nc rows: S[c] += sc * (init[c] + q . y). */
+/*
+ * A sub-block's nq (even) operands q against four activation bytes each (at
+ * yq[c] + off) of nc rows: S[c] += sc * (init[c*istride] + q . y), the vpdpbusd in two
+ * chains (exact: integers), so that each waits on the one before it less.
+ */
 INLINE void
 sub_sums(__m512i *S, const __m512i *q, int nq, __m512i sc, const uint8_t *const *yq, size_t off, const int32_t *init,
-	int maxc, int nc)
+	size_t istride, int maxc, int nc)
 {
-	__m512i p;
-	int32_t v;
+	__m512i p, p2;
+	int32_t v, v2;
 	int c, t;
 
 	UNROLL
 	for(c = 0; c < maxc; c++){
 		if(c >= nc)
 			break;
-		p = _mm512_set1_epi32(init[c]);
+		p = _mm512_set1_epi32(init[c*istride]);
+		p2 = _mm512_setzero_si512();
 		UNROLL
-		for(t = 0; t < nq; t++){
+		for(t = 0; t < nq; t += 2){
 			memcpy(&v, yq[c] + off + 4*t, sizeof v);
+			memcpy(&v2, yq[c] + off + 4*t + 4, sizeof v2);
 			p = _mm512_dpbusd_epi32(p, q[t], _mm512_set1_epi32(v));
+			p2 = _mm512_dpbusd_epi32(p2, q[t + 1], _mm512_set1_epi32(v2));
 		}
-		S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(p, sc));
+		S[c] = _mm512_add_epi32(S[c], _mm512_mullo_epi32(_mm512_add_epi32(p, p2), sc));
 	}
 }
 
@@ -457,12 +464,13 @@ INLINE void
 packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, const uint8_t *y, size_t ystride,
 	int maxc, int nc)
 {
-	static const int32_t zero[COLS];
+	static const int32_t zero[1];
 	const __m512i low = _mm512_set1_epi8(0x0F), two = _mm512_set1_epi8(0x03);
 	__m512 acc[COLS], dx, dm;
-	__m512i S[COLS], M[COLS], q[8], a[4];
+	__m512i S[COLS], M[COLS], q[8], a[4], mp[4];
 	const uint8_t *yq[COLS] = { NULL };
-	int32_t init[QK_K/16][COLS];	/* Q4_K: the q8 sums of 32 (for M); Q6_K: -32 times those of 16 */
+	int32_t init[COLS][QK_K/16];	/* Q6_K: -32 times the q8 sums of 16 */
+	int16_t sum32[COLS][QK_K/32];	/* Q4_K: the q8 sums of 32, in pairs for vpdpwssd with the mins' pairs (for M) */
 	float yd[COLS] = { 0 };
 	int i, c, j, t, hh, q4;
 
@@ -478,13 +486,15 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 		UNROLL
 		for(c = 0; c < maxc && c < nc; c++){
 			const uint8_t *yb = y + c*ystride + (size_t)i * sizeof(block_q8_K);
-			int16_t bs[QK_K/16];
+			const __m256i bs = _mm256_loadu_si256((const __m256i *)(yb + offsetof(block_q8_K, bsums)));
 
 			yq[c] = yb + offsetof(block_q8_K, qs);
 			memcpy(&yd[c], yb + offsetof(block_q8_K, d), sizeof yd[c]);
-			memcpy(bs, yb + offsetof(block_q8_K, bsums), sizeof bs);
-			for(j = 0; j < QK_K/16; j++)
-				init[j][c] = k->type == LB_Q4_K ? (j < 8 ? bs[2*j] + bs[2*j + 1] : 0) : -32 * bs[j];
+			if(k->type == LB_Q4_K)
+				_mm_storeu_si128((__m128i *)sum32[c], _mm256_cvtepi32_epi16(_mm256_madd_epi16(bs, _mm256_set1_epi16(1))));
+			else
+				_mm512_storeu_si512(init[c], _mm512_sub_epi32(_mm512_setzero_si512(),
+					_mm512_slli_epi32(_mm512_cvtepi16_epi32(bs), 5)));
 		}
 		if(k->type == LB_Q4_K){
 			for(j = 0; j < 3; j++)
@@ -495,15 +505,19 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 					q[t] = _mm512_loadu_si512(pb + 64*(8*(j/2) + t));
 					q[t] = _mm512_and_si512(j % 2 ? _mm512_srli_epi16(q[t], 4) : q[t], low);
 				}
-				sub_sums(S, q, 8, k4_field(a, j, 0), yq, 32*j, zero, maxc, nc);
+				sub_sums(S, q, 8, k4_field(a, j, 0), yq, 32*j, zero, 0, maxc, nc);
 			}
-			for(j = 0; j < 8; j++){
-				const __m512i m = k4_field(a, j, 1);
-
+			for(j = 0; j < 4; j++)	/* the mins of sub-blocks 2j, 2j + 1 as int16 pairs */
+				mp[j] = _mm512_or_si512(k4_field(a, 2*j, 1), _mm512_slli_epi32(k4_field(a, 2*j + 1, 1), 16));
+			UNROLL
+			for(c = 0; c < maxc && c < nc; c++)
 				UNROLL
-				for(c = 0; c < maxc && c < nc; c++)
-					M[c] = _mm512_add_epi32(M[c], _mm512_mullo_epi32(m, _mm512_set1_epi32(init[j][c])));
-			}
+				for(j = 0; j < 4; j++){
+					int32_t v;
+
+					memcpy(&v, sum32[c] + 2*j, sizeof v);
+					M[c] = _mm512_dpwssd_epi32(M[c], mp[j], _mm512_set1_epi32(v));
+				}
 			dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK4_D)));
 			dm = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK4_DMIN)));
 		}else{
@@ -520,8 +534,9 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 						q[t] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4*(q4 >> 1)), low),
 							_mm512_slli_epi16(_mm512_and_si512(_mm512_srli_epi16(qh, 2*q4), two), 4));
 					}
-					sub_sums(S, q, 4, sbyte(a[j/4], j % 4), yq, 16*j, init[j], maxc, nc);
-					sub_sums(S, q + 4, 4, sbyte(a[(j + 1)/4], (j + 1) % 4), yq, 16*(j + 1), init[j + 1], maxc, nc);
+					sub_sums(S, q, 4, sbyte(a[j/4], j % 4), yq, 16*j, &init[0][j], QK_K/16, maxc, nc);
+					sub_sums(S, q + 4, 4, sbyte(a[(j + 1)/4], (j + 1) % 4), yq, 16*(j + 1), &init[0][j + 1], QK_K/16,
+						maxc, nc);
 				}
 			dx = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(pb + PK6_D)));
 			dm = _mm512_setzero_ps();
