@@ -169,6 +169,45 @@ test_f16_rounding(void **state)
 	qr_best_tier();
 }
 
+/*
+ * F16X (F16's activations in tiers that want them as floats): in every tier,
+ * each float is its F16 value, so every half, the points between two halves
+ * and beside them, and a tail of fewer than sixteen.
+ */
+static void
+test_f16x(void **state)
+{
+	enum { N = 65536 * 3 + 5 };
+	static float f[N], got[N];
+	static uint16_t h[N];
+	uint32_t a, b;
+	int i, tier;
+
+	(void)state;
+	for(i = 0; i < 65536; i++){
+		f[3*i] = qr_half((uint16_t)i);
+		f[3*i + 1] = f[3*i] * (1 + 0x1p-11f);	/* halfway to the next half, about */
+		f[3*i + 2] = nextafterf(f[3*i + 1], 0);
+	}
+	for(i = 3*65536; i < N; i++)
+		f[i] = 1.0f / (float)(i - 3*65536 + 3);
+	mode(LB_F16, 0)->from_float(f, h, N);
+	for(tier = 0; tier < quant_ntiers(); tier++){
+		mode(LB_F16X, tier)->from_float(f, got, N);
+		for(i = 0; i < N; i++){
+			float want = qr_half(h[i]);
+
+			memcpy(&a, &got[i], 4);
+			memcpy(&b, &want, 4);
+			if(a != b && !(isnan(got[i]) && isnan(want))){
+				print_error("%a as F16X is %a, want %a (%s)\n", f[i], got[i], want, quant_tier_name(tier));
+				fail();
+			}
+		}
+	}
+	qr_best_tier();
+}
+
 /* float to bfloat16, worked out in double: the nearer of the two neighbours, ties to even. */
 static uint16_t
 want_bf16(float f)
@@ -899,6 +938,7 @@ main(void)
 		cmocka_unit_test(test_f16_decode_all),
 		cmocka_unit_test(test_f16_roundtrip_all),
 		cmocka_unit_test(test_f16_rounding),
+		cmocka_unit_test(test_f16x),
 		cmocka_unit_test(test_bf16),
 		cmocka_unit_test(test_decode_edges),
 		cmocka_unit_test(test_decode_hand),

@@ -20,9 +20,9 @@
 #include "blocks.h"
 #include "kernels.h"
 
-#define UNROLL _Pragma("GCC unroll 4")
+#define UNROLL _Pragma("GCC unroll 8")
 
-enum { ROWS = 4, COLS = 4 };
+enum { ROWS = 4, COLS = 6 };
 
 typedef __m512 Load(const uint8_t *p, __mmask16 m);
 
@@ -50,11 +50,31 @@ load_bf16(const uint8_t *p, __mmask16 m)
  * (<= maxc, a constant: the loops unroll); elements xsize and ysize bytes
  */
 INLINE void
+step(__m512 acc[ROWS][COLS], int i, __mmask16 m, const uint8_t *x, size_t xstride, int nr,
+	const uint8_t *y, size_t ystride, int maxc, int nc, size_t xsize, Load *xload, size_t ysize, Load *yload)
+{
+	__m512 xv[ROWS], yv;
+	int r, c;
+
+	UNROLL
+	for(r = 0; r < nr; r++)
+		xv[r] = xload(x + r*xstride + (size_t)i * xsize, m);
+	UNROLL
+	for(c = 0; c < maxc; c++){
+		if(c >= nc)
+			break;
+		yv = yload(y + c*ystride + (size_t)i * ysize, m);
+		UNROLL
+		for(r = 0; r < nr; r++)
+			acc[r][c] = _mm512_fmadd_ps(xv[r], yv, acc[r][c]);
+	}
+}
+
+INLINE void
 kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr,
 	const uint8_t *y, size_t ystride, int maxc, int nc, size_t xsize, Load *xload, size_t ysize, Load *yload)
 {
-	__m512 acc[ROWS][COLS], xv[ROWS], yv;
-	__mmask16 m = 0xFFFF;
+	__m512 acc[ROWS][COLS];
 	int i, r, c;
 
 	UNROLL
@@ -62,22 +82,10 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 		UNROLL
 		for(c = 0; c < maxc; c++)
 			acc[r][c] = _mm512_setzero_ps();
-	for(i = 0; i < n; i += 16){
-		if(n - i < 16)
-			m = (__mmask16)((1u << (n - i)) - 1);
-		UNROLL
-		for(r = 0; r < nr; r++)
-			xv[r] = xload(x + r*xstride + (size_t)i * xsize, m);
-		UNROLL
-		for(c = 0; c < maxc; c++){
-			if(c >= nc)
-				break;
-			yv = yload(y + c*ystride + (size_t)i * ysize, m);
-			UNROLL
-			for(r = 0; r < nr; r++)
-				acc[r][c] = _mm512_fmadd_ps(xv[r], yv, acc[r][c]);
-		}
-	}
+	for(i = 0; i + 16 <= n; i += 16)	/* whole sixteens, then the last with a mask */
+		step(acc, i, 0xFFFF, x, xstride, nr, y, ystride, maxc, nc, xsize, xload, ysize, yload);
+	if(i < n)
+		step(acc, i, (__mmask16)((1u << (n - i)) - 1), x, xstride, nr, y, ystride, maxc, nc, xsize, xload, ysize, yload);
 	UNROLL
 	for(r = 0; r < nr; r++)
 		UNROLL
@@ -118,6 +126,21 @@ SHAPES(f32, 4, f32, 4)
 SHAPES(f16, 2, f32, 4)
 SHAPES(bf16, 2, bf16, 2)
 
+/* F16X: x rounded to F16 as F16C does it (plain C's q_fp16_f16c), back as floats */
+static void
+from_float_f16x(const float *x, void *y, int64_t n)
+{
+	__mmask16 m = 0xFFFF;
+	int64_t i;
+
+	for(i = 0; i < n; i += 16){
+		if(n - i < 16)
+			m = (__mmask16)((1u << (n - i)) - 1);
+		_mm512_mask_storeu_ps((float *)y + i, m, _mm512_cvtph_ps(_mm512_cvtps_ph(_mm512_maskz_loadu_ps(m, x + i),
+			_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)));
+	}
+}
+
 #define SET(id, t) \
 	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].gemv = gemv_##t, \
 	tab[id].tile = tile_##t, tab[id].tr = ROWS, tab[id].tc = COLS
@@ -128,5 +151,6 @@ quant_avx512_float(QuantType *tab)
 	SET(LB_F32, f32);
 	SET(LB_F16, f16);
 	tab[LB_F16].vec_dot_type = LB_F16X;
+	tab[LB_F16X].from_float = from_float_f16x;
 	SET(LB_BF16, bf16);
 }
