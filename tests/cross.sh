@@ -39,7 +39,7 @@ rm -f $log
 # The tests run the commands as $B/bin/NAME: there, NAME runs the aarch64 one under qemu.
 W=$B/qemu
 mkdir -p $W/bin
-for c in llambo llambo-styx; do
+for c in llambo llambo-styx llambo-9p; do
 	printf '#!/bin/sh\nexec %s %s/%s/bin/%s "$@"\n' "$QEMU" "$(pwd)" $B $c >$W/bin/$c
 	chmod +x $W/bin/$c
 done
