@@ -92,7 +92,8 @@ stopname(int reason)
 	case LLAMBO_STOP_LENGTH:	return "length";
 	case LLAMBO_STOP_CTX:	return "context";
 	case LLAMBO_STOP_STRING:	return "stop";
-	case LLAMBO_STOP_CALLBACK:	return "cancelled";
+	case LLAMBO_STOP_CALLBACK:
+	case LLAMBO_STOP_CANCEL:	return "cancelled";
 	}
 	return "length";
 }
