@@ -82,6 +82,24 @@ test_too_small(void **state)
 	unlink(path);
 }
 
+/* A missing vocabulary file is named once, after what it was for. */
+static void
+test_missing_vocab(void **state)
+{
+	char path[512];
+	const char *e;
+	SynthSpec s;
+
+	synth_defaults(&s);
+	s.vocab = "/nonexistent/vocab.gguf";
+	tmp_path(path, sizeof path, "novocab.gguf");
+	assert_int_equal(synth_write(&s, path), -1);
+	e = llambo_last_error();
+	assert_non_null(strstr(e, "vocabulary: /nonexistent/vocab.gguf"));
+	assert_null(strstr(strstr(e, "vocab.gguf") + 1, "vocab.gguf"));
+	unlink(path);
+}
+
 /* Generated text, sampled hot so that much of the vocabulary comes up, is text. */
 static void
 test_generation_is_text(void **state)
@@ -118,6 +136,7 @@ main(void)
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(test_vocab_is_text),
 		cmocka_unit_test(test_too_small),
+		cmocka_unit_test(test_missing_vocab),
 		cmocka_unit_test(test_generation_is_text),
 	};
 

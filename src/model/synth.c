@@ -229,8 +229,9 @@ open_vocab(GGUFFile *f, SynthSpec *s)
 {
 	const GGUFKV *t;
 
+	/* gguf_open's error names the path already */
 	if(gguf_open(f, s->vocab, 1) < 0)
-		return lb_errprefix("vocabulary %s", s->vocab);
+		return lb_errprefix("vocabulary");
 	if(gguf_get_arr(f, "tokenizer.ggml.tokens", GGUF_STRING, &t) != 1 || t->v.arr.n > 1 << 24){
 		gguf_close(f);
 		return lb_err("vocabulary %s: no tokenizer.ggml.tokens array of at most 2^24 strings", s->vocab);
