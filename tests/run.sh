@@ -8,6 +8,12 @@ RUN=${RUN:-}
 # cmocka's group summaries "[  PASSED  ] N test(s)." (skipped ones not included), summed over a program's groups
 count() { printf '%s\n' "$2" | grep -o "\[  $1 *\] [0-9]* test" | grep -o '[0-9]*' | awk '{ n += $1 } END { print n + 0 }'; }
 pass=0 fail=0 skip=0 bad=""
+# The tests' files (tmp_path) go in a directory of this run's, removed at its end: a test killed
+# midway leaves nothing behind in /tmp.
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/llambo-run.XXXXXX") || exit 1
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
+trap 'exit 130' INT TERM
 [ $# -gt 0 ] || set -- "$B"/tests/test_*
 for t in "$@"; do
 	case "$t" in *.o|*.d) continue;; esac
