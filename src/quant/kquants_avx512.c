@@ -480,6 +480,8 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 	for(i = 0; i < n / QK_K; i++){
 		const uint8_t *pb = x + (size_t)i * LANES * k->size;
 
+		prefetch_ahead(pb, LANES * k->size);
+
 		UNROLL
 		for(c = 0; c < maxc; c++)
 			S[c] = M[c] = _mm512_setzero_si512();

@@ -134,6 +134,7 @@ weights(const Kind *k, const Lanes *w, const uint8_t *pb, size_t i, __m512i *q, 
 
 	if(pb != NULL){
 		pb += i * ROWS * k->size;
+		prefetch_ahead(pb, ROWS * k->size);
 		UNROLL
 		for(s = 0; s < 8; s++)
 			if(s < 4 || !k->nibbles)
