@@ -239,6 +239,19 @@ LLAMBO_API int llambo_chat_usage(llambo_chat_session *s, int *n_ctx);
  */
 LLAMBO_API int llambo_chat_export(llambo_chat_session *s, int32_t **toks, long **ends, char **text, size_t *len);
 LLAMBO_API int llambo_chat_import(llambo_chat_session *s, const int32_t *toks, const long *ends, int n, const char *text, size_t len);
+/*
+ * The KV cache behind the record, carried with it so that the session it is given to does
+ * not evaluate those tokens again.  cache_export: the cache's positions (the count; rows
+ * malloc'd, pos_bytes each, NULL when none) and in fit a line of what they fit: "SIZE HASH
+ * TYPE_K TYPE_V N_CTX POS_BYTES NAME", the model file's size, a hash of its header, the KV
+ * types, the session's context, the bytes of a position, the file's name (512 bytes hold it).
+ * cache_import, after llambo_chat_import of the record: rows (malloc'd) become the session's,
+ * freed by it in every case.  1: its next reply evaluates only what follows them; 0: they are
+ * for another context or KV types, and the record is evaluated; -1 with the reason: another
+ * model's cache, or more positions than the record has tokens.
+ */
+LLAMBO_API int llambo_chat_cache_export(llambo_chat_session *s, void **rows, size_t *pos_bytes, char *fit, size_t nfit);
+LLAMBO_API int llambo_chat_cache_import(llambo_chat_session *s, void *rows, int n, size_t pos_bytes, const char *fit);
 /* The bytes of KV cache a session of n_ctx tokens (0: the default) on model id holds while it is open; -1 with the reason. */
 LLAMBO_API long long llambo_chat_kv_bytes(int id, int n_ctx);
 /* The tokens the conversation's prompt takes, all of it (what the cache holds counted too); its context in *n_ctx. */

@@ -395,25 +395,117 @@ test_reclaim(void **state)
 	styx_srv_free(s);
 }
 
-/* A session saved, then restored on another server: the same next reply; a file that lies is refused. */
+/* A two-layer synthetic model at dir/file; its size. */
+static long long
+smallmodel(const char *dir, const char *file, char *path, size_t n)
+{
+	SynthSpec spec;
+	struct stat sb;
+
+	synth_defaults(&spec);
+	spec.n_layer = 2;
+	snprintf(path, n, "%s/%s", dir, file);
+	assert_int_equal(synth_write(&spec, path), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	return (long long)sb.st_size;
+}
+
+/* ctl's listing has a line for path (a model loaded from it). */
+static int
+loaded(StyxClient *c, const char *path)
+{
+	return st_find(c, path) >= 0;
+}
+
+/* The file dir/from with its bytes edited by fn, as dir/to. */
+static void
+edited(const char *dir, const char *from, const char *to, void (*fn)(char *, size_t *))
+{
+	char path[512];
+	size_t n;
+	char *b;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", dir, from);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	b = malloc(1 << 22);
+	assert_non_null(b);
+	n = fread(b, 1, 1 << 22, f);
+	fclose(f);
+	fn(b, &n);
+	snprintf(path, sizeof path, "%s/%s", dir, to);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+	free(b);
+}
+
+/* The hash of the model's header in the cache line ("cache N POS_BYTES SIZE HASH ...") changed. */
+static void
+otherhash(char *b, size_t *n)
+{
+	char *p = strstr(b, "\ncache ");
+	int i;
+
+	assert_non_null(p);
+	for(i = 0; i < 4; i++)
+		p = strchr(p + 1, ' ');
+	p[1] = p[1] == '0' ? '1' : '0';
+	(void)n;
+}
+
+static void
+shortcache(char *b, size_t *n)
+{
+	(void)b;
+	*n -= 2;
+}
+
+/* A text longer than the file. */
+static void
+badlength(char *b, size_t *n)
+{
+	*n = (size_t)sprintf(b, "llambo-session 1\nuser 99999\nHello\n");
+}
+
+static void
+unlinkin(const char *dir, const char *file)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/%s", dir, file);
+	unlink(path);
+}
+
+/*
+ * A session saved, then restored on another server that loads its model by
+ * name (-O): its KV cache comes back too, so the next turn keeps as many
+ * tokens and evaluates as few as the saved session's did, and replies the
+ * same; a cache of another model, or cut short, is refused.
+ */
 static void
 test_save_restore(void **state)
 {
 	StyxConfig cfg;
 	StyxSrv *s;
 	StyxClient *c;
-	char dir[256], file[512], addr[64], name[40], *r1, *r2, *ctx1, *ctx2, *t;
-	FILE *f;
+	char dir[256], talk[512], addr[64], name[40], *r1, *r2, *ctx1, *ctx2, *u1, *u2, *t;
+	int kept = 0, eval = 0;
 
 	(void)state;
 	tmp_path(dir, sizeof dir, "saved");
 	assert_int_equal(mkdir(dir, 0755), 0);
+	smallmodel(dir, "talk.gguf", talk, sizeof talk);
 	styx_default_config(&cfg);
+	cfg.autoload = 1;
 	cfg.ndirs = 1;
 	cfg.dirs[0] = dir;
 	s = st_server(&cfg, addr, sizeof addr);
 	c = st_dial(addr);
 	newsession(c, "sessions/", name, sizeof name);
+	put(c, "sessions/", name, "model", "talk");
 	greedy(c, "sessions/", name, "6");
 	put(c, "sessions/", name, "options", "seed=3|top_k=7");
 	put(c, "sessions/", name, "system", "Be brief.");
@@ -422,6 +514,10 @@ test_save_restore(void **state)
 	put(c, "sessions/", name, "ctl", "save conv");
 	r1 = reply(c, name, "Tell me a story.");
 	ctx1 = get(c, "sessions/", name, "context");
+	u1 = get(c, "sessions/", name, "usage");
+	put(c, "sessions/", name, "ctl", "close");
+	st_free(c, st_find(c, talk));
+	assert_false(loaded(c, talk));
 	styxc_close(c);
 	styx_srv_free(s);
 
@@ -429,32 +525,44 @@ test_save_restore(void **state)
 	c = st_dial(addr);
 	newsession(c, "sessions/", name, sizeof name);
 	put(c, "sessions/", name, "ctl", "restore conv");
+	assert_true(loaded(c, talk));	/* by the name the file gives */
 	t = get(c, "sessions/", name, "options");
 	assert_non_null(strstr(t, "top_k=7"));
 	free(t);
 	r2 = reply(c, name, "Tell me a story.");
 	ctx2 = get(c, "sessions/", name, "context");
+	u2 = get(c, "sessions/", name, "usage");
 	assert_string_equal(r1, r2);
 	assert_string_equal(ctx1, ctx2);
-	snprintf(file, sizeof file, "%s/bad", dir);
-	f = fopen(file, "w");
-	assert_non_null(f);
-	fputs("llambo-session 1\nuser 99999\nHello\n", f);
-	fclose(f);
+	assert_non_null(strstr(u2, "last turn: "));
+	assert_int_equal(sscanf(strstr(u2, "last turn: "), "last turn: %d tokens kept in the cache, %d evaluated", &kept, &eval), 2);
+	assert_true(kept > 20 && eval > 0 && eval < kept);	/* the saved tokens came with their cache */
+	assert_string_equal(u1, u2);
+
+	edited(dir, "conv", "other", otherhash);
+	refused(c, name, "ctl", "restore other", "another model's");
+	edited(dir, "conv", "short", shortcache);
+	refused(c, name, "ctl", "restore short", "bad session file");
+	edited(dir, "conv", "bad", badlength);
 	refused(c, name, "ctl", "restore bad", "bad session file");
 	refused(c, name, "ctl", "restore ../conv", "bad session file name");
 	refused(c, name, "ctl", "restore nosuch", "No such file");
 	t = get(c, "sessions/", name, "context");
 	assert_string_equal(t, "[]\n");	/* a refused restore leaves no half of a conversation */
 	free(t);
-	unlink(file);
-	snprintf(file, sizeof file, "%s/conv", dir);
-	unlink(file);
+	unlinkin(dir, "bad");
+	unlinkin(dir, "short");
+	unlinkin(dir, "other");
+	unlinkin(dir, "conv");
+	st_free(c, st_find(c, talk));
+	unlink(talk);
 	rmdir(dir);
 	free(r1);
 	free(r2);
 	free(ctx1);
 	free(ctx2);
+	free(u1);
+	free(u2);
 	styxc_close(c);
 	styx_srv_free(s);
 }
@@ -506,28 +614,6 @@ test_llm_tree(void **state)
 	free(t);
 	put(c, "", name, "ctl", "close");
 	styxc_close(c);
-}
-
-/* A two-layer synthetic model at dir/file; its size. */
-static long long
-smallmodel(const char *dir, const char *file, char *path, size_t n)
-{
-	SynthSpec spec;
-	struct stat sb;
-
-	synth_defaults(&spec);
-	spec.n_layer = 2;
-	snprintf(path, n, "%s/%s", dir, file);
-	assert_int_equal(synth_write(&spec, path), 0);
-	assert_int_equal(stat(path, &sb), 0);
-	return (long long)sb.st_size;
-}
-
-/* ctl's listing has a line for path (a model loaded from it). */
-static int
-loaded(StyxClient *c, const char *path)
-{
-	return st_find(c, path) >= 0;
 }
 
 /*

@@ -383,7 +383,7 @@ lgen_start(int id, int32_t *toks, int n, const llambo_params *p, Seq *hold, int 
 	if(hold != NULL){
 		g->hold = hold;
 		g->seq = *hold;
-		g->st.n_reused = hold->kv.len;
+		g->st.n_reused = hold->kv.len + hold->nload;
 	}
 	return gen_submit(g, strip);
 }

@@ -212,9 +212,15 @@ admit(Sched *s)
 static int
 add_rows(Sched *s, llambo_gen *g, int *n, int *room, int *nw)
 {
-	int len = g->seq.kv.len, k = 1, i;
-	int prompt = len < g->n_prompt;
+	int len, k = 1, i, prompt;
 
+	if(g->seq.nload > 0){	/* a restored session's saved positions, copied in */
+		if(kv_seq_load(s->kv, &g->seq.kv, g->seq.load, g->seq.nload) < 0)
+			return -1;
+		g->seq.nload = 0;
+	}
+	len = g->seq.kv.len;
+	prompt = len < g->n_prompt;
 	if(prompt){
 		k = g->n_prompt - len < *room ? g->n_prompt - len : *room;
 		if(k <= 0)
@@ -489,4 +495,10 @@ const Model *
 sched_model(const Sched *s)
 {
 	return s->m;
+}
+
+const KVPool *
+sched_kv(const Sched *s)
+{
+	return s->kv;
 }

@@ -40,6 +40,8 @@ typedef struct Seq {
 	int reserved;	/* pages counted against the budget for it */
 	int counted;	/* of those, what the budget counts now (a session's sequence: also between its generations) */
 	int n_ctx;	/* the longest it may grow */
+	const uint8_t *load;	/* a restored session's saved cache (kv_seq_save's bytes): its first nload positions, */
+	int nload;	/* copied in by the scheduler before the sequence's next rows, not evaluated */
 } Seq;
 
 struct llambo_gen {
@@ -86,6 +88,7 @@ void sched_default_budget(long long bytes);	/* for models without a budget of th
 void sched_status(Sched *s, llambo_status *st);
 int sched_max_ctx(const Sched *s);	/* the longest sequence it can hold */
 const Model *sched_model(const Sched *s);
+const KVPool *sched_kv(const Sched *s);	/* its pool: the layout of its pages */
 
 /* generate.c: for the chat calls (src/api/chat.c, session.c) */
 /* A prompt's tokens (malloc'd), as p's add_bos and parse_special say: add_bos 1 puts BOS first even where the vocabulary would not. */

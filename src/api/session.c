@@ -13,6 +13,7 @@
  * byte), and the rest of the rendering is tokenized and evaluated.  So a turn
  * costs its new tokens, and a history the caller edited costs what changed.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ enum { INSIDE = -1 };	/* ends[i] of a token that ends inside a prompt piece */
 struct llambo_chat_session {
 	int id;
 	const Model *m;
+	const Sched *sc;
 	const ChatTmpl *t;
 	int n_threads;
 	Seq seq;	/* its cache: seq.kv.len positions */
@@ -37,6 +39,7 @@ struct llambo_chat_session {
 	char *piece;
 	int from;	/* a generation started with this many tokens: its reply is recorded before the next (0: none) */
 	int known;	/* tokens in toks and ends, their text in text: the cache holds the first seq.kv.len of them */
+	uint8_t *saved;	/* a saved cache given to it (llambo_chat_cache_import): seq.load, until the scheduler copied it */
 };
 
 static int
@@ -84,6 +87,7 @@ llambo_chat_open(int id, const char *tmpl, int n_ctx, int n_threads)
 		return NULL;
 	}
 	s->id = id;
+	s->sc = sc;
 	s->m = sched_model(sc);
 	s->n_threads = n_threads;
 	if(tmpl == NULL && chat_file_template(&s->m->file, &own) < 0)
@@ -115,6 +119,7 @@ llambo_chat_close(llambo_chat_session *s)
 		return;
 	if((s->seq.counted > 0 || s->seq.kv.npages > 0) && lgen_release(s->id, &s->seq) < 0)
 		free(s->seq.kv.pages);	/* the model was freed: its scheduler's pool goes with it, pages and all */
+	free(s->saved);
 	free(s->text);
 	free(s->toks);
 	free(s->ends);
@@ -200,6 +205,8 @@ prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *p
 	if(nt > 0){
 		if(keep < s->seq.kv.len)
 			s->seq.kv.len = keep;	/* the pages beyond stay, to be written over */
+		if(keep < s->seq.nload)
+			s->seq.nload = keep;
 		s->known = keep + nt;	/* those past kv.len (a restored record) are evaluated with the new ones */
 		s->len = from;
 		if(put_text(s, r + from, rlen - from) < 0)
@@ -214,10 +221,23 @@ prompt(llambo_chat_session *s, const llambo_chat_msg *msgs, int n, const char *p
 	return nt > 0 ? keep + nt : -1;
 }
 
+/* A saved cache the scheduler has copied in (or that will not be) is let go. */
+static void
+drop_saved(llambo_chat_session *s)
+{
+	if(s->seq.nload == 0){
+		free(s->saved);
+		s->saved = NULL;
+		s->seq.load = NULL;
+	}
+}
+
 /* The cache is not known now: the next reply starts afresh. */
 static void
 forget(llambo_chat_session *s)
 {
+	s->seq.nload = 0;
+	drop_saved(s);
 	s->seq.kv.len = 0;
 	s->len = 0;
 	s->from = 0;
@@ -246,6 +266,7 @@ record_reply(llambo_chat_session *s)
 	if(s->from > 0)
 		s->known = s->seq.kv.len > s->from ? s->seq.kv.len : s->from;
 	s->from = 0;
+	drop_saved(s);
 }
 
 llambo_gen *
@@ -306,7 +327,7 @@ llambo_chat_usage(llambo_chat_session *s, int *n_ctx)
 {
 	if(n_ctx != NULL)
 		*n_ctx = s != NULL ? s->seq.n_ctx : 0;
-	return s != NULL ? s->seq.kv.len : 0;
+	return s != NULL ? s->seq.kv.len + s->seq.nload : 0;
 }
 
 int
@@ -354,7 +375,7 @@ llambo_chat_import(llambo_chat_session *s, const int32_t *toks, const long *ends
 			last = ends[i];
 	}
 	record_reply(s);
-	s->seq.kv.len = 0;	/* the record is evaluated at the next reply */
+	forget(s);	/* the record is evaluated at the next reply */
 	s->len = 0;
 	if(put_text(s, text, len) < 0){
 		forget(s);
@@ -364,4 +385,91 @@ llambo_chat_import(llambo_chat_session *s, const int32_t *toks, const long *ends
 	memcpy(s->ends, ends, sizeof *ends * (size_t)n);
 	s->known = n;
 	return 0;
+}
+
+/* FNV-1a, 64 bits: the model's header told apart from another's. */
+static uint64_t
+fnv(const uint8_t *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	while(n-- > 0)
+		h = (h ^ *p++) * 1099511628211ull;
+	return h;
+}
+
+/* What a saved cache fits (see llambo.h): "SIZE HASH TYPE_K TYPE_V N_CTX POS_BYTES NAME". */
+static void
+fit(const llambo_chat_session *s, char *out, size_t n)
+{
+	const GGUFFile *f = &s->m->file;
+	const KVPool *p = sched_kv(s->sc);
+	char path[1024], *base, *c;
+	int mmap, gpu;
+
+	if(reg_load_options(s->id, &mmap, &gpu, path, sizeof path) < 0)
+		snprintf(path, sizeof path, "?");
+	base = strrchr(path, '/') != NULL ? strrchr(path, '/') + 1 : path;
+	for(c = base; *c != 0; c++)
+		if(*c < ' ' || *c == 0x7f)
+			*c = '?';	/* one line */
+	snprintf(out, n, "%zu %016llx %s %s %d %zu %s", f->size, (unsigned long long)fnv(f->base, f->data_offset),
+		kv_type_name(p->type_k), kv_type_name(p->type_v), s->seq.n_ctx, kv_pos_bytes(p), base);
+}
+
+int
+llambo_chat_cache_export(llambo_chat_session *s, void **rows, size_t *pos_bytes, char *fits, size_t nfits)
+{
+	const KVPool *p;
+	int n;
+
+	*rows = NULL;
+	if(s == NULL)
+		return lb_err("chat: no session");
+	record_reply(s);
+	p = sched_kv(s->sc);
+	*pos_bytes = kv_pos_bytes(p);
+	fit(s, fits, nfits);
+	n = s->seq.nload > 0 ? s->seq.nload : s->seq.kv.len;
+	if(n == 0)
+		return 0;
+	if((*rows = malloc(*pos_bytes * (size_t)n)) == NULL)
+		return lb_err("out of memory");
+	if(s->seq.nload > 0)
+		memcpy(*rows, s->saved, *pos_bytes * (size_t)n);
+	else
+		kv_seq_save(p, &s->seq.kv, n, *rows);
+	return n;
+}
+
+int
+llambo_chat_cache_import(llambo_chat_session *s, void *rows, int n, size_t pos_bytes, const char *fits)
+{
+	char mine[1200], a[6][24], b[6][24];
+	int rc = 0;
+
+	if(s == NULL){
+		free(rows);
+		return lb_err("chat: no session");
+	}
+	fit(s, mine, sizeof mine);
+	if(sscanf(fits, "%23s %23s %23s %23s %23s %23s", a[0], a[1], a[2], a[3], a[4], a[5]) != 6
+	|| sscanf(mine, "%23s %23s %23s %23s %23s %23s", b[0], b[1], b[2], b[3], b[4], b[5]) != 6)
+		rc = lb_err("chat: a saved cache without what it fits (model size and hash, KV types, context)");
+	else if(strcmp(a[0], b[0]) != 0 || strcmp(a[1], b[1]) != 0)
+		rc = lb_err("chat: the saved cache is another model's (%.200s); this session's is %.200s", fits, mine);
+	else if(n < 0 || n > s->known || n > s->seq.n_ctx || (n > 0 && rows == NULL))
+		rc = lb_err("chat: a saved cache of %d positions for a record of %d tokens", n, s->known);
+	else if(strcmp(a[2], b[2]) != 0 || strcmp(a[3], b[3]) != 0 || strcmp(a[4], b[4]) != 0 || strcmp(a[5], b[5]) != 0
+	|| pos_bytes != kv_pos_bytes(sched_kv(s->sc)) || n == 0)
+		rc = 0;	/* another context or KV types (the file's name may differ): the record is evaluated */
+	else{
+		free(s->saved);
+		s->saved = rows;
+		s->seq.load = rows;
+		s->seq.nload = n;
+		return 1;
+	}
+	free(rows);
+	return rc;
 }

@@ -198,3 +198,42 @@ kv_seq_clear(KVPool *p, KVSeq *s)
 	s->apages = 0;
 	s->len = 0;
 }
+
+/* The K row (v 0) or V row (v 1) of position pos in layer il of s. */
+static uint8_t *
+row(const KVPool *p, const KVSeq *s, int pos, int il, int v)
+{
+	int pg = pos / KV_PAGE, r = pos % KV_PAGE;
+
+	return v ? kv_values(p, s, il, pg) + (size_t)r * p->vrow : kv_keys(p, s, il, pg) + (size_t)r * p->krow;
+}
+
+void
+kv_seq_save(const KVPool *p, const KVSeq *s, int n, uint8_t *out)
+{
+	int i, il;
+
+	for(i = 0; i < n && i < s->len; i++)
+		for(il = 0; il < p->n_layer; il++){
+			memcpy(out, row(p, s, i, il, 0), p->krow);
+			memcpy(out += p->krow, row(p, s, i, il, 1), p->vrow);
+			out += p->vrow;
+		}
+}
+
+int
+kv_seq_load(KVPool *p, KVSeq *s, const uint8_t *in, int n)
+{
+	int i, il;
+
+	if(kv_seq_grow(p, s, n) < 0)
+		return -1;
+	for(i = 0; i < n; i++)
+		for(il = 0; il < p->n_layer; il++){
+			memcpy(row(p, s, i, il, 0), in, p->krow);
+			memcpy(row(p, s, i, il, 1), in += p->krow, p->vrow);
+			in += p->vrow;
+		}
+	s->len = n;
+	return 0;
+}

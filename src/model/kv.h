@@ -63,6 +63,16 @@ void kv_pool_free(KVPool *p);
 int kv_seq_grow(KVPool *p, KVSeq *s, int npos);
 /* Every page back to the pool; the sequence is empty (and may grow again). */
 void kv_seq_clear(KVPool *p, KVSeq *s);
+/* Bytes of one position in every layer, as kv_seq_save writes it: layer by layer, its K row then its V row. */
+static inline size_t
+kv_pos_bytes(const KVPool *p)
+{
+	return (size_t)p->n_layer * (p->krow + p->vrow);
+}
+/* Positions [0, n) of s (n <= s->len) into out, kv_pos_bytes each, position by position: a cache saved. */
+void kv_seq_save(const KVPool *p, const KVSeq *s, int n, uint8_t *out);
+/* Positions [0, n) of s made from what kv_seq_save wrote (s->len becomes n); 0, or -1 with lb_err set. */
+int kv_seq_load(KVPool *p, KVSeq *s, const uint8_t *in, int n);
 /* Pages a sequence of npos positions holds. */
 static inline int
 kv_pages_for(int npos)

@@ -345,16 +345,17 @@ void sess_ended(Gen *g);	/* the turn's end, on the scheduler's thread, no lock h
 char *sess_json(Sess *ss, size_t *n);	/* with ss->lk held: the context file */
 char *sess_text(Sess *ss, size_t *n);	/* with ss->lk held: the history file */
 int sess_compact(Sess *ss);	/* with ss->lk held */
-void sess_reset(Sess *ss);
+void sess_reset(Sess *ss);	/* with ss->lk held: the messages go, the settings stay */
 int sess_uncache(Sess *ss);	/* with ss->lk held: its KV cache given back (rebuilt from the messages at the next turn) */
-int sess_running(Sess *ss);
+int sess_running(Sess *ss);	/* with ss->lk held: 1 while its turn runs */
 void sess_dropturn(Sess *ss);	/* with ss->lk held: its turn cancelled and let go of */
-char *sess_trim(char *p);
+char *sess_trim(char *p);	/* p without the white space around it, in place */
 int sess_number(Sess *ss, int kind, const char *v);	/* with ss->lk held: temperature or maxtokens from text; -1 with lb_err */
 int sess_keepopts(Sess *ss, const char *v);	/* with ss->lk held: options written, kept for save */
 int sess_addmsg(Sess *ss, const char *role, char *content);	/* with ss->lk held: a message at the end (content taken) */
 int sess_save(StyxSrv *s, Sess *ss, const char *name);	/* sesssave.c, with ss->lk held */
-int sess_restore(StyxSrv *s, Sess *ss, const char *name);	/* p without the white space around it, in place */	/* with ss->lk held: 1 while its turn runs */	/* with ss->lk held: the messages go, the settings stay */
+int sess_restore(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held */
+char *sess_saved_model(StyxSrv *s, const char *name);	/* the model a saved session names (malloc'd), or NULL */
 int sess_put_text(char **o, size_t *n, size_t *a, const char *s);	/* appends s to the growing *o (length *n, room *a) */
 
 /* sessfile.c */

@@ -100,7 +100,8 @@ maketext(Sess *ss, int kind, size_t *n)
 	case Qsctl:
 		return srv_smprint(n, "write: reset (forget the messages, keep the settings), close (end the session),"
 			" uncache (give the KV cache back: the next turn evaluates the whole conversation again),"
-			" save NAME, restore NAME (its settings and messages, in a file of the first model directory)\n");
+			" save NAME, restore NAME (its settings, messages and KV cache, in a file of the first model directory;"
+			" under -O restore loads the model the file names)\n");
 	case Qusage:
 		return srv_smprint(n, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated, %d generated\n"
 			"dropped: %d messages\n", ss->cached, ss->n_ctx > 0 ? ss->n_ctx : 4096, ss->kept, ss->evaluated,
@@ -300,14 +301,15 @@ set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 	case Qsctl: return ctlwrite(c->srv, ss, v);
 	case Qcompact: return sess_compact(ss);
 	case Qthinking:
-		if(strcmp(v, "max") != 0 && strcmp(v, "disabled") != 0 && strcmp(v, "off") != 0 && strspn(v, "0123456789") != strlen(v))
+		if((strcmp(v, "max") != 0 && strcmp(v, "disabled") != 0 && strcmp(v, "off") != 0 && strspn(v, "0123456789") != strlen(v))
+		|| strlen(v) >= sizeof ss->thinking)
 			return lb_err("invalid thinking budget");
-		snprintf(ss->thinking, sizeof ss->thinking, "%s", v);
+		snprintf(ss->thinking, sizeof ss->thinking, "%.*s", (int)sizeof ss->thinking - 1, v);
 		return 0;
 	case Qreasoning:
 		if(*v != 0 && strcmp(v, "low") != 0 && strcmp(v, "medium") != 0 && strcmp(v, "high") != 0)
 			return lb_err("reasoning must be ''|low|medium|high");
-		snprintf(ss->reasoning, sizeof ss->reasoning, "%s", v);
+		snprintf(ss->reasoning, sizeof ss->reasoning, "%.*s", (int)sizeof ss->reasoning - 1, v);
 		return 0;
 	case Qoptions:
 		if(sess_running(ss))
@@ -319,11 +321,24 @@ set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 	return lb_err("permission denied");
 }
 
+/* The model a write names, to load first (malloc'd): written to model, or named by the file ctl's "restore FILE" reads. */
+static char *
+loadwanted(StyxSrv *s, int kind, const StyxFcall *t)
+{
+	char v[MAXSETTING];
+
+	if((kind != Qsmodel && kind != Qsctl) || setting(t, v, sizeof v) < 0)
+		return NULL;
+	if(kind == Qsctl)
+		return strncmp(v, "restore ", 8) == 0 ? sess_saved_model(s, sess_trim(v + 8)) : NULL;
+	return *v != 0 ? strdup(v) : NULL;
+}
+
 void
 sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 {
 	StyxFcall rf = { .type = STYX_RWRITE, .count = t->count };
-	char v[MAXSETTING];
+	char *want;
 	Sess *ss;
 	int rc;
 
@@ -335,10 +350,14 @@ sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		conn_error(c, r, "session closed");
 		return;
 	}
-	if(f->node.kind == Qsmodel && setting(t, v, sizeof v) == 0 && *v != 0 && loadfirst(c->srv, ss, v) < 0){
-		conn_error(c, r, "%s", lb_errstr());
-		sess_put(ss);
-		return;
+	if((want = loadwanted(c->srv, f->node.kind, t)) != NULL){
+		rc = loadfirst(c->srv, ss, want);
+		free(want);
+		if(rc < 0){
+			conn_error(c, r, "%s", lb_errstr());
+			sess_put(ss);
+			return;
+		}
 	}
 	pthread_mutex_lock(&ss->lk);
 	rc = ss->closed ? lb_err("session closed") : set(c, ss, f->node.kind, t);

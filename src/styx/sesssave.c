@@ -1,8 +1,8 @@
 /*
- * sesssave.c - ctl's "save NAME" and "restore NAME": a session's settings
- * and messages in a file of the first model directory (-m), and back into a
- * session, on this server or another.  The KV cache itself is not saved: a
- * restored session's first turn evaluates the tokens it held.
+ * sesssave.c - ctl's "save NAME" and "restore NAME": a session's settings,
+ * messages and KV cache in a file of the first model directory (-m), and
+ * back into a session, on this server or another: its first turn evaluates
+ * only its new tokens.
  *
  * The file is lines "key value", and for texts "key LENGTH" followed by that
  * many bytes and a newline:
@@ -20,10 +20,16 @@
  *
  *	tokens 9\n1:-1 2:14
  *	text 14\n...
+ *	cache 2 4096 SIZE HASH f16 f16 4096 4096 model.gguf\n(2 x 4096 bytes)
  *
  * tokens and text are the engine session's record (llambo_chat_export: each
  * token and where its text ends), so a restored session evaluates the very
- * tokens the saved one held, and replies as it would have.
+ * tokens the saved one held, and replies as it would have.  The last line,
+ * cache N POS_BYTES FIT, is followed by the KV cache of the record's first
+ * N tokens (llambo_chat_cache_export; FIT says which model, KV types and
+ * context it is for): a restored session given it evaluates none of them.
+ * A cache for another context or KV types is left unused (the record is
+ * evaluated); one for another model is refused.
  *
  * A file is read as hostile input: every length is checked against what is
  * left and against the server's limits before it is used.
@@ -31,13 +37,15 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "../util/error.h"
 #include "impl.h"
 
-enum { MAXFILE = 64 << 20 };
+enum { MAXFILE = 64 << 20 };	/* the file but its cache */
 
 /* The file NAME names in the first model directory; -1 with lb_err. */
 static int
@@ -89,6 +97,24 @@ record(FILE *f, llambo_chat_session *cs)
 	return 0;
 }
 
+/* The KV cache behind the record, the file's last line and bytes. */
+static int
+cache(FILE *f, llambo_chat_session *cs)
+{
+	char fit[1200];
+	size_t pb;
+	void *rows;
+	int n = llambo_chat_cache_export(cs, &rows, &pb, fit, sizeof fit);
+
+	if(n <= 0)
+		return n;
+	fprintf(f, "cache %d %zu %s\n", n, pb, fit);
+	fwrite(rows, pb, (size_t)n, f);
+	fputc('\n', f);
+	free(rows);
+	return 0;
+}
+
 int
 sess_save(StyxSrv *s, Sess *ss, const char *name)
 {
@@ -96,6 +122,8 @@ sess_save(StyxSrv *s, Sess *ss, const char *name)
 	FILE *f;
 	int i, bad;
 
+	if(sess_running(ss))
+		return lb_err("a turn is in progress: save when it ends");
 	if(savepath(s, name, path, sizeof path) < 0)
 		return -1;
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
@@ -109,7 +137,7 @@ sess_save(StyxSrv *s, Sess *ss, const char *name)
 	for(i = 0; i < ss->nmsgs; i++)
 		blob(f, ss->msgs[i].role, ss->msgs[i].content);
 	fprintf(f, "dropped %d\n", ss->dropped);
-	if(ss->cs != NULL && record(f, ss->cs) < 0){
+	if(ss->cs != NULL && (record(f, ss->cs) < 0 || cache(f, ss->cs) < 0)){
 		fclose(f);
 		remove(tmp);
 		return -1;
@@ -169,9 +197,11 @@ text(In *in, const char *len, size_t max)
 	return t;
 }
 
-/* The engine session's record read from the file. */
+/* The engine session's record read from the file, and its cache: the line's value, and where its bytes begin. */
 typedef struct Rec {
 	char *tokens, *text;
+	char *cache;
+	off_t at;
 } Rec;
 
 /* With ss->lk held: a session for the record, which then holds it; -1 with lb_err. */
@@ -227,6 +257,10 @@ field(StyxSrv *s, Sess *ss, Rec *rec, In *in, char *key, char *value)
 		ss->dropped = atoi(value);
 		return 0;
 	}
+	if(strcmp(key, "cache") == 0){	/* the last line: bytes follow */
+		rec->cache = value;
+		return 0;
+	}
 	if(strcmp(key, "options") == 0 || strcmp(key, "system") == 0 || strcmp(key, "prefill") == 0)
 		into = key[0] == 'o' ? &ss->opts : key[0] == 's' ? &ss->system : &ss->prefill;
 	else if(strcmp(key, "tokens") == 0 || strcmp(key, "text") == 0){
@@ -247,13 +281,51 @@ field(StyxSrv *s, Sess *ss, Rec *rec, In *in, char *key, char *value)
 	return 0;
 }
 
+/* A decimal count at *p, at most max, and the space after it; -1 if there is none. */
+static long long
+count(char **p, long long max)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(*p, &end, 10);
+	if(**p < '0' || **p > '9' || errno != 0 || n > max || *end != ' ')
+		return -1;
+	*p = end + 1;
+	return n;
+}
+
+/*
+ * With ss->lk held: the cache after the record, the rest of the file f of size bytes:
+ * "N POS_BYTES FIT", N times POS_BYTES bytes and a newline.  -1 with lb_err.
+ */
+static int
+loadcache(Sess *ss, const Rec *rec, FILE *f, off_t size)
+{
+	char *p = rec->cache;
+	long long n = count(&p, INT_MAX), pb = count(&p, LLONG_MAX), left = (long long)(size - rec->at) - 1;
+	void *rows = NULL;
+
+	if(n < 0 || pb <= 0 || left < 0 || (unsigned long long)left > SIZE_MAX || n != left / pb || left % pb != 0)
+		return lb_err("bad session file: a cache of %.64s that is not the file's %lld bytes after it", rec->cache, left + 1);
+	if(n > 0 && (rows = malloc((size_t)left)) == NULL)
+		return lb_err("out of memory for a saved cache of %lld bytes", left);
+	if(n > 0 && (fseeko(f, rec->at, SEEK_SET) < 0 || fread(rows, (size_t)pb, (size_t)n, f) != (size_t)n || fgetc(f) != '\n')){
+		free(rows);
+		return lb_err("bad session file: its cache cannot be read");
+	}
+	return llambo_chat_cache_import(ss->cs, rows, (int)n, (size_t)pb, p) < 0 ? -1 : 0;
+}
+
 int
 sess_restore(StyxSrv *s, Sess *ss, const char *name)
 {
 	char path[PATH_MAX], *buf, *key, *value;
-	Rec rec = { NULL, NULL };
+	Rec rec = { NULL, NULL, NULL, 0 };
 	In in;
-	long n;
+	off_t size;
+	size_t n;
 	FILE *f;
 	int rc = 0;
 
@@ -263,12 +335,11 @@ sess_restore(StyxSrv *s, Sess *ss, const char *name)
 		return -1;
 	if((f = fopen(path, "r")) == NULL)
 		return lb_err("restore %s: %s", path, strerror(errno));
-	if(fseek(f, 0, SEEK_END) < 0 || (n = ftell(f)) < 0 || n > MAXFILE || fseek(f, 0, SEEK_SET) < 0
-	|| (buf = malloc((size_t)n + 1)) == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n){
+	if(fseeko(f, 0, SEEK_END) < 0 || (size = ftello(f)) < 0 || fseeko(f, 0, SEEK_SET) < 0
+	|| (buf = malloc((n = size < MAXFILE ? (size_t)size : MAXFILE) + 1)) == NULL || fread(buf, 1, n, f) != n){
 		fclose(f);
-		return lb_err("restore %s: cannot read it (at most %d MiB)", path, MAXFILE >> 20);
+		return lb_err("restore %s: cannot read it", path);
 	}
-	fclose(f);
 	in.p = buf;
 	in.end = buf + n;
 	if(line(&in, &key, &value) < 0 || strcmp(key, "llambo-session") != 0 || strcmp(value, "1") != 0)
@@ -277,19 +348,43 @@ sess_restore(StyxSrv *s, Sess *ss, const char *name)
 		sess_reset(ss);
 		sess_uncache(ss);
 	}
-	while(rc == 0 && in.p < in.end)
+	while(rc == 0 && rec.cache == NULL && in.p < in.end)
 		if(line(&in, &key, &value) < 0)
-			rc = lb_err("restore %s: a line without its newline", path);
+			rc = lb_err("restore %s: a line without its newline (the file but its cache: at most %d MiB)", path, MAXFILE >> 20);
 		else
 			rc = field(s, ss, &rec, &in, key, value);
+	rec.at = in.p - buf;
 	if(rc == 0 && (rec.tokens != NULL) != (rec.text != NULL))
 		rc = lb_err("restore %s: tokens without their text", path);
+	if(rc == 0 && rec.cache != NULL && rec.tokens == NULL)
+		rc = lb_err("restore %s: a cache without its tokens", path);
 	if(rc == 0 && rec.tokens != NULL)
 		rc = import(s, ss, &rec);
+	if(rc == 0 && rec.cache != NULL)
+		rc = loadcache(ss, &rec, f, size);
+	fclose(f);
 	free(rec.tokens);
 	free(rec.text);
 	free(buf);
 	if(rc < 0)
 		sess_reset(ss);
 	return rc;
+}
+
+char *
+sess_saved_model(StyxSrv *s, const char *name)
+{
+	char path[PATH_MAX], head[32], model[512], *nl;
+	FILE *f;
+	int ok;
+
+	if(savepath(s, name, path, sizeof path) < 0 || (f = fopen(path, "r")) == NULL)
+		return NULL;
+	ok = fgets(head, sizeof head, f) != NULL && strcmp(head, "llambo-session 1\n") == 0
+		&& fgets(model, sizeof model, f) != NULL && strncmp(model, "model ", 6) == 0 && (nl = strchr(model, '\n')) != NULL;
+	fclose(f);
+	if(!ok || nl == model + 6)
+		return NULL;
+	*nl = 0;
+	return strdup(model + 6);
 }
