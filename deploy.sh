@@ -15,7 +15,8 @@
 #   test-llm   the native server on a loopback port, its conversations mounted
 #              as infernode mounts its llmsrv (mount -A ... llm) and driven by
 #              infernode's README script: id=`{cat new}; echo ... > $id/ask;
-#              cat $id/ask; then a two-line conversation through /dis/chat.dis
+#              cat $id/ask; then a two-line conversation through /dis/chat.dis,
+#              and /dis/test-session.dis (llambo.m's Session) on its sessions
 #   emu        starts emu-llambo on this terminal
 #
 # Each test runs emu without a console, prints what the suite printed and
@@ -111,11 +112,14 @@ test-llm)
 	runemu "mount -A tcp!127.0.0.1!$port /n/llambo llm; id=\`{cat /n/llambo/new};
 		echo 'What is the capital of France' > /n/llambo/\$id/ask; cat /n/llambo/\$id/ask > '#U*$tmp/ask';
 		cat /n/llambo/\$id/context > '#U*$tmp/context'; echo close > /n/llambo/\$id/ctl;
-		/dis/chat.dis -d /n/llambo -t 0 -n 8 < '#U*$REPO/tests/data/chat/two-lines.txt' > '#U*$tmp/chat'"
+		/dis/chat.dis -d /n/llambo -t 0 -n 8 < '#U*$REPO/tests/data/chat/two-lines.txt' > '#U*$tmp/chat';
+		/dis/test-session.dis -o '#U*$tmp/session' /n/llambo"
 	kill -- -"$server" 2>/dev/null || kill "$server" 2>/dev/null || true
 	want='[{"role":"user","content":"What is the capital of France"},{"role":"assistant","content":'
 	# chat: a reply and a newline for each of the input's two lines
-	if [ -s "$tmp/ask" ] && [ "$(head -c ${#want} "$tmp/context")" = "$want" ] && [ "$(grep -c '' "$tmp/chat")" -ge 2 ]; then
+	# and test-session: llambo.m's Session on the same server
+	if [ -s "$tmp/ask" ] && [ "$(head -c ${#want} "$tmp/context")" = "$want" ] && [ "$(grep -c '' "$tmp/chat")" -ge 2 ] \
+	&& [ "$(cat "$tmp/session" 2>/dev/null)" = pass ]; then
 		echo pass > "$tmp/result"
 	else
 		echo "ask gave: $(cat "$tmp/ask" 2>/dev/null); context: $(cat "$tmp/context" 2>/dev/null)"; cat "$tmp/server.log"

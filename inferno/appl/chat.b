@@ -3,7 +3,8 @@ implement Chat;
 #
 # chat [-d dir] [-m model] [-s system] [-n maxtokens] [-t temperature]
 #
-# A conversation on the terminal through a llambo server's sessions:
+# A conversation on the terminal, a session of the Llambo module
+# (llambo.m's Session, over a native llambo-styx server's sessions):
 # each line of standard input is a user message, and the reply is
 # streamed to standard output as the model makes it.  The session keeps
 # the conversation (and its KV cache) between lines; it is closed at the
@@ -19,6 +20,10 @@ include "arg.m";
 include "bufio.m";
 	bufio: Bufio;
 	Iobuf: import bufio;
+include "llambo_c.m";
+include "llambo.m";
+	llambo: Llambo;
+	Session: import llambo;
 
 Chat: module
 {
@@ -35,7 +40,7 @@ init(nil: ref Draw->Context, argv: list of string)
 	arg := load Arg Arg->PATH;
 	arg->init(argv);
 	arg->setusage("chat [-d dir] [-m model] [-s system] [-n maxtokens] [-t temperature]");
-	dir := "";
+	dir: string;
 	settings: list of (string, string);
 	while((c := arg->opt()) != 0)
 		case c {
@@ -48,20 +53,16 @@ init(nil: ref Draw->Context, argv: list of string)
 		}
 	if(arg->argv() != nil)
 		arg->usage();
-	if(dir == ""){
-		dir = "/n/llambo/sessions";
-		(ok, nil) := sys->stat("/n/llm/new");
-		if(ok == 0)
-			dir = "/n/llm";
-	}
-	name := readline(dir + "/new");
-	if(name == nil)
-		fail(sys->sprint("cannot make a session in %s: %r", dir));
-	session := dir + "/" + name;
+	llambo = load Llambo Llambo->PATH;
+	if(llambo == nil)
+		fail(sys->sprint("cannot load %s: %r", Llambo->PATH));
+	(session, err) := Session.new(dir);
+	if(session == nil)
+		fail(err);
 	for(; settings != nil; settings = tl settings){
 		(file, value) := hd settings;
-		if(writefile(session + "/" + file, value) < 0)
-			fail(sys->sprint("%s: %r", file));
+		if((err = session.set(file, value)) != nil)
+			fail(file + ": " + err);
 	}
 	input := bufio->fopen(sys->fildes(0), Bufio->OREAD);
 	while((line := input.gets('\n')) != nil){
@@ -69,52 +70,27 @@ init(nil: ref Draw->Context, argv: list of string)
 			line = line[0:len line - 1];
 		if(line == "")
 			continue;
-		if(writefile(session + "/ask", line) < 0 || stream(session + "/stream") < 0)
-			sys->fprint(stderr, "chat: %r\n");
+		if((err = reply(session, line)) != nil)
+			sys->fprint(stderr, "chat: %s\n", err);
 		sys->print("\n");
 	}
-	writefile(session + "/ctl", "close");
+	session.ctl("close");
 }
 
-# The reply, as it is made: the stream file read to its end.
-stream(file: string): int
+# The reply to line, printed as it is made; nil, or why it failed.
+reply(s: ref Session, line: string): string
 {
-	fd := sys->open(file, Sys->OREAD);
-	if(fd == nil)
-		return -1;
-	out := sys->fildes(1);
-	buf := array[Sys->ATOMICIO] of byte;
-	while((n := sys->read(fd, buf, len buf)) > 0)
-		sys->write(out, buf, n);
-	return n;
+	c := chan of string;
+	ec := chan of string;
+	spawn streamer(s, line, c, ec);
+	while((text := <-c) != nil)
+		sys->print("%s", text);
+	return <-ec;
 }
 
-# The first line of a file, without its newline; nil if it cannot be read.
-readline(file: string): string
+streamer(s: ref Session, line: string, c: chan of string, ec: chan of string)
 {
-	fd := sys->open(file, Sys->OREAD);
-	if(fd == nil)
-		return nil;
-	buf := array[256] of byte;
-	n := sys->read(fd, buf, len buf);
-	if(n <= 0)
-		return nil;
-	s := string buf[0:n];
-	for(i := 0; i < len s; i++)
-		if(s[i] == '\n')
-			return s[0:i];
-	return s;
-}
-
-writefile(file: string, text: string): int
-{
-	fd := sys->open(file, Sys->OWRITE | Sys->OTRUNC);
-	if(fd == nil)
-		return -1;
-	b := array of byte text;
-	if(sys->write(fd, b, len b) != len b)
-		return -1;
-	return 0;
+	ec <-= s.stream(line, c);
 }
 
 fail(why: string)

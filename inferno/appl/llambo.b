@@ -528,6 +528,12 @@ stream(req: ref Request, c: chan of string): string
 		return sys->sprint("%r");
 	}
 	sys->seek(fd, big 0, Sys->SEEKSTART);	# the text starts at offset 0, not after the request
+	return pieces(fd, c);
+}
+
+# What fd reads until its end, on c in whole UTF-8 sequences, then nil; nil, or the read's error.
+pieces(fd: ref Sys->FD, c: chan of string): string
+{
 	buf := array[Sys->ATOMICIO] of byte;
 	rest := 0;	# bytes of an incomplete UTF-8 sequence kept for the next read
 	for(;;){
@@ -542,7 +548,8 @@ stream(req: ref Request, c: chan of string): string
 		}
 		n += rest;
 		k := sys->utfbytes(buf, n);
-		c <-= string buf[0:k];
+		if(k > 0)	# "" is nil: the end, to the reader
+			c <-= string buf[0:k];
 		buf[0:] = buf[k:n];
 		rest = n - k;
 	}
@@ -564,9 +571,18 @@ builtinstream(req: ref Request, c: chan of string): string
 
 readfile(name: string): string
 {
+	(text, err) := readtext(name);
+	if(err != nil)
+		return nil;
+	return text;
+}
+
+# A whole file: (text, nil), "" and all, or (nil, why).
+readtext(name: string): (string, string)
+{
 	fd := sys->open(name, Sys->OREAD);
 	if(fd == nil)
-		return nil;
+		return (nil, sys->sprint("%r"));
 	data := array[0] of byte;
 	buf := array[Sys->ATOMICIO] of byte;
 	while((n := sys->read(fd, buf, len buf)) > 0){
@@ -576,6 +592,93 @@ readfile(name: string): string
 		data = d;
 	}
 	if(n < 0)
-		return nil;
-	return string data;
+		return (nil, sys->sprint("%r"));
+	return (string data, nil);
+}
+
+# text written to name in one write; nil, or why it was refused.
+writetext(name: string, text: string): string
+{
+	fd := sys->open(name, Sys->OWRITE | Sys->OTRUNC);
+	if(fd == nil)
+		return sys->sprint("%r");
+	b := array of byte text;
+	if(sys->write(fd, b, len b) != len b)
+		return sys->sprint("%r");
+	return nil;
+}
+
+# Conversations: the files of a native server's sessions (README.md, "Conversations").
+
+# Where sessions are made: d, or the mount init chose, or infernode's /n/llm, or MOUNT's.
+sessionsdir(d: string): string
+{
+	if(d != nil)
+		return d;
+	if(mnt != nil)
+		return mnt + "/sessions";
+	(ok, nil) := sys->stat("/n/llm/new");
+	if(ok == 0)
+		return "/n/llm";
+	return MOUNT + "/sessions";
+}
+
+Session.new(sessions: string): (ref Session, string)
+{
+	sysinit();
+	d := sessionsdir(sessions);
+	(name, err) := readtext(d + "/new");
+	if(err != nil)
+		return (nil, sys->sprint("no session made in %s (a native llambo-styx serves sessions): %s", d, err));
+	for(i := 0; i < len name && name[i] != '\n'; i++)
+		;
+	name = name[0:i];
+	return (ref Session(d + "/" + name, name), nil);
+}
+
+Session.open(sessions: string, name: string): (ref Session, string)
+{
+	sysinit();
+	d := sessionsdir(sessions) + "/" + name;
+	(ok, nil) := sys->stat(d + "/ctl");
+	if(ok < 0)
+		return (nil, sys->sprint("no session %s: %r", d));
+	return (ref Session(d, name), nil);
+}
+
+Session.set(s: self ref Session, file: string, value: string): string
+{
+	return writetext(s.dir + "/" + file, value);
+}
+
+Session.get(s: self ref Session, file: string): string
+{
+	return readfile(s.dir + "/" + file);
+}
+
+Session.ask(s: self ref Session, msg: string): (string, string)
+{
+	if((err := writetext(s.dir + "/ask", msg)) != nil)
+		return (nil, err);
+	return readtext(s.dir + "/ask");
+}
+
+Session.stream(s: self ref Session, msg: string, c: chan of string): string
+{
+	err := writetext(s.dir + "/ask", msg);
+	fd: ref Sys->FD;
+	if(err == nil && (fd = sys->open(s.dir + "/stream", Sys->OREAD)) == nil)
+		err = sys->sprint("%r");
+	if(err != nil){
+		c <-= nil;
+		return err;
+	}
+	return pieces(fd, c);
+}
+
+Session.ctl(s: self ref Session, cmd: string): string
+{
+	if(cmd == "compact")
+		return writetext(s.dir + "/compact", cmd);
+	return writetext(s.dir + "/ctl", cmd);
 }

@@ -16,7 +16,7 @@ EMUDIR=$ROOT/emu/$SYSHOST
 BIN=$ROOT/$SYSHOST/$OBJTYPE/bin
 SO=$ROOT/$SYSHOST/$OBJTYPE/lib/llambo_c.so
 CONF=emu-llambo
-PROGS="llambo_styx ffi-example test-ffi test-styx test-request chat"
+PROGS="llambo_styx ffi-example test-ffi test-styx test-request test-session chat"
 
 # What install writes: the files it copies or links, then mk's products.
 written() {

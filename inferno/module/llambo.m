@@ -19,6 +19,12 @@
 #
 # Functions that fail return -1 or nil and set the error string (%r).
 #
+# Conversations (a native llambo-styx server's sessions):
+#	(s, err) := Session.new(nil);
+#	s.set("temperature", "0");
+#	(reply, err) = s.ask("Hello!");	# the next ask continues it
+#	s.ctl("close");
+#
 Llambo: module
 {
 	PATH:	con "/dis/lib/llambo.dis";
@@ -83,4 +89,35 @@ Llambo: module
 	# The text as it is made: each piece on c, then nil; returns what
 	# infer's Response.err would be.
 	stream:	fn(req: ref Request, c: chan of string): string;
+
+	# A conversation with memory: a session of a native llambo-styx
+	# server, which keeps its messages, settings and KV cache between
+	# turns (a turn evaluates only its new tokens), in the model's chat
+	# template.  Sessions live in the server's sessions/ directory (or
+	# the root of an attach to llm, infernode's layout), whichever
+	# backend init chose: the builtin module and llambo_styx have none.
+	Session: adt {
+		dir:	string;	# the directory of its files: sessions/NAME
+		name:	string;	# any connection that knows it reaches it
+
+		# A new session in sessions (nil: the one init's mount has,
+		# MOUNT/sessions, or /n/llm); (nil, why) if there is none.
+		new:	fn(sessions: string): (ref Session, string);
+		# One made before, by its name.
+		open:	fn(sessions: string, name: string): (ref Session, string);
+		# A setting: model (an id or a name of the server's -m
+		# directories), system, temperature, maxtokens, options
+		# (key=value|...), prefill.  nil, or why it was refused.
+		set:	fn(s: self ref Session, file: string, value: string): string;
+		# The text of one of its files: context (the messages as
+		# JSON), history, usage, model, system, ...; nil with %r.
+		get:	fn(s: self ref Session, file: string): string;
+		# The reply to a user message, whole: (text, nil) or (nil, why).
+		ask:	fn(s: self ref Session, msg: string): (string, string);
+		# The reply as it is made: each piece on c, then nil; returns
+		# nil, or why it failed.
+		stream:	fn(s: self ref Session, msg: string, c: chan of string): string;
+		# reset, uncache, compact, save NAME, restore NAME, close.
+		ctl:	fn(s: self ref Session, cmd: string): string;
+	};
 };
