@@ -567,6 +567,66 @@ test_save_restore(void **state)
 	styx_srv_free(s);
 }
 
+/* Two sessions given the same messages and seed (and the same limits). */
+static void
+twin(StyxClient *c, char *name, size_t n)
+{
+	newsession(c, "sessions/", name, n);
+	put(c, "sessions/", name, "options", "seed=5");
+	greedy(c, "sessions/", name, "8");
+	free(reply(c, name, "Hello there"));
+}
+
+/*
+ * compact, as infernode's llmsrv has it: the model summarises the conversation
+ * (the reply a twin session gives to llmsrv's request, at temperature 0.3) and
+ * the summary replaces the messages; fewer than four are left as they are.
+ */
+static void
+test_compact(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char addr[64], a[40], b[40], want[4096], *t, *summary;
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.max_tokens = 8;	/* the summary's length too */
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	twin(c, a, sizeof a);
+	put(c, "sessions/", a, "compact", "1");
+	t = get(c, "sessions/", a, "history");
+	assert_int_equal(prefix(t, "user: Hello there\nassistant: "), 1);	/* two messages: as they were */
+	free(t);
+	free(reply(c, a, "What is your name?"));
+
+	twin(c, b, sizeof b);
+	free(reply(c, b, "What is your name?"));
+	put(c, "sessions/", b, "temperature", "0.3");
+	summary = reply(c, b, "Summarize this conversation concisely, preserving key facts, decisions, file paths, "
+		"code snippets, and all context needed to continue the work.");
+
+	put(c, "sessions/", a, "compact", "1");
+	t = get(c, "sessions/", a, "history");
+	snprintf(want, sizeof want, "user: Context from earlier in this session:\n%sassistant: Understood. I have the context "
+		"from our previous work and will continue from there.\n", summary);
+	assert_string_equal(t, want);
+	free(t);
+	t = get(c, "sessions/", a, "usage");
+	assert_non_null(strstr(t, "dropped: 4 messages"));
+	free(t);
+	t = reply(c, a, "Why?");	/* the conversation goes on from the summary */
+	free(t);
+	t = get(c, "sessions/", a, "context");
+	assert_non_null(strstr(t, "\"content\":\"Why?\""));
+	free(t);
+	free(summary);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
 /* An attach to "llm": the root holds new and models, and the session's files are infernode's. */
 static void
 test_llm_tree(void **state)
@@ -745,6 +805,7 @@ main(void)
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_save_restore),
+		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_llm_tree),
 		cmocka_unit_test(test_byname_budget),
 		cmocka_unit_test(test_infernode_script),

@@ -239,6 +239,8 @@ struct Sess {
 	long lastturn;	/* when a turn last began or ended, ms (conn_now): the LRU's order */
 	llambo_chat_session *cs;
 	Gen *turn;	/* the latest: what ask and stream read */
+	int compacting;	/* a summary is being made (sesscompact.c): it counts as a turn */
+	int epoch;	/* bumped when the messages are reset or restored */
 };
 
 /* conn.c */
@@ -344,10 +346,11 @@ llambo_gen *sess_launch(Gen *g, llambo_notify_fn notify);	/* gen_start's, for a 
 void sess_ended(Gen *g);	/* the turn's end, on the scheduler's thread, no lock held */
 char *sess_json(Sess *ss, size_t *n);	/* with ss->lk held: the context file */
 char *sess_text(Sess *ss, size_t *n);	/* with ss->lk held: the history file */
-int sess_compact(Sess *ss);	/* with ss->lk held */
+void sess_compact(Conn *c, Req *r, Sess *ss, uint32_t count);	/* sesscompact.c: a write to compact, answered now or by a thread */
+void sess_dropmsgs(Sess *ss, int from, int n);	/* with ss->lk held: forgets messages [from, from+n) */
 void sess_reset(Sess *ss);	/* with ss->lk held: the messages go, the settings stay */
 int sess_uncache(Sess *ss);	/* with ss->lk held: its KV cache given back (rebuilt from the messages at the next turn) */
-int sess_running(Sess *ss);	/* with ss->lk held: 1 while its turn runs */
+int sess_running(Sess *ss);	/* with ss->lk held: 1 while its turn runs or a summary is made */
 void sess_dropturn(Sess *ss);	/* with ss->lk held: its turn cancelled and let go of */
 char *sess_trim(char *p);	/* p without the white space around it, in place */
 int sess_number(Sess *ss, int kind, const char *v);	/* with ss->lk held: temperature or maxtokens from text; -1 with lb_err */

@@ -164,6 +164,8 @@ sess_running(Sess *ss)
 {
 	int r;
 
+	if(ss->compacting)
+		return 1;
 	if(ss->turn == NULL)
 		return 0;
 	pthread_mutex_lock(&ss->turn->lk);

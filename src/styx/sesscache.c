@@ -117,8 +117,8 @@ letgo(StyxSrv *s, Sess *ss, void *arg)
 	int id = *(int *)arg;
 
 	(void)s;
-	if(ss->id != id || ss->cs == NULL)
-		return;
+	if(ss->id != id || ss->cs == NULL || ss->compacting)
+		return;	/* a summary being made holds the model to its end; the next turn lets go */
 	if(sess_running(ss))
 		gen_cancel(ss->turn, Cfreed);
 	else{

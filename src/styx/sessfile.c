@@ -95,8 +95,8 @@ maketext(Sess *ss, int kind, size_t *n)
 		return srv_smprint(n, "%zu bytes of tool definitions kept; a local model is not given tools: its replies are text\n",
 			ss->tools != NULL ? strlen(ss->tools) : 0);
 	case Qcompact:
-		return srv_smprint(n, "write to compact conversation: all but the last exchange is forgotten (%d messages so far),"
-			" and the next turn evaluates what is left\n", ss->dropped);
+		return srv_smprint(n, "write to compact conversation: the model summarises it, and the summary replaces its"
+			" messages (%d messages replaced or dropped so far)\n", ss->dropped);
 	case Qsctl:
 		return srv_smprint(n, "write: reset (forget the messages, keep the settings), close (end the session),"
 			" uncache (give the KV cache back: the next turn evaluates the whole conversation again),"
@@ -299,7 +299,6 @@ set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 	case Qsmodel: return *v != 0 ? sess_bind(c->srv, ss, v) : 0;
 	case Qtemp: case Qmaxtok: return sess_number(ss, kind, v);
 	case Qsctl: return ctlwrite(c->srv, ss, v);
-	case Qcompact: return sess_compact(ss);
 	case Qthinking:
 		if((strcmp(v, "max") != 0 && strcmp(v, "disabled") != 0 && strcmp(v, "off") != 0 && strspn(v, "0123456789") != strlen(v))
 		|| strlen(v) >= sizeof ss->thinking)
@@ -348,6 +347,11 @@ sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	}
 	if((ss = sess_get(c->srv, f->node.serial)) == NULL){
 		conn_error(c, r, "session closed");
+		return;
+	}
+	if(f->node.kind == Qcompact){
+		sess_compact(c, r, ss, t->count);
+		sess_put(ss);
 		return;
 	}
 	if((want = loadwanted(c->srv, f->node.kind, t)) != NULL){

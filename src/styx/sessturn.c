@@ -41,9 +41,8 @@ sess_addmsg(Sess *ss, const char *role, char *content)
 	return 0;
 }
 
-/* With ss->lk held: forgets messages [from, from+n). */
-static void
-dropmsgs(Sess *ss, int from, int n)
+void
+sess_dropmsgs(Sess *ss, int from, int n)
 {
 	int i;
 
@@ -82,6 +81,8 @@ sess_turn(Conn *c, Sess *ss)
 	char *prompt, why[256];
 	Gen *g;
 
+	if(ss->compacting && ss->pending != NULL)
+		return lb_err("compact in progress: retry when it ends");
 	if(ss->pending == NULL || sess_running(ss))
 		return 0;	/* a prompt written during a turn waits for a read after it */
 	if((prompt = takeprompt(ss)) == NULL)
@@ -99,11 +100,11 @@ sess_turn(Conn *c, Sess *ss)
 		return -1;
 	if(ss->cs == NULL && (ss->cs = llambo_chat_open(ss->id, NULL, s->cfg.lim.session_ctx, s->cfg.lim.gen_threads)) == NULL){
 		snprintf(why, sizeof why, "%s", llambo_last_error());
-		dropmsgs(ss, ss->nmsgs - 1, 1);
+		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 		return lb_err("%s", why);
 	}
 	if((g = gen_new(c, ss->id, ss->mserial)) == NULL){
-		dropmsgs(ss, ss->nmsgs - 1, 1);
+		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 		return -1;
 	}
 	pthread_mutex_lock(&s->lk);
@@ -116,7 +117,7 @@ sess_turn(Conn *c, Sess *ss)
 	if(gen_hold(g) < 0 || gen_start(g) < 0){	/* the reads of this turn report why */
 		snprintf(why, sizeof why, "%s", lb_errstr());
 		gen_fail(g, why);
-		dropmsgs(ss, ss->nmsgs - 1, 1);
+		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 	}
 	return 0;
 }
@@ -179,7 +180,7 @@ fit(Sess *ss, int max_tokens)
 			return;
 		limit = n_ctx / 2;
 		drop = ss->nmsgs > 2 ? 2 : 1;	/* a user message and its reply */
-		dropmsgs(ss, 0, drop);
+		sess_dropmsgs(ss, 0, drop);
 		ss->dropped += drop;
 	}
 }
@@ -228,29 +229,18 @@ sess_ended(Gen *g)
 	pthread_mutex_unlock(&g->lk);
 	if(ss->turn == g && !ss->closed){
 		if(reply == NULL || sess_addmsg(ss, "assistant", reply) < 0)
-			dropmsgs(ss, ss->nmsgs - 1, 1);	/* the user's message goes with its failed turn */
+			sess_dropmsgs(ss, ss->nmsgs - 1, 1);	/* the user's message goes with its failed turn */
 		ss->cached = llambo_chat_usage(ss->cs, &ss->n_ctx);
 	}else
 		free(reply);
 	pthread_mutex_unlock(&ss->lk);
 }
 
-int
-sess_compact(Sess *ss)
-{
-	int keep = ss->nmsgs >= 2 ? 2 : ss->nmsgs;
-
-	if(sess_running(ss))
-		return lb_err("compact: generation in progress, retry");
-	ss->dropped += ss->nmsgs - keep;
-	dropmsgs(ss, 0, ss->nmsgs - keep);
-	return 0;
-}
-
 void
 sess_reset(Sess *ss)
 {
 	sess_dropturn(ss);
-	dropmsgs(ss, 0, ss->nmsgs);
+	sess_dropmsgs(ss, 0, ss->nmsgs);
 	ss->dropped = 0;
+	ss->epoch++;	/* a summary being made is for messages no longer there */
 }
