@@ -1,6 +1,6 @@
 #!/bin/sh
 # The libFuzzer harnesses of tests/fuzz (built by make FUZZ=1 fuzz into build-fuzz/fuzz/),
-# each run for FUZZ_SECONDS (default 12: 72 s for all six) on its committed seed
+# each run for FUZZ_SECONDS (default 12: 84 s for all seven) on its committed seed
 # corpus, tests/fuzz/corpus/NAME, with tests/fuzz/NAME.dict when there is one.  What a run
 # finds goes to a scratch corpus, or to FUZZ_CORPUS/NAME to keep it (the long campaign:
 # tests/fuzz/README.md).  A crash, leak, timeout or out-of-memory fails the harness, and the

@@ -471,6 +471,12 @@ badlength(char *b, size_t *n)
 }
 
 static void
+notasession(char *b, size_t *n)
+{
+	*n = (size_t)sprintf(b, "not a session\n");
+}
+
+static void
 unlinkin(const char *dir, const char *file)
 {
 	char path[512];
@@ -547,6 +553,11 @@ test_save_restore(void **state)
 	refused(c, name, "ctl", "restore bad", "bad session file");
 	refused(c, name, "ctl", "restore ../conv", "bad session file name");
 	refused(c, name, "ctl", "restore nosuch", "No such file");
+	refused(c, name, "ctl", "save talk.gguf", "a model's");	/* a client cannot write over the models */
+	refused(c, name, "ctl", "save other.gguf", "a model's");
+	edited(dir, "conv", "notes", notasession);
+	refused(c, name, "ctl", "save notes", "not a saved session");
+	unlinkin(dir, "notes");
 	t = get(c, "sessions/", name, "context");
 	assert_string_equal(t, "[]\n");	/* a refused restore leaves no half of a conversation */
 	free(t);

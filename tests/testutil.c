@@ -4,6 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../src/model/synth.h"
 #include "testutil.h"
 
 double
@@ -95,4 +96,22 @@ is_text(const char *s, size_t n)
 		i += len;
 	}
 	return 1;
+}
+
+int
+tiny_model(const char *path, int n_ctx)
+{
+	SynthSpec spec;
+
+	synth_defaults(&spec);
+	spec.n_embd = 32;
+	spec.n_layer = 1;
+	spec.n_head = 2;
+	spec.n_head_kv = 1;
+	spec.n_ff = 64;
+	spec.n_vocab = 300;
+	spec.n_ctx = n_ctx;
+	spec.type = "Q8_0";
+	spec.tied = 1;
+	return synth_write(&spec, path);
 }

@@ -28,6 +28,8 @@ char *read_file(const char *path, size_t *len);
 int is_text(const char *s, size_t n);
 /* A fresh temporary path for the test to write (in $TMPDIR or /tmp). */
 void tmp_path(char *buf, size_t n, const char *name);
+/* The fuzz harnesses' server model at path: one layer, 32 wide, 300 tokens, Q8_0, tied (a few KB); 0, or -1 with lb_err. */
+int tiny_model(const char *path, int n_ctx);
 /* Seconds on a monotonic clock. */
 double test_now(void);
 /* Waits for what, polling, failing the test after a minute (only something broken takes that long). */

@@ -61,6 +61,7 @@ freesess(Sess *ss)
 	free(ss->system);
 	free(ss->prefill);
 	free(ss->tools);
+	srv_bytes(ss->srv, -(long)ss->npending);	/* written to ask, never read: counted since the write */
 	free(ss->pending);
 	free(ss->opts);
 	llambo_request_free(ss->set);

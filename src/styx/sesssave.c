@@ -115,6 +115,26 @@ cache(FILE *f, llambo_chat_session *cs)
 	return 0;
 }
 
+/* 0 if a save may write path: nothing is there, or a saved session; -1 with lb_err (a model, anything else). */
+static int
+writable(const char *path)
+{
+	char head[24] = "";
+	size_t n = strlen(path);
+	FILE *f;
+
+	if(n >= 5 && strcmp(path + n - 5, ".gguf") == 0)
+		return lb_err("save %s: a name ending in .gguf is a model's", path);
+	if((f = fopen(path, "r")) == NULL)
+		return 0;
+	if(fgets(head, sizeof head, f) == NULL || strcmp(head, "llambo-session 1\n") != 0){
+		fclose(f);
+		return lb_err("save %s: a file that is not a saved session is there", path);
+	}
+	fclose(f);
+	return 0;
+}
+
 int
 sess_save(StyxSrv *s, Sess *ss, const char *name)
 {
@@ -124,7 +144,7 @@ sess_save(StyxSrv *s, Sess *ss, const char *name)
 
 	if(sess_running(ss))
 		return lb_err("a turn is in progress: save when it ends");
-	if(savepath(s, name, path, sizeof path) < 0)
+	if(savepath(s, name, path, sizeof path) < 0 || writable(path) < 0)
 		return -1;
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	if((f = fopen(tmp, "w")) == NULL)

@@ -23,10 +23,10 @@
 #include <unistd.h>
 
 #include "../../include/llambo.h"
-#include "../../src/model/synth.h"
 #include "../../src/styx/fcall.h"
 #include "../../src/styx/srv.h"
 #include "../../src/util/error.h"
+#include "../testutil.h"
 
 enum { SENTINEL = 0xFFFE, MAXCHUNK = 2048 };
 
@@ -95,23 +95,12 @@ static void
 setup(void)
 {
 	StyxConfig cfg;
-	SynthSpec spec;
 
 	snprintf(dir, sizeof dir, "/tmp/llambo-fuzz-conn-XXXXXX");
 	if(mkdtemp(dir) == NULL)
 		die("%s", "mkdtemp");
 	snprintf(model, sizeof model, "%s/m.gguf", dir);
-	synth_defaults(&spec);
-	spec.n_embd = 32;
-	spec.n_layer = 1;
-	spec.n_head = 2;
-	spec.n_head_kv = 1;
-	spec.n_ff = 64;
-	spec.n_vocab = 300;
-	spec.n_ctx = 64;
-	spec.type = "Q8_0";
-	spec.tied = 1;
-	if(synth_write(&spec, model) < 0)
+	if(tiny_model(model, 64) < 0)
 		die("synth: %s", lb_errstr());
 	styx_default_config(&cfg);
 	cfg.ndirs = 1;
