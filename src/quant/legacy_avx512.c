@@ -178,6 +178,36 @@ block_sums(const Kind *k, const __m512i *q, const __m512i *qy, __m512i ysum)
 }
 
 /*
+ * vpdpbusd with the signed operand a dword in memory, broadcast by the
+ * instruction itself: compilers load a broadcast into a register of its own,
+ * an instruction more for each of the tile's products.
+ */
+typedef struct { uint8_t b[4]; } Dword;
+
+INLINE __m512i
+dpbusd_bcast(__m512i acc, __m512i q, const uint8_t *p)
+{
+	__asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(q), "m"(*(const Dword *)p));
+	return acc;
+}
+
+/* block_sums against one activation block's quants at yq, each dword broadcast; the offset starts the first chain. */
+INLINE __m512i
+block_sums_bcast(const Kind *k, const __m512i *q, const uint8_t *yq, int32_t ysum)
+{
+	__m512i a = k->shift ? _mm512_set1_epi32(-(int32_t)((uint32_t)ysum << k->shift)) : _mm512_setzero_si512();
+	__m512i b = _mm512_setzero_si512();
+	int j;
+
+	UNROLL
+	for(j = 0; j < 8; j += 2){
+		a = dpbusd_bcast(a, q[j], yq + 4*j);
+		b = dpbusd_bcast(b, q[j + 1], yq + 4*j + 4);
+	}
+	return _mm512_add_epi32(a, b);
+}
+
+/*
  * Sixteen weight rows, lane r for row r (at x + r*xstride; xstride 0: one
  * row; or, packed, sixteen rows at x in the packed layout), against ncols
  * activation rows, at most maxc (a constant: the loops over them unroll and
@@ -190,9 +220,9 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 {
 	const int nb = n / QK;
 	__m512 acc[COLS], dx, mx;
-	__m512i q[8], qy[8];
+	__m512i q[8];
 	Lanes w;
-	int i, c, j;
+	int i, c;
 
 	lanes_init(&w, x, packed ? 0 : xstride);
 	UNROLL
@@ -204,19 +234,14 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 		for(c = 0; c < maxc; c++){
 			/* the block's fields read where they are (a copy of it goes through the stack) */
 			const uint8_t *yb = y + c*ystride + (size_t)i*sizeof(block_q8x);
-			int32_t v, sum;
+			int32_t sum;
 			float d, sy;
 
 			if(c >= ncols)
 				break;
-			UNROLL
-			for(j = 0; j < 8; j++){
-				memcpy(&v, yb + offsetof(block_q8x, qs) + 4*j, sizeof v);
-				qy[j] = _mm512_set1_epi32(v);
-			}
 			memcpy(&sum, yb + offsetof(block_q8x, sum), sizeof sum);
 			memcpy(&d, yb + offsetof(block_q8x, d), sizeof d);
-			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(block_sums(k, q, qy, _mm512_set1_epi32(sum))),
+			acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(block_sums_bcast(k, q, yb + offsetof(block_q8x, qs), sum)),
 				_mm512_mul_ps(dx, _mm512_set1_ps(d)), acc[c]);
 			if(k->hasmin){
 				memcpy(&sy, yb + offsetof(block_q8x, s), sizeof sy);
