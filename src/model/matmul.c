@@ -9,6 +9,7 @@ enum {
 	ROWBLOCK = 16,	/* weight rows per unit of work: they stay in L1 across the token block */
 	STREAMS = 4,	/* generation: units per thread, each a long run of rows read as one stream */
 	TOKBLOCK = 64,	/* activation rows reused per weight block: they stay in L2 */
+	FEWROWS = 16,	/* up to this many activation rows (a step of a few generations) read the weights as generation does */
 };
 
 typedef struct Job {
@@ -113,7 +114,7 @@ block_fast(Job *j, int r0, int r1)
 		abase = a->q;
 		astride = j->arow;
 	}
-	if(a->n < 4){	/* generation: the block's rows against each activation row, streaming the weights */
+	if(a->n == 1 || (a->n < 4 && j->wt->tile == NULL)){	/* generation: the block's rows against each activation row, streaming the weights */
 		for(t = 0; t < a->n; t++)
 			rows_gemv(j, r0, r1, abase + (size_t)t * astride, j->y + (size_t)t * j->rows);
 		return;
@@ -181,10 +182,11 @@ matmul(MatEnv *e, const GGUFTensor *w, Act *a, float *y)
 	 * A batch reuses a small block of rows across many activation rows.  Generation reads each
 	 * row once: there the memory system is fastest when each thread reads long contiguous runs
 	 * (many short interleaved runs get about half the bandwidth), still in enough units that a
-	 * thread the machine is late to schedule leaves its share to the others.
+	 * thread the machine is late to schedule leaves its share to the others.  A step of a few
+	 * sequences is read the same way: its tiles take every activation row at each weight block.
 	 */
 	j.block = ROWBLOCK;
-	if(a->n < 4 && j.rows / (e->nth * STREAMS) > ROWBLOCK)
+	if(a->n <= FEWROWS && j.rows / (e->nth * STREAMS) > ROWBLOCK)
 		j.block = j.rows / (e->nth * STREAMS) / ROWBLOCK * ROWBLOCK;
 	j.wrow = quant_row_size(w->type, a->k);
 	j.arow = quant_row_size(j.wt->vec_dot_type, a->k);
