@@ -14,6 +14,7 @@
 
 #include "../include/llambo.h"
 #include "../src/model/synth.h"
+#include "../src/styx/impl.h"	/* test_slow_load holds the server's load lock */
 #include "../src/util/error.h"
 #include "clitest.h"
 #include "styxtest.h"
@@ -410,6 +411,19 @@ smallmodel(const char *dir, const char *file, char *path, size_t n)
 	return (long long)sb.st_size;
 }
 
+/* A server's config: -O, and -m a new directory (named for tag) holding a small model, file. */
+static void
+dirconfig(StyxConfig *cfg, const char *tag, const char *file, char *dir, size_t ndir, char *model, size_t nmodel)
+{
+	tmp_path(dir, ndir, tag);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	smallmodel(dir, file, model, nmodel);
+	styx_default_config(cfg);
+	cfg->autoload = 1;
+	cfg->ndirs = 1;
+	cfg->dirs[0] = dir;
+}
+
 /* ctl's listing has a line for path (a model loaded from it). */
 static int
 loaded(StyxClient *c, const char *path)
@@ -501,13 +515,7 @@ test_save_restore(void **state)
 	int kept = 0, eval = 0;
 
 	(void)state;
-	tmp_path(dir, sizeof dir, "saved");
-	assert_int_equal(mkdir(dir, 0755), 0);
-	smallmodel(dir, "talk.gguf", talk, sizeof talk);
-	styx_default_config(&cfg);
-	cfg.autoload = 1;
-	cfg.ndirs = 1;
-	cfg.dirs[0] = dir;
+	dirconfig(&cfg, "saved", "talk.gguf", dir, sizeof dir, talk, sizeof talk);
 	s = st_server(&cfg, addr, sizeof addr);
 	c = st_dial(addr);
 	newsession(c, "sessions/", name, sizeof name);
@@ -636,6 +644,87 @@ test_compact(void **state)
 	free(summary);
 	styxc_close(c);
 	styx_srv_free(s);
+}
+
+/* A Tread or Twrite on fid sent with tag, its reply not taken. */
+static void
+sendio(StyxClient *c, int type, uint16_t tag, int fid, const char *data)
+{
+	StyxFcall t = { .type = (uint8_t)type, .tag = tag, .fid = (uint32_t)fid, .offset = 0 };
+
+	t.count = data != NULL ? (uint32_t)strlen(data) : 8192;
+	t.data = (const uint8_t *)data;
+	assert_int_equal(styxc_send(c, &t), 0);
+}
+
+/* The reply to tag: its type, the text it carries in buf. */
+static int
+takereply(StyxClient *c, uint16_t tag, char *buf, size_t n)
+{
+	StyxFcall r;
+
+	assert_int_equal(styxc_recv(c, &r), 0);
+	assert_int_equal(r.tag, tag);
+	if(r.type == STYX_RERROR)
+		styx_strcpy(buf, n, r.ename);
+	else
+		snprintf(buf, n, "%.*s", r.type == STYX_RREAD ? (int)r.count : 0, (const char *)r.data);
+	return r.type;
+}
+
+/*
+ * -O: loads run off the connection's reader thread.  The test holds the
+ * server's load lock, as a load that takes long would hold the loading
+ * thread: a write naming a model not loaded, then a read of ask whose turn
+ * needs its model loaded again, wait; meanwhile the same connection's other
+ * requests are answered.  Let go, the write is made and the turn replies.
+ */
+static void
+test_slow_load(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char dir[256], late[512], addr[64], name[40], path[128], got[256], *t;
+	int fid;
+
+	(void)state;
+	dirconfig(&cfg, "late", "late.gguf", dir, sizeof dir, late, sizeof late);
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	newsession(c, "sessions/", name, sizeof name);
+	greedy(c, "sessions/", name, "4");
+
+	snprintf(path, sizeof path, "sessions/%s/model", name);
+	assert_true((fid = styxc_open(c, path, STYX_OWRITE | STYX_OTRUNC)) >= 0);
+	pthread_mutex_lock(&s->autolk);
+	sendio(c, STYX_TWRITE, 77, fid, "late");	/* its load waits */
+	t = get(c, "sessions/", name, "usage");	/* answered meanwhile, on the same connection */
+	assert_non_null(strstr(t, "last turn"));
+	free(t);
+	pthread_mutex_unlock(&s->autolk);
+	assert_int_equal(takereply(c, 77, got, sizeof got), STYX_RWRITE);
+	styxc_clunk(c, fid);
+	assert_true(loaded(c, late));
+
+	st_free(c, st_find(c, late));	/* the next turn loads it again */
+	put(c, "sessions/", name, "ask", "Hello");
+	snprintf(path, sizeof path, "sessions/%s/ask", name);
+	assert_true((fid = styxc_open(c, path, STYX_OREAD)) >= 0);
+	pthread_mutex_lock(&s->autolk);
+	sendio(c, STYX_TREAD, 78, fid, NULL);	/* the turn waits for its model */
+	t = get(c, "sessions/", name, "context");	/* answered meanwhile */
+	assert_non_null(strstr(t, "Hello"));
+	free(t);
+	pthread_mutex_unlock(&s->autolk);
+	assert_int_equal(takereply(c, 78, got, sizeof got), STYX_RREAD);
+	styxc_clunk(c, fid);
+	assert_true(loaded(c, late));
+	st_free(c, st_find(c, late));
+	styxc_close(c);
+	styx_srv_free(s);
+	unlink(late);
+	rmdir(dir);
 }
 
 /* An attach to "llm": the root holds new and models, and the session's files are infernode's. */
@@ -817,6 +906,7 @@ main(void)
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_save_restore),
 		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_slow_load),
 		cmocka_unit_test(test_llm_tree),
 		cmocka_unit_test(test_byname_budget),
 		cmocka_unit_test(test_infernode_script),

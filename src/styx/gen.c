@@ -245,11 +245,15 @@ letgo(Gen *g)
 void
 gen_fail(Gen *g, const char *why)
 {
+	Req *ready;
+
 	pthread_mutex_lock(&g->lk);
 	g->state = Gfailed;
 	snprintf(g->err, sizeof g->err, "%s", why);
+	ready = pull(g, 1);	/* reads may wait on a session's turn that waited for its model's load */
 	pthread_mutex_unlock(&g->lk);
 	letgo(g);
+	deliver(g, ready, 1);
 }
 
 /* With g->lk held: the text the scheduler has made beyond what g keeps, up to max_output (then it stops). */

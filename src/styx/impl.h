@@ -340,6 +340,7 @@ void sess_freeall(StyxSrv *s);
 void sess_model_freed(StyxSrv *s, int id);	/* its sessions let go of it */
 void sess_reclaim(StyxSrv *s, Sess *ss);	/* no lock held: caches idle past -I given back; room in the KV budget for ss's turn */
 int sess_bind(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held: its model by id or name (loaded); -1 with lb_err */
+int sess_rebind(StyxSrv *s, Sess *ss, const char *name);	/* sess_bind, in a turn too: the turn's own model loaded (-O) */
 char *sess_wants(Sess *ss);	/* with ss->lk held: the name of the model a turn needs loaded (malloc'd), or NULL */
 int sess_turn(Conn *c, Sess *ss);	/* with ss->lk held: starts what ask holds; -1 with lb_err */
 llambo_gen *sess_launch(Gen *g, llambo_notify_fn notify);	/* gen_start's, for a turn, with the locks held */
@@ -348,6 +349,9 @@ char *sess_json(Sess *ss, size_t *n);	/* with ss->lk held: the context file */
 char *sess_text(Sess *ss, size_t *n);	/* with ss->lk held: the history file */
 void sess_compact(Conn *c, Req *r, Sess *ss, uint32_t count);	/* sesscompact.c: a write to compact, answered now or by a thread */
 void sess_dropmsgs(Sess *ss, int from, int n);	/* with ss->lk held: forgets messages [from, from+n) */
+void sess_runturn(Sess *ss, Gen *g);	/* with ss->lk held: the turn g (the session's, its message added) started, or failed with why */
+void sess_loadturn(Sess *ss, Gen *g, char *want);	/* sessload.c, with ss->lk held: g runs once the model want (taken) is loaded */
+int sess_loadwrite(Conn *c, Req *r, Sess *ss, int kind, const StyxFcall *t, char *want);	/* no lock: r answered once want (taken) is loaded; -1 with lb_err */
 void sess_reset(Sess *ss);	/* with ss->lk held: the messages go, the settings stay */
 int sess_uncache(Sess *ss);	/* with ss->lk held: its KV cache given back (rebuilt from the messages at the next turn) */
 int sess_running(Sess *ss);	/* with ss->lk held: 1 while its turn runs or a summary is made */
@@ -366,6 +370,7 @@ int sfile_open(Conn *c, Fid *f, uint8_t mode);
 void sfile_read(Conn *c, Req *r, Fid *f, StyxFcall *t);
 void sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t);
 int sfile_clunk(Conn *c, Fid *f);
+int sfile_set(Conn *c, Sess *ss, int kind, const StyxFcall *t);	/* with ss->lk held: a write to one of the files a write sets */
 const char *sfile_name(int kind);
 uint32_t sfile_perm(int kind);
 

@@ -224,13 +224,19 @@ sess_gone(Conn *c)
 int
 sess_bind(StyxSrv *s, Sess *ss, const char *name)
 {
+	if(sess_running(ss))
+		return lb_err("a turn is in progress: change the model when it ends");
+	return sess_rebind(s, ss, name);
+}
+
+int
+sess_rebind(StyxSrv *s, Sess *ss, const char *name)
+{
 	llambo_status st;
 	uint32_t serial;
 	char *copy;
 	int id;
 
-	if(sess_running(ss))
-		return lb_err("a turn is in progress: change the model when it ends");
 	if((id = byname_load(s, name, 0)) < 0 || (serial = srv_serial(s, id)) == 0 || llambo_model_status(id, &st) < 0
 	|| st.state != LLAMBO_READY)
 		return lb_err("no such model: %s (a loaded model's id or file name; sessions/models lists them)", name);

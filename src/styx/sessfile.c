@@ -142,31 +142,6 @@ newread(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	file_readbuf(c, r, t, f->text, f->ntext);
 }
 
-/*
- * Loads (-O) the model a session names, before its lock is taken (a load may
- * unload others, whose sessions are locked then): the one written to model,
- * or the one a turn is about to need.  0, or -1 with lb_err.
- */
-static int
-loadfirst(StyxSrv *s, Sess *ss, const char *name)
-{
-	char *want = NULL;
-	int rc;
-
-	if(!s->cfg.autoload)
-		return 0;
-	if(name == NULL){
-		pthread_mutex_lock(&ss->lk);
-		want = sess_wants(ss);
-		pthread_mutex_unlock(&ss->lk);
-		if(want == NULL)
-			return 0;
-	}
-	rc = byname_load(s, name != NULL ? name : want, 1);
-	free(want);
-	return rc < 0 ? -1 : 0;
-}
-
 /* ask and stream: the turn a written message starts, then its text (ask: when it is whole). */
 static void
 turnread(Conn *c, Req *r, Fid *f, StyxFcall *t, Sess *ss)
@@ -199,11 +174,6 @@ sfile_read(Conn *c, Req *r, Fid *f, StyxFcall *t)
 	}
 	if((ss = sess_get(c->srv, f->node.serial)) == NULL){
 		conn_error(c, r, "session closed");
-		return;
-	}
-	if((f->node.kind == Qask || f->node.kind == Qstream) && loadfirst(c->srv, ss, NULL) < 0){
-		conn_error(c, r, "%s", lb_errstr());
-		sess_put(ss);
 		return;
 	}
 	if(f->node.kind == Qask || f->node.kind == Qstream)
@@ -272,9 +242,8 @@ ctlwrite(StyxSrv *s, Sess *ss, char *cmd)
 	return 0;
 }
 
-/* With ss->lk held: a write to one of the files a write sets. */
-static int
-set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
+int
+sfile_set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 {
 	char v[MAXSETTING], *pf;
 	size_t n;
@@ -320,17 +289,23 @@ set(Conn *c, Sess *ss, int kind, const StyxFcall *t)
 	return lb_err("permission denied");
 }
 
-/* The model a write names, to load first (malloc'd): written to model, or named by the file ctl's "restore FILE" reads. */
+/* Under -O, the model a write names when it must be loaded first (malloc'd): written to model, or named by the file ctl's "restore FILE" reads. */
 static char *
 loadwanted(StyxSrv *s, int kind, const StyxFcall *t)
 {
-	char v[MAXSETTING];
+	char v[MAXSETTING], *want = NULL;
 
-	if((kind != Qsmodel && kind != Qsctl) || setting(t, v, sizeof v) < 0)
+	if(!s->cfg.autoload || (kind != Qsmodel && kind != Qsctl) || setting(t, v, sizeof v) < 0)
 		return NULL;
-	if(kind == Qsctl)
-		return strncmp(v, "restore ", 8) == 0 ? sess_saved_model(s, sess_trim(v + 8)) : NULL;
-	return *v != 0 ? strdup(v) : NULL;
+	if(kind == Qsctl && strncmp(v, "restore ", 8) == 0)
+		want = sess_saved_model(s, sess_trim(v + 8));
+	else if(kind == Qsmodel && *v != 0)
+		want = strdup(v);
+	if(want != NULL && byname_load(s, want, 0) >= 0){	/* loaded already */
+		free(want);
+		want = NULL;
+	}
+	return want;
 }
 
 void
@@ -354,17 +329,14 @@ sfile_write(Conn *c, Req *r, Fid *f, StyxFcall *t)
 		sess_put(ss);
 		return;
 	}
-	if((want = loadwanted(c->srv, f->node.kind, t)) != NULL){
-		rc = loadfirst(c->srv, ss, want);
-		free(want);
-		if(rc < 0){
+	if((want = loadwanted(c->srv, f->node.kind, t)) != NULL){	/* -O, and not loaded: on a thread (sessload.c) */
+		if(sess_loadwrite(c, r, ss, f->node.kind, t, want) < 0)
 			conn_error(c, r, "%s", lb_errstr());
-			sess_put(ss);
-			return;
-		}
+		sess_put(ss);
+		return;
 	}
 	pthread_mutex_lock(&ss->lk);
-	rc = ss->closed ? lb_err("session closed") : set(c, ss, f->node.kind, t);
+	rc = ss->closed ? lb_err("session closed") : sfile_set(c, ss, f->node.kind, t);
 	pthread_mutex_unlock(&ss->lk);
 	sess_put(ss);
 	if(rc < 0)

@@ -78,32 +78,20 @@ int
 sess_turn(Conn *c, Sess *ss)
 {
 	StyxSrv *s = c->srv;
-	char *prompt, why[256];
+	char *prompt, *want;
 	Gen *g;
 
 	if(ss->compacting && ss->pending != NULL)
 		return lb_err("compact in progress: retry when it ends");
 	if(ss->pending == NULL || sess_running(ss))
 		return 0;	/* a prompt written during a turn waits for a read after it */
-	if((prompt = takeprompt(ss)) == NULL)
-		return 0;
-	if(ss->id >= 0 && srv_serial(s, ss->id) != ss->mserial && ss->model != NULL)
-		sess_bind(s, ss, ss->model);	/* unloaded (-B) and loaded again (-O): the model of that name */
-	if(ss->id < 0 || srv_serial(s, ss->id) != ss->mserial){
-		llambo_chat_close(ss->cs);
-		ss->cs = NULL;
-		free(prompt);
-		return lb_err(ss->id < 0 ? "no model: write a loaded model's id or name to model"
-			: "the session's model was freed: write a loaded model's id or name to model");
-	}
-	if(sess_addmsg(ss, "user", prompt) < 0)
-		return -1;
-	if(ss->cs == NULL && (ss->cs = llambo_chat_open(ss->id, NULL, s->cfg.lim.session_ctx, s->cfg.lim.gen_threads)) == NULL){
-		snprintf(why, sizeof why, "%s", llambo_last_error());
-		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
-		return lb_err("%s", why);
+	want = sess_wants(ss);	/* -O: its model, to load first when no load of it is there */
+	if((prompt = takeprompt(ss)) == NULL || sess_addmsg(ss, "user", prompt) < 0){
+		free(want);
+		return prompt == NULL ? 0 : -1;
 	}
 	if((g = gen_new(c, ss->id, ss->mserial)) == NULL){
+		free(want);
 		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 		return -1;
 	}
@@ -114,12 +102,37 @@ sess_turn(Conn *c, Sess *ss)
 	sess_dropturn(ss);
 	ss->turn = g;
 	ss->lastturn = conn_now();
-	if(gen_hold(g) < 0 || gen_start(g) < 0){	/* the reads of this turn report why */
-		snprintf(why, sizeof why, "%s", lb_errstr());
-		gen_fail(g, why);
-		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
+	if(want != NULL && byname_load(s, want, 0) < 0)
+		sess_loadturn(ss, g, want);	/* sessload.c: the turn runs once the model is loaded */
+	else{
+		free(want);
+		sess_runturn(ss, g);
 	}
 	return 0;
+}
+
+void
+sess_runturn(Sess *ss, Gen *g)
+{
+	StyxSrv *s = ss->srv;
+	char why[256];
+
+	if(ss->id >= 0 && srv_serial(s, ss->id) != ss->mserial && ss->model != NULL)
+		sess_rebind(s, ss, ss->model);	/* unloaded (-B) and loaded again (-O): the model of that name */
+	if(ss->id < 0 || srv_serial(s, ss->id) != ss->mserial){
+		llambo_chat_close(ss->cs);
+		ss->cs = NULL;
+		lb_err(ss->id < 0 ? "no model: write a loaded model's id or name to model"
+			: "the session's model was freed: write a loaded model's id or name to model");
+	}else if(ss->cs != NULL || (ss->cs = llambo_chat_open(ss->id, NULL, s->cfg.lim.session_ctx, s->cfg.lim.gen_threads)) != NULL){
+		g->id = ss->id;
+		g->serial = ss->mserial;
+		if(gen_hold(g) == 0 && gen_start(g) == 0)
+			return;
+	}
+	snprintf(why, sizeof why, "%s", lb_errstr());	/* the reads of this turn report why */
+	gen_fail(g, why);
+	sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 }
 
 /* With ss->lk held: the system prompt, then the messages; malloc'd, its count in *n. */
