@@ -189,13 +189,13 @@ check_packed(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, u
 	enum { NR = 32 };
 	const QuantType *pt = quant_type(qt->packed);
 	const size_t rowsize = quant_row_size(t, n);
-	float s[NR * 8 + 1];
+	float s[NR * SMAX + 1];
 	Rows m;
 	int nc, c;
 
 	assert_non_null(pt);
-	assert_true(NR % pt->tr == 0 && pt->gemv != NULL && pt->tile != NULL && pt->tc <= 8);
-	make_rows(&m, t, n, NR, 8, bytes, wbuf, ybuf);
+	assert_true(NR % pt->tr == 0 && pt->gemv != NULL && pt->tile != NULL && pt->tc <= SMAX);
+	make_rows(&m, t, n, NR, pt->tc, bytes, wbuf, ybuf);
 	memset(pbuf, 0xA5, NR * rowsize + 64);
 	qt->repack(n, m.w, m.wstride, NR, pbuf);
 	for(c = 0; c < 64; c++)
@@ -205,11 +205,11 @@ check_packed(const QuantType *qt, uint32_t t, int n, int bytes, uint8_t *wbuf, u
 	assert_true(s[NR] == 12345);
 	expect_vec_dot(qt, n, &m, s, 0, NR, 1, "packed gemv");
 	for(nc = 1; nc <= pt->tc; nc++){
-		for(c = 0; c < NR * 8 + 1; c++)
+		for(c = 0; c < NR * SMAX + 1; c++)
 			s[c] = 12345;
 		pt->tile(n, s, NR, pbuf, rowsize, m.y, m.ystride, nc);	/* the first tr rows */
 		pt->tile(n, s + pt->tr, NR, pbuf + pt->tr * rowsize, rowsize, m.y, m.ystride, nc);	/* the next */
-		for(c = nc * NR; c < NR * 8 + 1; c++)
+		for(c = nc * NR; c < NR * SMAX + 1; c++)
 			assert_true(s[c] == 12345);
 		expect_vec_dot(qt, n, &m, s, NR, 2 * pt->tr <= NR ? 2 * pt->tr : NR, nc, "packed tile");
 	}

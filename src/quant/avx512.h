@@ -104,11 +104,12 @@ prefetch_ahead(const uint8_t *p, size_t n)
 /*
  * A packed type's gemv, tile and repack (quant.h), sixteen rows at a time,
  * from kernel(&k, n, s, sstride, x, y, ystride, maxc, nc) over sixteen packed rows
- * (against nc activation rows, at most the constant maxc: 1 for gemv, 8 for tiles)
- * and pack16(&k, n, x, xstride, dst) making them; k is the type's Kind,
- * whose size field is its block's bytes, of qb elements.
+ * (against nc activation rows, at most the constant maxc: 1 for gemv, 8 or tc
+ * for tiles) and pack16(&k, n, x, xstride, dst) making them; k is the type's
+ * Kind, whose size field is its block's bytes, of qb elements.  A tile of tc
+ * (8 or 16) columns has instances for 8 and for tc columns, and for fewer.
  */
-#define PACKED_SHAPES(t, kernel, pack16, qb) \
+#define PACKED_SHAPES(t, kernel, pack16, qb, tc) \
 static void \
 gemv_##t##p(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
 { \
@@ -120,7 +121,11 @@ gemv_##t##p(int n, float *s, const void *x, size_t xstride, const void *y, int n
 static void \
 tile_##t##p(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
-	if(nc == 8) \
+	if(nc == (tc)) \
+		kernel(&k_##t, n, s, sstride, x, y, ystride, tc, tc); \
+	else if((tc) > 8 && nc > 8) \
+		kernel(&k_##t, n, s, sstride, x, y, ystride, tc, nc); \
+	else if(nc == 8) \
 		kernel(&k_##t, n, s, sstride, x, y, ystride, 8, 8); \
 	else \
 		kernel(&k_##t, n, s, sstride, x, y, ystride, 8, nc); \

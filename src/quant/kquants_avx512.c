@@ -592,7 +592,7 @@ SHAPES(q6_K)
 SHAPES(iq4_xs)
 
 /* the packed types: sixteen rows at a time, each sixteen one stream */
-#define PACKED(t) PACKED_SHAPES(t, packed_kernel, repack16, QK_K)
+#define PACKED(t) PACKED_SHAPES(t, packed_kernel, repack16, QK_K, COLS)
 
 PACKED(q4_K)
 PACKED(q6_K)

@@ -13,9 +13,9 @@
  * taken unsigned (q4_0 + 8, q5_0 + 16, q8_0 and iq4_nl's values + 128); vpdpbusd with the
  * activation's quants 4s..4s+3 broadcast adds their four products to each
  * row's lane, and the offset's part, offset times the activation block's sum,
- * comes out after.  Every lane is one row's chain whatever the number of
- * activation rows: vec_dot (1 x 1), x4 (1 x 4) and tile (16 x up to 8) are
- * one kernel.  gemv reads its rows one after another instead (one stream):
+ * starts the chain.  Every lane is one row's chain whatever the number of
+ * activation rows: vec_dot (1 x 1), x4 (1 x 4) and tile (16 x up to 8; packed
+ * rows, 16 x up to 16) are one kernel.  gemv reads its rows one after another instead (one stream):
  * sixteen blocks of a row in the lanes, their terms then taken into the
  * row's chain in order, the same terms and the same chain.
  */
@@ -31,7 +31,12 @@
 
 #define UNROLL _Pragma("GCC unroll 16")
 
-enum { QK = 32, ROWS = 16, COLS = 8 };
+/*
+ * COLS: the tiles of rows in place; PCOLS: those of packed rows, whose blocks
+ * are unpacked once for up to sixteen activation rows (a scheduler step of
+ * sixteen generations reads every weight block once).
+ */
+enum { QK = 32, ROWS = 16, COLS = 8, PCOLS = 16 };
 
 /* A weight type: where its block keeps what (d first, then m if it has one) */
 typedef struct {
@@ -219,7 +224,7 @@ rows_kernel(const Kind *k, int packed, int n, float *s, size_t sstride, const ui
 	const uint8_t *y, size_t ystride, int maxc, int ncols)
 {
 	const int nb = n / QK;
-	__m512 acc[COLS], dx, mx;
+	__m512 acc[PCOLS], dx, mx;
 	__m512i q[8];
 	Lanes w;
 	int i, c;
@@ -434,7 +439,7 @@ tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const v
 	else \
 		rows_kernel(&k_##t, 0, n, s, sstride, x, xstride, ROWS, y, ystride, COLS, nc); \
 } \
-PACKED_SHAPES(t, packed_kernel, repack16, QK)
+PACKED_SHAPES(t, packed_kernel, repack16, QK, PCOLS)
 
 SHAPES(q4_0)
 SHAPES(q4_1)
@@ -450,6 +455,7 @@ SHAPES(iq4_nl)
 	tab[id].packed = pid, tab[id].repack = repack_##t, \
 	tab[pid] = tab[id], tab[pid].name = nm, tab[pid].to_float = NULL, tab[pid].from_float = NULL, \
 	tab[pid].vec_dot = NULL, tab[pid].x4 = NULL, tab[pid].gemv = gemv_##t##p, tab[pid].tile = tile_##t##p, \
+	tab[pid].tc = PCOLS, \
 	tab[pid].packed = 0, tab[pid].repack = NULL
 
 void
