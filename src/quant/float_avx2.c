@@ -77,10 +77,7 @@ dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, in
 	__m256 (*load)(const uint8_t *), float (*at)(const uint8_t *, int), int wide)
 {
 	__m256 acc[4][ACC], xv, v;
-	const uint8_t *yr;
-	double dsum;
-	float fsum;
-	int i, j, k, r;
+	int i, k, r;
 
 	for(r = 0; r < nr; r++)
 		for(k = 0; k < ACC; k++)
@@ -94,19 +91,10 @@ dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, in
 				acc[r][k] = _mm256_fmadd_ps(xv, load(y + r*ystride + (i + 8*k)*esize), acc[r][k]);
 		}
 	for(r = 0; r < nr; r++){
-		yr = y + r*ystride;
 		v = acc[r][0];
 		for(k = 1; k < ACC; k++)
 			v = _mm256_add_ps(v, acc[r][k]);
-		if(wide){
-			for(dsum = avx2_hsum(v), j = i; j < n; j++)
-				dsum += at(x, j) * at(yr, j);
-			s[r] = (float)dsum;
-		}else{
-			for(fsum = avx2_hsum(v), j = i; j < n; j++)
-				fsum += at(x, j) * at(yr, j);
-			s[r] = fsum;
-		}
+		s[r] = q_dot_tail(avx2_hsum(v), x, y + r*ystride, i, n, at, wide);
 	}
 }
 

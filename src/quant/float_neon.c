@@ -13,6 +13,7 @@
 #include "fp16.h"
 #include "kernels.h"
 #include "neon.h"
+#include "qconv.h"
 
 enum { ACC = 4, NR_MAX = 4 };	/* four rows' accumulators and a weight vector fit in the 32 registers */
 
@@ -64,10 +65,7 @@ dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, in
 	float32x4_t (*load)(const uint8_t *), float (*at)(const uint8_t *, int), int wide)
 {
 	float32x4_t acc[NR_MAX][ACC], xv, v;
-	const uint8_t *yr;
-	double dsum;
-	float fsum;
-	int i, j, k, r;
+	int i, k, r;
 
 	for(r = 0; r < nr; r++)
 		for(k = 0; k < ACC; k++)
@@ -81,17 +79,8 @@ dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, in
 				acc[r][k] = vfmaq_f32(acc[r][k], xv, load(y + r*ystride + (i + 4*k)*esize));
 		}
 	for(r = 0; r < nr; r++){
-		yr = y + r*ystride;
 		v = vaddq_f32(vaddq_f32(acc[r][0], acc[r][1]), vaddq_f32(acc[r][2], acc[r][3]));
-		if(wide){
-			for(dsum = vaddvq_f32(v), j = i; j < n; j++)
-				dsum += at(x, j) * at(yr, j);
-			s[r] = (float)dsum;
-		}else{
-			for(fsum = vaddvq_f32(v), j = i; j < n; j++)
-				fsum += at(x, j) * at(yr, j);
-			s[r] = fsum;
-		}
+		s[r] = q_dot_tail(vaddvq_f32(v), x, y + r*ystride, i, n, at, wide);
 	}
 }
 

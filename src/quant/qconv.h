@@ -1,6 +1,6 @@
 /*
  * qconv.h - scalar conversions shared by the plain C and AVX2 kernels of
- * float.c and legacy.c.
+ * float.c and legacy.c, and the scalar end of the SIMD float dot products.
  *
  * llama.cpp's goldens were made by its x86 AVX2/F16C code, so the plain C
  * versions here reproduce what those instructions do, bit for bit, including
@@ -84,5 +84,25 @@ typedef int32_t lb_q8_block_fn(const float *x, float *d, int8_t *q);
 void q_q8_row(const float *x, void *y, int64_t n, int withsum, lb_q8_block_fn *block);
 /* The same as q8x blocks (blocks.h): qs and d as q8_0's, s as q8_1's, and the sum of the qs. */
 void q_q8x_row(const float *x, void *y, int64_t n, lb_q8_block_fn *block);
+
+/*
+ * The end of a SIMD float dot product: v, the sum of its vector lanes, then
+ * elements i..n-1 one by one, summed in double (wide: F16, BF16) or float
+ * (F32) as ggml does; at(p, j) is element j of row p as a float (always
+ * inlined: the kernels' at functions are, and are called here).
+ */
+static inline __attribute__((always_inline)) float
+q_dot_tail(float v, const uint8_t *x, const uint8_t *y, int i, int n, float (*at)(const uint8_t *, int), int wide)
+{
+	double dsum = v;
+	float fsum = v;
+
+	for(; i < n; i++)
+		if(wide)
+			dsum += at(x, i) * at(y, i);
+		else
+			fsum += at(x, i) * at(y, i);
+	return wide ? (float)dsum : fsum;
+}
 
 #endif
