@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "cli.h"
 #include "../../src/gguf/gguf.h"
@@ -21,7 +24,7 @@ static const char usage[] =
 	"                    [-ctk TYPE] [-ctv TYPE] [--no-mmap] [--exact] [--membw]\n"
 	"ends with one line per test: pp<N> <median> t/s and tg<N> <median> t/s (with -d: pp<N>@d<DEPTH> ...),\n"
 	"then the KV cache's types: kv <K type>/<V type>\n"
-	"(--membw: first membw <median> GB/s, the threads reading 1 GiB; then generation's share of it)\n";
+	"(--membw: first membw <best> GB/s, the threads reading 1 GiB as the kernels read weights; then generation's share of it)\n";
 
 static int
 cmp_double(const void *a, const void *b)
@@ -87,38 +90,95 @@ test(int id, const Opts *o, const char *name, int n, int batch, int32_t *toks, f
 }
 
 /*
- * The read-bandwidth probe: 1 GiB read by the threads a 4 MiB chunk at a
- * time (each chunk one stream, as the gemv kernels read weight rows).
+ * The read-bandwidth probe: what the machine gives the threads reading as the
+ * gemv kernels read weights: 1 GiB, a 4 MiB chunk at a time (each chunk one
+ * stream), with the widest loads the CPU has and the lines asked for 8 KiB
+ * ahead (src/quant/avx512.h: a core's own prefetchers leave it at a part of
+ * the bandwidth); the best of the passes, as a machine shared with others
+ * gives a reader less at times, never more.
  */
-enum { PROBE_BYTES = 1 << 30, CHUNK = 4 << 20 };
+enum { PROBE_BYTES = 1 << 30, CHUNK = 4 << 20, AHEAD = 8192 };
+
+typedef uint64_t Reader(const uint8_t *p, size_t n);
 
 typedef struct {
-	const uint64_t *buf;
+	const uint8_t *buf;
+	Reader *read;
 	atomic_int next;
 	uint64_t sink[64];
 } Probe;
+
+/* The sum of the 64-bit words of p[0..n), n a multiple of 64. */
+static uint64_t
+read_words(const uint8_t *p, size_t n)
+{
+	uint64_t s[8] = { 0 }, w;
+	size_t i;
+	int k;
+
+	for(i = 0; i < n; i += 64){
+		__builtin_prefetch(p + i + AHEAD);
+		for(k = 0; k < 8; k++){
+			memcpy(&w, p + i + 8*k, sizeof w);
+			s[k] += w;
+		}
+	}
+	return s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The same with AVX-512 loads, a line each (n a multiple of 256, p aligned to 64). */
+__attribute__((target("avx512f"))) static uint64_t
+read_avx512(const uint8_t *p, size_t n)
+{
+	__m512i a = _mm512_setzero_si512(), b = a, c = a, d = a;
+	size_t i;
+
+	for(i = 0; i < n; i += 256){
+		_mm_prefetch((const char *)p + i + AHEAD, _MM_HINT_T0);
+		_mm_prefetch((const char *)p + i + AHEAD + 64, _MM_HINT_T0);
+		_mm_prefetch((const char *)p + i + AHEAD + 128, _MM_HINT_T0);
+		_mm_prefetch((const char *)p + i + AHEAD + 192, _MM_HINT_T0);
+		a = _mm512_add_epi64(a, _mm512_load_si512(p + i));
+		b = _mm512_add_epi64(b, _mm512_load_si512(p + i + 64));
+		c = _mm512_add_epi64(c, _mm512_load_si512(p + i + 128));
+		d = _mm512_add_epi64(d, _mm512_load_si512(p + i + 192));
+	}
+	return (uint64_t)_mm512_reduce_add_epi64(_mm512_add_epi64(_mm512_add_epi64(a, b), _mm512_add_epi64(c, d)));
+}
+#endif
+
+static Reader *
+best_reader(const char **name)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	if(__builtin_cpu_supports("avx512f")){
+		*name = "AVX-512";
+		return read_avx512;
+	}
+#endif
+	*name = "64-bit";
+	return read_words;
+}
 
 static void
 probe_task(void *arg, int ith, int nth)
 {
 	Probe *p = arg;
-	uint64_t s[8] = { 0 };
-	const uint64_t *w;
-	size_t i;
-	int c, k;
+	uint64_t s = 0;
+	int c;
 
 	while((c = pool_next(&p->next)) < PROBE_BYTES / CHUNK)
-		for(w = p->buf + (size_t)c * (CHUNK / 8), i = 0; i < CHUNK / 8; i += 8)
-			for(k = 0; k < 8; k++)
-				s[k] += w[i + k];
-	p->sink[ith % 64] = s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
+		s += p->read(p->buf + (size_t)c * CHUNK, CHUNK);
+	p->sink[ith % 64] = s;
 }
 
-/* GB/s, the median of o->reps reads of the buffer; prints the line. */
+/* GB/s, the best of o->reps reads of the buffer; prints the line. */
 static double
 membw(const Opts *o)
 {
-	double *r = malloc(sizeof(double) * (size_t)o->reps), t0, med;
+	double *r = malloc(sizeof(double) * (size_t)o->reps), t0, best;
+	const char *how;
 	Probe p;
 	void *buf = mmap(NULL, PROBE_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	int i, nth = o->threads > 0 ? o->threads : lb_ncpu();
@@ -127,6 +187,7 @@ membw(const Opts *o)
 		cli_die("membw: no memory for the 1 GiB probe");
 	memset(buf, 1, PROBE_BYTES);	/* pages of its own, not the shared zero page */
 	p.buf = buf;
+	p.read = best_reader(&how);
 	for(i = -1; i < o->reps; i++){	/* a run to warm up, then the timed ones */
 		atomic_init(&p.next, 0);
 		t0 = cli_now_ms();
@@ -135,13 +196,14 @@ membw(const Opts *o)
 			r[i] = PROBE_BYTES / ((cli_now_ms() - t0) * 1e6);
 	}
 	qsort(r, (size_t)o->reps, sizeof r[0], cmp_double);
-	fprintf(stderr, "membw: %d threads reading 1 GiB: min %.2f max %.2f GB/s over %d runs\n", nth, r[0], r[o->reps - 1], o->reps);
-	med = r[o->reps / 2];
-	printf("membw %.2f GB/s\n", med);
+	fprintf(stderr, "membw: %d threads reading 1 GiB (%s loads, prefetched): min %.2f median %.2f max %.2f GB/s over %d runs\n",
+		nth, how, r[0], r[o->reps / 2], r[o->reps - 1], o->reps);
+	best = r[o->reps - 1];
+	printf("membw %.2f GB/s\n", best);
 	fflush(stdout);
 	munmap(buf, PROBE_BYTES);
 	free(r);
-	return med;
+	return best;
 }
 
 /*
