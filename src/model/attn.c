@@ -98,27 +98,77 @@ page_values(const Span *sp, int pg, int first, int n, size_t *stride)
 }
 
 /*
- * acc[j] += sum over first <= i < n of e[i] * v[i * vs + j], in order of i; eight
- * elements at a time held in a local array across the rows (the compiler keeps
- * them in vector registers), so acc is read and written once per page.
+ * acc[k] += sum over first <= i < n of e[i] * v[i * vs + k] for k < w (a
+ * constant), in order of i: the sums held in a local array across the rows
+ * (the compiler keeps them in vector registers, in several chains), so acc
+ * is read and written once per page.
  */
+static inline __attribute__((always_inline)) void
+weighted_block(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
+	int w)
+{
+	float a[32];
+	int i, k;
+
+	memcpy(a, acc, sizeof(float) * (size_t)w);
+	for(i = first; i < n; i++)
+		for(k = 0; k < w; k++)
+			a[k] += e[i] * v[(size_t)i * vs + k];
+	memcpy(acc, a, sizeof(float) * (size_t)w);
+}
+
+/* acc[j] += sum over first <= i < n of e[i] * v[i * vs + j] for j < hd: w (a constant) at a time, then eight, then one. */
+static inline __attribute__((always_inline)) void
+weighted_cols(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
+	int hd, int w)
+{
+	int j = 0;
+
+	for(; j + w <= hd; j += w)
+		weighted_block(acc + j, v + j, vs, e, first, n, w);
+	for(; j + 8 <= hd; j += 8)
+		weighted_block(acc + j, v + j, vs, e, first, n, 8);
+	for(; j < hd; j++)
+		weighted_block(acc + j, v + j, vs, e, first, n, 1);
+}
+
+/*
+ * On x86 also built for the widest vectors the CPU has, 32 at a time: three
+ * times faster, and without contraction (the build's -ffp-contract=off) the
+ * same sums.  Chosen per call, not by an ifunc: ThreadSanitizer's builds
+ * crash in a resolver run before the sanitizer starts.
+ */
+#if defined(__x86_64__) && defined(LB_TIER_avx512)
+__attribute__((target("avx512f"))) static void
+weighted_avx512(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
+	int hd)
+{
+	weighted_cols(acc, v, vs, e, first, n, hd, 32);
+}
+
+__attribute__((target("avx2"))) static void
+weighted_avx2(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
+	int hd)
+{
+	weighted_cols(acc, v, vs, e, first, n, hd, 32);
+}
+#endif
+
 static void
 weighted_rows(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
 	int hd)
 {
-	float a[8];
-	int i, j = 0, k;
-
-	for(; j + 8 <= hd; j += 8){
-		memcpy(a, acc + j, sizeof a);
-		for(i = first; i < n; i++)
-			for(k = 0; k < 8; k++)
-				a[k] += e[i] * v[(size_t)i * vs + j + k];
-		memcpy(acc + j, a, sizeof a);
+#if defined(__x86_64__) && defined(LB_TIER_avx512)
+	if(__builtin_cpu_supports("avx512f")){
+		weighted_avx512(acc, v, vs, e, first, n, hd);
+		return;
 	}
-	for(; j < hd; j++)
-		for(i = first; i < n; i++)
-			acc[j] += e[i] * v[(size_t)i * vs + j];
+	if(__builtin_cpu_supports("avx2")){
+		weighted_avx2(acc, v, vs, e, first, n, hd);
+		return;
+	}
+#endif
+	weighted_cols(acc, v, vs, e, first, n, hd, 8);
 }
 
 /*
