@@ -17,6 +17,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../../include/llambo.h"
 #include "../../src/styx/client.h"
@@ -213,12 +214,30 @@ concurrent(const char *list, ClientsBench *b, const char *real)
 	return 0;
 }
 
+/* -H's server: -m a scratch directory, where its sessions are saved, and the model's. */
+static int
+savedir(StyxConfig *cfg, const char *model, char dirs[2][PATH_MAX])
+{
+	char *slash;
+
+	snprintf(dirs[0], PATH_MAX, "/tmp/llambo-bench-XXXXXX");
+	snprintf(dirs[1], PATH_MAX, "%s", model);
+	if((slash = strrchr(dirs[1], '/')) != NULL)
+		*slash = 0;
+	if(mkdtemp(dirs[0]) == NULL)
+		return -1;
+	cfg->ndirs = 2;
+	cfg->dirs[0] = dirs[0];
+	cfg->dirs[1] = dirs[1];
+	return 0;
+}
+
 int
 bench_main(int argc, char **argv)
 {
 	const char *model = getenv("LLAMBO_MODEL"), *prompt = "Once upon a time", *clients = NULL;
 	double tc[MAXRUNS], t9[MAXRUNS], seconds = 2;
-	char addr[64], data[64], status[64], req[256], real[PATH_MAX];
+	char addr[64], data[64], status[64], req[256], real[PATH_MAX], dirs[2][PATH_MAX];
 	int ntok = 32, runs = 10, rset = 0, history = 0, c, i, id;
 	StyxConfig cfg;
 	StyxClient *cl;
@@ -252,6 +271,8 @@ bench_main(int argc, char **argv)
 		return 2;
 	}
 	cfg.lim.max_tokens = ntok > cfg.lim.max_tokens ? ntok : cfg.lim.max_tokens;
+	if(history > 0 && savedir(&cfg, real, dirs) < 0)
+		die("mkdtemp");
 	if((s = styx_srv_new(&cfg)) == NULL || styx_srv_listen(s, "tcp!127.0.0.1!0") < 0)
 		die("server");
 	snprintf(addr, sizeof addr, "tcp!127.0.0.1!%d", styx_srv_port(s));
@@ -266,6 +287,10 @@ bench_main(int argc, char **argv)
 		session_bench(cl, id, history, ntok, runs);
 		styxc_close(cl);
 		styx_srv_free(s);
+		strcat(dirs[0], "/bench-history");	/* mkdtemp's name is short */
+		unlink(dirs[0]);
+		*strrchr(dirs[0], '/') = 0;
+		rmdir(dirs[0]);
 		return 0;
 	}
 	if(clients != NULL){

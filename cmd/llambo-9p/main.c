@@ -37,7 +37,7 @@ usage(void)
 		"                     N clients generating at once: aggregate and per-client t/s, first-byte P50/P99\n"
 		"  bench -H TOKENS [-m model] [-n tokens] [-t threads] [-r runs]\n"
 		"                     a session's next turn after a history of TOKENS: first byte with its KV cache kept,\n"
-		"                     and after ctl uncache (the history evaluated again)\n"
+		"                     after ctl uncache (the history evaluated again), and restored from ctl save\n"
 		"ADDR is tcp!HOST!PORT or unix!PATH (default tcp!127.0.0.1!9999)\n");
 	exit(2);
 }

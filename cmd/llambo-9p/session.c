@@ -3,7 +3,9 @@
  * session is given a system prompt of about H tokens and a first turn (which
  * evaluates it all); then the time to the first byte of the next turn's
  * stream, whose history is in the cache, is set beside that of a turn after
- * "ctl uncache", which evaluates the whole history again.
+ * "ctl uncache", which evaluates the whole history again, and that of the
+ * same next turn in a new session restored from "ctl save" (the history's
+ * KV cache read from the file, not evaluated).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,7 +105,7 @@ sysprompt(int id, int history)
 void
 session_bench(StyxClient *c, int id, int history, int ntok, int runs)
 {
-	double kept[100], again[100];
+	double kept[100], again[100], restored[100];
 	char dir[64], *sys = sysprompt(id, history), *name, n[16];
 	int r, tokens = 0;
 
@@ -117,14 +119,23 @@ session_bench(StyxClient *c, int id, int history, int ntok, int runs)
 		put(c, dir, "options", "ignore_eos=1");
 		put(c, dir, "system", sys);
 		turn(c, dir, "Hello.");	/* evaluates the system prompt */
+		put(c, dir, "ctl", "save bench-history");
 		kept[r] = turn(c, dir, "Tell me more.");
 		tokens = number(c, dir, "usage");
 		put(c, dir, "ctl", "uncache");
 		again[r] = turn(c, dir, "And then?");
 		put(c, dir, "ctl", "close");
+		name = cat(c, "sessions/new");	/* a new session, the first one's history and cache restored */
+		snprintf(dir, sizeof dir, "sessions/%.32s", name);
+		free(name);
+		put(c, dir, "ctl", "restore bench-history");
+		restored[r] = turn(c, dir, "Tell me more.");
+		put(c, dir, "ctl", "close");
 	}
 	free(sys);
 	printf("session: a history of %d tokens; the next turn's first byte: %.1f ms with its cache kept, "
-		"%.1f ms evaluating the history again (%.1fx; medians of %d)\n", tokens, percentile(kept, runs, 50) * 1e3,
-		percentile(again, runs, 50) * 1e3, percentile(again, runs, 50) / percentile(kept, runs, 50), runs);
+		"%.1f ms evaluating the history again (%.1fx), %.1f ms restored from ctl save in a new session (%.1fx; "
+		"medians of %d)\n", tokens, percentile(kept, runs, 50) * 1e3, percentile(again, runs, 50) * 1e3,
+		percentile(again, runs, 50) / percentile(kept, runs, 50), percentile(restored, runs, 50) * 1e3,
+		percentile(again, runs, 50) / percentile(restored, runs, 50), runs);
 }
