@@ -13,6 +13,7 @@
  * byte), and the rest of the rendering is tokenized and evaluated.  So a turn
  * costs its new tokens, and a history the caller edited costs what changed.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,8 @@ llambo_chat_cache_export(llambo_chat_session *s, void **rows, size_t *pos_bytes,
 	n = s->seq.nload > 0 ? s->seq.nload : s->seq.kv.len;
 	if(n == 0)
 		return 0;
+	if((size_t)n > SIZE_MAX / *pos_bytes)	/* a 32-bit build, a long context of a large model */
+		return lb_err("chat: a cache of %d positions of %zu bytes is more than memory holds", n, *pos_bytes);
 	if((*rows = malloc(*pos_bytes * (size_t)n)) == NULL)
 		return lb_err("out of memory");
 	if(s->seq.nload > 0)
