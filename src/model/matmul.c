@@ -8,7 +8,8 @@
 enum {
 	ROWBLOCK = 16,	/* weight rows per unit of work: they stay in L1 across the token block */
 	STREAMS = 4,	/* generation: units per thread, each a long run of rows read as one stream */
-	TOKBLOCK = 64,	/* activation rows reused per weight block: they stay in L2 */
+	TOKBLOCK = 64,	/* activation rows reused per weight block: they stay in L2 ... */
+	TOKBYTES = 640 << 10,	/* ... as long as they are no more bytes than this, beside the weight block in 1 MiB */
 	FEWROWS = 16,	/* up to this many activation rows (a step of a few generations) read the weights as generation does */
 };
 
@@ -98,6 +99,26 @@ rows_gemv(Job *j, int r0, int r1, const uint8_t *act, float *y)
 		j->wt->vec_dot(j->a->k, y + r, wr, act);
 }
 
+/*
+ * Activation rows per token block: TOKBLOCK, or fewer (whole tiles) where their
+ * rows are long: F16's activations are floats, and 64 rows of ffn_down's
+ * 5632 spill out of L2, which made its tiles a third slower.
+ */
+static int
+token_block(const Job *j, size_t astride)
+{
+	int tb = TOKBLOCK, tc = j->wt->tile != NULL ? j->wt->tc : 4;
+
+	if((size_t)tb * astride > TOKBYTES){
+		tb = (int)(TOKBYTES / astride);
+		if(tb >= tc)
+			tb -= tb % tc;
+		if(tb < 1)
+			tb = 1;
+	}
+	return tb;
+}
+
 /* One block of weight rows against every activation row, the fast way. */
 static void
 block_fast(Job *j, int r0, int r1)
@@ -105,7 +126,7 @@ block_fast(Job *j, int r0, int r1)
 	const uint8_t *abase;
 	Act *a = j->a;
 	size_t astride;
-	int t0, t1, t, r;
+	int t0, t1, t, r, tb;
 
 	if(j->wt->vec_dot_type == 0){	/* F32 weights: the activations as they are */
 		abase = (const uint8_t *)a->x;
@@ -119,8 +140,9 @@ block_fast(Job *j, int r0, int r1)
 			rows_gemv(j, r0, r1, abase + (size_t)t * astride, j->y + (size_t)t * j->rows);
 		return;
 	}
+	tb = token_block(j, astride);
 	for(t0 = 0; t0 < a->n; t0 = t1){
-		t1 = t0 + TOKBLOCK < a->n ? t0 + TOKBLOCK : a->n;
+		t1 = t0 + tb < a->n ? t0 + tb : a->n;
 		r = r0;
 		if(j->wt->tile != NULL)
 			for(; r + j->wt->tr <= r1; r += j->wt->tr)
