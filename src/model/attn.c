@@ -180,7 +180,7 @@ static void
 heads_tiled(const Span *sp, int nr, int nh, const int *p0, const int *npos, float *scratch, float *out,
 	size_t row_stride)
 {
-	float *s = scratch, *m = s + KV_PAGE, *l = m + nr * nh, *acc = l + nr * nh, corr, mx;
+	float *s = scratch, *m = s + KV_PAGE, *l = m + nr * nh, *acc = l + nr * nh, corr, mx, sum;
 	int pg, r, h, i, n, first, vfirst, vn, lo = p0[0], hi = npos[0], hd = sp->hd;
 	const float *v;
 	size_t vs;
@@ -221,10 +221,11 @@ heads_tiled(const Span *sp, int nr, int nh, const int *p0, const int *npos, floa
 						a[i] *= corr;
 					m[k] = mx;
 				}
-				for(i = first; i < n; i++){
+				for(i = first; i < n; i++)
 					s[i] = expf(s[i] - m[k]);
-					l[k] += s[i];
-				}
+				for(sum = l[k], i = first; i < n; i++)	/* in a register: the exps need not wait on it */
+					sum += s[i];
+				l[k] = sum;
 				weighted_rows(a, v, vs, s, first, n, hd);
 			}
 		}
