@@ -1,6 +1,9 @@
 /* testutil.c - see testutil.h. */
+#include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -114,4 +117,29 @@ tiny_model(const char *path, int n_ctx)
 	spec.type = "Q8_0";
 	spec.tied = 1;
 	return synth_write(&spec, path);
+}
+
+void
+fuzz_die(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	abort();
+}
+
+void
+rm_scratch_dir(const char *dir)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while(d != NULL && (e = readdir(d)) != NULL)
+		if(strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0
+		&& snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
+			unlink(path);
+	if(d != NULL)
+		closedir(d);
+	rmdir(dir);
 }

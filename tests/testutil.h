@@ -30,6 +30,10 @@ int is_text(const char *s, size_t n);
 void tmp_path(char *buf, size_t n, const char *name);
 /* The fuzz harnesses' server model at path: one layer, 32 wide, 300 tokens, Q8_0, tied (a few KB); 0, or -1 with lb_err. */
 int tiny_model(const char *path, int n_ctx);
+/* A fuzz harness's failure: prints the program's name and fmt with arg, and aborts (libFuzzer keeps the input). */
+void fuzz_die(const char *fmt, const char *arg);
+/* Removes dir and the files in it (a harness's scratch -m directory; it holds no subdirectories). */
+void rm_scratch_dir(const char *dir);
 /* Seconds on a monotonic clock. */
 double test_now(void);
 /* Waits for what, polling, failing the test after a minute (only something broken takes that long). */

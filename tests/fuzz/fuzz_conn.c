@@ -34,13 +34,11 @@ static StyxSrv *srv;
 static StyxCounts base;
 static char dir[64], model[128];
 
+/* The -m directory (the model, and anything an input saved there) goes at the end. */
 static void
-die(const char *fmt, const char *arg)
+cleanup(void)
 {
-	fprintf(stderr, "fuzz_conn: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	abort();
+	rm_scratch_dir(dir);
 }
 
 static long
@@ -68,7 +66,7 @@ settle(void)
 			fprintf(stderr, "conns %d/%d fids %d/%d pending %d/%d gens %d/%d threads %d/%d bytes %zu/%zu\n",
 				now.conns, base.conns, now.fids, base.fids, now.pending, base.pending,
 				now.gens, base.gens, now.threads, base.threads, now.bytes, base.bytes);
-			die("%s", "the server did not let go of what the connection held");
+			fuzz_die("%s", "the server did not let go of what the connection held");
 		}
 		usleep(1000);
 	}
@@ -88,7 +86,7 @@ onemodel(void)
 			llambo_free_model(ids[i]);
 	}
 	if(!have && styx_srv_load(srv, "m.gguf", 1, 0) < 0)
-		die("cannot load the model again: %s", lb_errstr());
+		fuzz_die("cannot load the model again: %s", lb_errstr());
 }
 
 static void
@@ -98,10 +96,11 @@ setup(void)
 
 	snprintf(dir, sizeof dir, "/tmp/llambo-fuzz-conn-XXXXXX");
 	if(mkdtemp(dir) == NULL)
-		die("%s", "mkdtemp");
+		fuzz_die("%s", "mkdtemp");
+	atexit(cleanup);
 	snprintf(model, sizeof model, "%s/m.gguf", dir);
 	if(tiny_model(model, 64) < 0)
-		die("synth: %s", lb_errstr());
+		fuzz_die("synth: %s", lb_errstr());
 	styx_default_config(&cfg);
 	cfg.ndirs = 1;
 	cfg.dirs[0] = dir;
@@ -110,7 +109,7 @@ setup(void)
 	cfg.lim.write_timeout = 5;
 	cfg.lim.max_msize = 8192 + STYX_IOHDRSZ;
 	if((srv = styx_srv_new(&cfg)) == NULL)
-		die("styx_srv_new: %s", lb_errstr());
+		fuzz_die("styx_srv_new: %s", lb_errstr());
 	onemodel();
 	styx_srv_counts(srv, &base);
 }
@@ -188,17 +187,17 @@ exchange(int fd, const uint8_t *msgs, size_t n)
 	for(;;){
 		while(have >= 4 && (size = styx_get32(buf)) <= have){
 			if(size < STYX_HDRSZ || styx_unpack(buf, size, &r) < 0 || (r.type & 1) == 0)
-				die("a malformed reply: %s", lb_errstr());
+				fuzz_die("a malformed reply: %s", lb_errstr());
 			if(r.tag == SENTINEL)
 				return;
 			memmove(buf, buf + size, have - size);
 			have -= size;
 		}
 		if(have >= 4 && styx_get32(buf) > sizeof buf)
-			die("%s", "a reply larger than any msize");
+			fuzz_die("%s", "a reply larger than any msize");
 		p.events = POLLIN | (sent < n ? POLLOUT : 0);
 		if(poll(&p, 1, 30000) <= 0)
-			die("%s", "no answer for 30 s");
+			fuzz_die("%s", "no answer for 30 s");
 		if((p.revents & POLLOUT) && sent < n){
 			k = send(fd, msgs + sent, n - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if(k > 0)
@@ -227,7 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	if(styx_srv_serve(srv, sv[0], sv[0]) < 0)
-		die("serve: %s", lb_errstr());
+		fuzz_die("serve: %s", lb_errstr());
 	exchange(sv[1], msgs, n);
 	free(msgs);
 	close(sv[1]);

@@ -14,7 +14,6 @@
  * closed the server holds what it held before (connections, fids, requests,
  * generations, bytes, threads).
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,30 +38,11 @@ static const char *files[] = {
 };
 enum { NFILES = sizeof files / sizeof files[0] };
 
-static void
-die(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "fuzz_session: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n");
-	abort();
-}
-
 /* The -m directory and what the inputs saved in it go at the end. */
 static void
 cleanup(void)
 {
-	char path[512];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-
-	while(d != NULL && (e = readdir(d)) != NULL)
-		if(strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0
-		&& snprintf(path, sizeof path, "%s/%s", dir, e->d_name) < (int)sizeof path)
-			unlink(path);
-	if(d != NULL)
-		closedir(d);
-	rmdir(dir);
+	rm_scratch_dir(dir);
 }
 
 static void
@@ -73,11 +53,11 @@ setup(void)
 
 	snprintf(dir, sizeof dir, "/tmp/llambo-fuzz-session-XXXXXX");
 	if(mkdtemp(dir) == NULL)
-		die("%s", "mkdtemp");
+		fuzz_die("%s", "mkdtemp");
 	atexit(cleanup);
 	snprintf(model, sizeof model, "%s/m.gguf", dir);
 	if(tiny_model(model, 128) < 0)
-		die("synth: %s", lb_errstr());
+		fuzz_die("synth: %s", lb_errstr());
 	styx_default_config(&cfg);
 	cfg.ndirs = 1;
 	cfg.dirs[0] = dir;
@@ -86,10 +66,10 @@ setup(void)
 	cfg.lim.max_tokens = 4;
 	cfg.lim.max_history = 1 << 16;
 	if((srv = styx_srv_new(&cfg)) == NULL || styx_srv_listen(srv, "tcp!127.0.0.1!0") < 0)
-		die("server: %s", lb_errstr());
+		fuzz_die("server: %s", lb_errstr());
 	snprintf(addr, sizeof addr, "tcp!127.0.0.1!%d", styx_srv_port(srv));
 	if((cl = styxc_dial(addr)) == NULL)
-		die("dial: %s", lb_errstr());
+		fuzz_die("dial: %s", lb_errstr());
 	styxc_timeout(cl, 60);
 	styx_srv_counts(srv, &base);
 }
@@ -99,7 +79,7 @@ static void
 refused(const char *what)
 {
 	if(*lb_errstr() == 0)
-		die("%s was refused without a reason", what);
+		fuzz_die("%s was refused without a reason", what);
 }
 
 /* sessions/name/file written with b[0..n) in one write; 0, or -1 (refused, with a reason). */
@@ -141,7 +121,7 @@ newsession(char *name)
 	char *t = st_cat(cl, "sessions/new");
 
 	if(t == NULL || strlen(t) != 33)
-		die("sessions/new: %s", t != NULL ? t : lb_errstr());
+		fuzz_die("sessions/new: %s", t != NULL ? t : lb_errstr());
 	memcpy(name, t, 32);
 	name[32] = 0;
 	free(t);
@@ -173,19 +153,19 @@ restored(const uint8_t *data, size_t size)
 
 	snprintf(path, sizeof path, "%s/in", dir);
 	if((f = fopen(path, "wb")) == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0)
-		die("%s", "cannot write the input");
+		fuzz_die("%s", "cannot write the input");
 	newsession(a);
 	if(put(a, "ctl", "restore in", 10) == 0){
 		readall(a);
 		if(put(a, "ctl", "save out", 8) < 0)
-			die("a restored session cannot be saved: %s", lb_errstr());
+			fuzz_die("a restored session cannot be saved: %s", lb_errstr());
 		newsession(b);
 		if(put(b, "ctl", "restore out", 11) < 0)
-			die("a session saved from a restored one is refused: %s", lb_errstr());
+			fuzz_die("a session saved from a restored one is refused: %s", lb_errstr());
 		ca = get(a, "context");
 		cb = get(b, "context");
 		if(ca == NULL || cb == NULL || strcmp(ca, cb) != 0)
-			die("saved and restored again, the messages differ: %s", cb != NULL ? cb : "(none)");
+			fuzz_die("saved and restored again, the messages differ: %s", cb != NULL ? cb : "(none)");
 		free(ca);
 		free(cb);
 		if(put(b, "ask", "x", 1) == 0)
@@ -230,6 +210,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		played(data + 1, size - 1);
 	if(st_settle(srv, &base, 20) < 0)
-		die("%s", "the server did not let go of what the sessions held");
+		fuzz_die("%s", "the server did not let go of what the sessions held");
 	return 0;
 }
