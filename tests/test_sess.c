@@ -673,6 +673,120 @@ takereply(StyxClient *c, uint16_t tag, char *buf, size_t n)
 }
 
 /*
+ * ctl autocompact N, as llmsrv's: a turn that leaves N tokens or more in the
+ * cache is followed, unasked, by the summary a write to compact makes (the
+ * twin's reply to the request, as in test_compact); save keeps the mark; a
+ * mark that is not a non-negative integer is refused.
+ */
+static void
+test_autocompact(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	char addr[64], a[40], b[40], r[40], dir[256], want[4096], mark[40], *t, *summary;
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.max_tokens = 8;	/* the summary's length too */
+	tmp_path(dir, sizeof dir, "autocompact");
+	assert_int_equal(mkdir(dir, 0755), 0);
+	cfg.ndirs = 1;	/* save and restore write in the first model directory */
+	cfg.dirs[0] = dir;
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	twin(c, a, sizeof a);
+	refused(c, a, "ctl", "autocompact -1", "non-negative integer");
+	refused(c, a, "ctl", "autocompact ten", "non-negative integer");
+	t = get(c, "sessions/", a, "usage");
+	snprintf(mark, sizeof mark, "autocompact %d", atoi(t) + 1);	/* the next turn crosses it */
+	free(t);
+	put(c, "sessions/", a, "ctl", mark);
+	t = get(c, "sessions/", a, "ctl");
+	assert_non_null(strstr(t, mark));
+	free(t);
+
+	twin(c, b, sizeof b);
+	free(reply(c, b, "What is your name?"));
+	put(c, "sessions/", b, "temperature", "0.3");
+	summary = reply(c, b, "Summarize this conversation concisely, preserving key facts, decisions, file paths, "
+		"code snippets, and all context needed to continue the work.");
+
+	free(reply(c, a, "What is your name?"));
+	snprintf(want, sizeof want, "user: Context from earlier in this session:\n%sassistant: Understood. I have the context "
+		"from our previous work and will continue from there.\n", summary);
+	t = NULL;
+	WAIT_FOR((free(t), t = get(c, "sessions/", a, "history")) != NULL && strcmp(t, want) == 0);
+	free(t);
+
+	put(c, "sessions/", a, "ctl", "save auto.session");
+	newsession(c, "sessions/", r, sizeof r);
+	put(c, "sessions/", r, "ctl", "restore auto.session");
+	t = get(c, "sessions/", r, "ctl");
+	assert_non_null(strstr(t, mark));
+	free(t);
+	free(summary);
+	styxc_close(c);
+	styx_srv_free(s);
+	snprintf(want, sizeof want, "%s/auto.session", dir);
+	unlink(want);
+	rmdir(dir);
+}
+
+/*
+ * A turn begun while a summary is made waits for it and goes on from it
+ * (llmsrv's turns wait so too), rather than being refused: a write to
+ * compact, a message to ask and a read of ask sent at once.
+ */
+static void
+test_compact_wait(void **state)
+{
+	StyxConfig cfg;
+	StyxSrv *s;
+	StyxClient *c;
+	StyxFcall rf;
+	char addr[64], a[40], path[128], why[256], *t;
+	int cfid, wfid, rfid, i, seen = 0;
+
+	(void)state;
+	styx_default_config(&cfg);
+	cfg.lim.max_tokens = 256;	/* a long summary */
+	s = st_server(&cfg, addr, sizeof addr);
+	c = st_dial(addr);
+	twin(c, a, sizeof a);
+	free(reply(c, a, "What is your name?"));
+	snprintf(path, sizeof path, "sessions/%s/compact", a);
+	assert_true((cfid = styxc_open(c, path, STYX_OWRITE)) >= 0);
+	snprintf(path, sizeof path, "sessions/%s/ask", a);
+	assert_true((wfid = styxc_open(c, path, STYX_OWRITE | STYX_OTRUNC)) >= 0);
+	assert_true((rfid = styxc_open(c, path, STYX_OREAD)) >= 0);
+	sendio(c, STYX_TWRITE, 81, cfid, "1");
+	sendio(c, STYX_TWRITE, 82, wfid, "Why?");
+	sendio(c, STYX_TREAD, 83, rfid, NULL);
+	for(i = 0; i < 3; i++){
+		assert_int_equal(styxc_recv(c, &rf), 0);
+		if(rf.type == STYX_RERROR){
+			styx_strcpy(why, sizeof why, rf.ename);
+			fail_msg("tag %d: %s", rf.tag, why);
+		}
+		assert_true(rf.tag >= 81 && rf.tag <= 83);
+		seen |= 1 << (rf.tag - 81);
+		if(rf.tag == 83)
+			assert_true(rf.type == STYX_RREAD && rf.count > 0);
+	}
+	assert_int_equal(seen, 7);
+	styxc_clunk(c, cfid);
+	styxc_clunk(c, wfid);
+	styxc_clunk(c, rfid);
+	t = get(c, "sessions/", a, "history");
+	assert_true(prefix(t, "user: Context from earlier in this session:\n"));
+	assert_non_null(strstr(t, "will continue from there.\nuser: Why?\nassistant: "));
+	free(t);
+	styxc_close(c);
+	styx_srv_free(s);
+}
+
+/*
  * -O: loads run off the connection's reader thread.  The test holds the
  * server's load lock, as a load that takes long would hold the loading
  * thread: a write naming a model not loaded, then a read of ask whose turn
@@ -906,6 +1020,8 @@ main(void)
 		cmocka_unit_test(test_reclaim),
 		cmocka_unit_test(test_save_restore),
 		cmocka_unit_test(test_compact),
+		cmocka_unit_test(test_autocompact),
+		cmocka_unit_test(test_compact_wait),
 		cmocka_unit_test(test_slow_load),
 		cmocka_unit_test(test_llm_tree),
 		cmocka_unit_test(test_byname_budget),

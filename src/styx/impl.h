@@ -240,6 +240,8 @@ struct Sess {
 	llambo_chat_session *cs;
 	Gen *turn;	/* the latest: what ask and stream read */
 	int compacting;	/* a summary is being made (sesscompact.c): it counts as a turn */
+	int autocompact;	/* a turn that leaves this many tokens or more in the cache is followed by a summary; 0: never */
+	Gen *parked;	/* a turn begun while the summary is made (held): it runs after it */
 	int epoch;	/* bumped when the messages are reset or restored */
 };
 
@@ -348,6 +350,9 @@ void sess_ended(Gen *g);	/* the turn's end, on the scheduler's thread, no lock h
 char *sess_json(Sess *ss, size_t *n);	/* with ss->lk held: the context file */
 char *sess_text(Sess *ss, size_t *n);	/* with ss->lk held: the history file */
 void sess_compact(Conn *c, Req *r, Sess *ss, uint32_t count);	/* sesscompact.c: a write to compact, answered now or by a thread */
+void sess_autocompact(Sess *ss);	/* sesscompact.c, with ss->lk held, after a turn: the summary when the cache passed the mark */
+int sess_setautocompact(Sess *ss, const char *v);	/* ctl's autocompact N; -1 with lb_err */
+void sess_resume(Sess *ss, Gen *g, int rc, const char *why);	/* sessload.c, with ss->lk held: a turn that waited goes on, or fails with why */
 void sess_dropmsgs(Sess *ss, int from, int n);	/* with ss->lk held: forgets messages [from, from+n) */
 void sess_runturn(Sess *ss, Gen *g);	/* with ss->lk held: the turn g (the session's, its message added) started, or failed with why */
 void sess_loadturn(Sess *ss, Gen *g, char *want);	/* sessload.c, with ss->lk held: g runs once the model want (taken) is loaded */

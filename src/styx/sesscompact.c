@@ -7,6 +7,11 @@
  * are; a session in a turn is refused ("retry"); the write is answered when the
  * summary is made, at temperature 0.3 and at most 2048 tokens (llmsrv's).
  *
+ * ctl's "autocompact N" makes the summary follow, unasked, any turn that
+ * leaves N tokens or more in the cache (llmsrv's auto-compaction; 0, the
+ * default, never): for clients that do not watch usage themselves.  A turn
+ * begun while a summary is made waits for it, then runs on the summary.
+ *
  * Unlike llmsrv, which sends the conversation to the model again as one
  * message, the request to summarise is put after the conversation in the
  * session's own cache: only its few tokens are evaluated.  The generation runs
@@ -29,7 +34,7 @@ static const char context[] = "Context from earlier in this session:\n";
 static const char understood[] = "Understood. I have the context from our previous work and will continue from there.";
 
 typedef struct Compact {
-	Conn *c;
+	Conn *c;	/* the write's (held) and its request; NULL for autocompact's */
 	Req *r;
 	Sess *ss;
 	uint32_t count;
@@ -76,6 +81,17 @@ copyconv(Compact *w, Sess *ss)
 	return 0;
 }
 
+/* The last two of m[0..n) first: the summary goes before a message a waiting turn added after it was begun. */
+static void
+tofront(llambo_chat_msg *m, int n)
+{
+	llambo_chat_msg last[2] = { m[n - 2], m[n - 1] };
+
+	memmove(m + 2, m, (size_t)(n - 2) * sizeof *m);
+	m[0] = last[0];
+	m[1] = last[1];
+}
+
 /* With ss->lk held: the summary in place of the messages it was made from; 0, or -1 with lb_err. */
 static int
 replace(Sess *ss, const Compact *w, const char *summary)
@@ -93,6 +109,7 @@ replace(Sess *ss, const Compact *w, const char *summary)
 	ss->dropped += w->nsummed;
 	if(sess_addmsg(ss, "user", user) < 0 || sess_addmsg(ss, "assistant", reply) < 0)
 		return -1;	/* past the history limit: only if the summary is longer than all it replaced */
+	tofront(ss->msgs, ss->nmsgs);
 	return 0;
 }
 
@@ -104,6 +121,7 @@ compactmain(void *arg)
 	StyxFcall rf = { .type = STYX_RWRITE, .count = w->count };
 	char why[256] = "";
 	char *summary = llambo_chat_reply(ss->cs, w->msgs, w->n, &w->p, NULL);
+	Gen *g;
 
 	if(summary == NULL)
 		snprintf(why, sizeof why, "compact: %s", llambo_last_error());
@@ -113,23 +131,36 @@ compactmain(void *arg)
 		snprintf(why, sizeof why, "compact: the conversation was reset or restored meanwhile; it is as that left it");
 	else if(summary != NULL && replace(ss, w, summary) < 0)
 		snprintf(why, sizeof why, "compact: %s", lb_errstr());
+	if((g = ss->parked) != NULL){
+		ss->parked = NULL;
+		sess_resume(ss, g, 0, NULL);	/* on the summary, or on the conversation as it was */
+	}
 	pthread_mutex_unlock(&ss->lk);
+	if(g != NULL)
+		gen_unref(g);
 	llambo_free(summary);
-	if(*why != 0)
+	if(w->c == NULL){
+		if(*why != 0)
+			fprintf(stderr, "llambo-styx: session %.8s: auto%s\n", ss->name, why);
+	}else if(*why != 0)
 		conn_error(w->c, w->r, "%s", why);
 	else
 		conn_reply(w->c, w->r, &rf);
-	conn_unref(w->c);
+	if(w->c != NULL)
+		conn_unref(w->c);
 	sess_put(ss);
 	freecompact(w);
 	return NULL;
 }
 
-/* With ss->lk held: the summary's generation started on a thread; 1 if it was, 0 if there is nothing to do, -1 with lb_err. */
+/*
+ * With ss->lk held: the summary's generation started on a thread, to answer r
+ * of c (or no one: c NULL); 1 if it was, 0 if there is nothing to do, -1 with lb_err.
+ */
 static int
 start(Conn *c, Req *r, Sess *ss, uint32_t count)
 {
-	StyxSrv *s = c->srv;
+	StyxSrv *s = ss->srv;
 	Compact *w;
 
 	if(sess_running(ss))
@@ -155,10 +186,12 @@ start(Conn *c, Req *r, Sess *ss, uint32_t count)
 	w->p.temperature = 0.3f;
 	w->p.max_tokens = SUMMARY_TOKENS < s->cfg.lim.max_tokens ? SUMMARY_TOKENS : s->cfg.lim.max_tokens;
 	w->p.n_threads = s->cfg.lim.gen_threads;
-	r->kind = Rwork;
-	pthread_mutex_lock(&c->lk);
-	c->ref++;
-	pthread_mutex_unlock(&c->lk);
+	if(c != NULL){
+		r->kind = Rwork;
+		pthread_mutex_lock(&c->lk);
+		c->ref++;
+		pthread_mutex_unlock(&c->lk);
+	}
 	pthread_mutex_lock(&s->lk);
 	ss->ref++;
 	pthread_mutex_unlock(&s->lk);
@@ -168,9 +201,11 @@ start(Conn *c, Req *r, Sess *ss, uint32_t count)
 		pthread_mutex_lock(&s->lk);
 		ss->ref--;	/* the caller holds one still */
 		pthread_mutex_unlock(&s->lk);
-		conn_unref(c);
+		if(c != NULL){
+			conn_unref(c);
+			r->kind = Rinline;
+		}
 		freecompact(w);
-		r->kind = Rinline;
 		return -1;
 	}
 	return 1;
@@ -189,4 +224,23 @@ sess_compact(Conn *c, Req *r, Sess *ss, uint32_t count)
 		conn_error(c, r, "%s", lb_errstr());
 	else if(rc == 0)
 		conn_reply(c, r, &rf);
+}
+
+void
+sess_autocompact(Sess *ss)
+{
+	if(ss->autocompact > 0 && ss->cached >= ss->autocompact && !ss->closed && start(NULL, NULL, ss, 0) < 0)
+		fprintf(stderr, "llambo-styx: session %.8s: autocompact: %s\n", ss->name, lb_errstr());
+}
+
+int
+sess_setautocompact(Sess *ss, const char *v)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+
+	if(*v == 0 || *end != 0 || n < 0 || n > 1L << 30)
+		return lb_err("autocompact needs a non-negative integer (0 disables)");
+	ss->autocompact = (int)n;
+	return 0;
 }

@@ -7,7 +7,8 @@
  *	model temperature maxtokens system prefill	the settings (system is kept on clunk)
  *	context	the messages as JSON; history: as text
  *	usage	tokens the conversation holds in the cache/the context
- *	compact	a write forgets all but the last exchange; ctl: reset, close, uncache, save, restore
+ *	compact	a write has the model summarise the conversation in its place
+ *	ctl	reset, close, uncache, save, restore, autocompact
  *	thinking reasoning tools	kept and shown: a local model has no use for them
  *	options	the other sampling settings, key=value|... as a request's options
  */
@@ -101,7 +102,8 @@ maketext(Sess *ss, int kind, size_t *n)
 		return srv_smprint(n, "write: reset (forget the messages, keep the settings), close (end the session),"
 			" uncache (give the KV cache back: the next turn evaluates the whole conversation again),"
 			" save NAME, restore NAME (its settings, messages and KV cache, in a file of the first model directory;"
-			" under -O restore loads the model the file names)\n");
+			" under -O restore loads the model the file names), autocompact N (after a turn that leaves N tokens"
+			" or more in the cache, compact; 0 never)\nautocompact %d\n", ss->autocompact);
 	case Qusage:
 		return srv_smprint(n, "%d/%d\nlast turn: %d tokens kept in the cache, %d evaluated, %d generated\n"
 			"dropped: %d messages\n", ss->cached, ss->n_ctx > 0 ? ss->n_ctx : 4096, ss->kept, ss->evaluated,
@@ -229,6 +231,8 @@ ctlwrite(StyxSrv *s, Sess *ss, char *cmd)
 		return sess_save(s, ss, arg);
 	if(strcmp(cmd, "restore") == 0)
 		return sess_restore(s, ss, arg);
+	if(strcmp(cmd, "autocompact") == 0)
+		return sess_setautocompact(ss, arg != NULL ? arg : "");
 	if(arg != NULL)
 		return lb_err("unknown command: %s %s", cmd, arg);
 	if(strcmp(cmd, "reset") == 0)

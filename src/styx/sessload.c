@@ -43,15 +43,14 @@ cancelled(Gen *g)
 	return c;
 }
 
-/* With ss->lk held: the turn g goes on, its model loaded, or fails with why. */
-static void
-turnloaded(Sess *ss, Gen *g, int rc, const char *why)
+void
+sess_resume(Sess *ss, Gen *g, int rc, const char *why)
 {
-	static const char gone[] = "the turn was cancelled while its model loaded";
+	static const char gone[] = "the turn was cancelled while it waited";
 
 	if(ss->turn != g || ss->closed)
 		gen_fail(g, gone);	/* reset or replaced: the messages are not its */
-	else if(rc < 0 || cancelled(g)){	/* the load failed; its read was flushed */
+	else if(rc < 0 || cancelled(g)){	/* the load (or summary) failed; its read was flushed */
 		gen_fail(g, rc < 0 ? why : gone);
 		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 	}else
@@ -71,7 +70,7 @@ loadmain(void *arg)
 		snprintf(why, sizeof why, "%s", lb_errstr());
 	pthread_mutex_lock(&ss->lk);
 	if(l->g != NULL)
-		turnloaded(ss, l->g, rc, why);
+		sess_resume(ss, l->g, rc, why);
 	else if(rc >= 0 && (rc = ss->closed ? lb_err("session closed") : sfile_set(l->c, ss, l->kind, &l->t)) < 0)
 		snprintf(why, sizeof why, "%s", lb_errstr());
 	pthread_mutex_unlock(&ss->lk);

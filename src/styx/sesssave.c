@@ -17,6 +17,7 @@
  *	user 11\nHello there
  *	assistant 5\n Hi!
  *	dropped 0
+ *	autocompact 0
  *
  *	tokens 9\n1:-1 2:14
  *	text 14\n...
@@ -156,7 +157,7 @@ sess_save(StyxSrv *s, Sess *ss, const char *name)
 	blob(f, "prefill", ss->prefill);
 	for(i = 0; i < ss->nmsgs; i++)
 		blob(f, ss->msgs[i].role, ss->msgs[i].content);
-	fprintf(f, "dropped %d\n", ss->dropped);
+	fprintf(f, "dropped %d\nautocompact %d\n", ss->dropped, ss->autocompact);
 	if(ss->cs != NULL && (record(f, ss->cs) < 0 || cache(f, ss->cs) < 0)){
 		fclose(f);
 		remove(tmp);
@@ -277,6 +278,8 @@ field(StyxSrv *s, Sess *ss, Rec *rec, In *in, char *key, char *value)
 		ss->dropped = atoi(value);
 		return 0;
 	}
+	if(strcmp(key, "autocompact") == 0)
+		return sess_setautocompact(ss, value);
 	if(strcmp(key, "cache") == 0){	/* the last line: bytes follow */
 		rec->cache = value;
 		return 0;

@@ -5,6 +5,7 @@
  * (llambo_chat_start) so the cache keeps what it already holds; at the end
  * the reply joins them too, or the user's message goes with a failed turn.
  * A conversation that outgrows its context drops its oldest exchanges.
+ * A turn begun while a summary is made (sesscompact.c) waits for it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,9 +82,7 @@ sess_turn(Conn *c, Sess *ss)
 	char *prompt, *want;
 	Gen *g;
 
-	if(ss->compacting && ss->pending != NULL)
-		return lb_err("compact in progress: retry when it ends");
-	if(ss->pending == NULL || sess_running(ss))
+	if(ss->pending == NULL || ss->parked != NULL || (sess_running(ss) && !ss->compacting))
 		return 0;	/* a prompt written during a turn waits for a read after it */
 	want = sess_wants(ss);	/* -O: its model, to load first when no load of it is there */
 	if((prompt = takeprompt(ss)) == NULL || sess_addmsg(ss, "user", prompt) < 0){
@@ -102,7 +101,11 @@ sess_turn(Conn *c, Sess *ss)
 	sess_dropturn(ss);
 	ss->turn = g;
 	ss->lastturn = conn_now();
-	if(want != NULL && byname_load(s, want, 0) < 0)
+	if(ss->compacting){	/* sesscompact.c runs it when the summary is made */
+		free(want);
+		gen_ref(g);
+		ss->parked = g;
+	}else if(want != NULL && byname_load(s, want, 0) < 0)
 		sess_loadturn(ss, g, want);	/* sessload.c: the turn runs once the model is loaded */
 	else{
 		free(want);
@@ -244,6 +247,8 @@ sess_ended(Gen *g)
 		if(reply == NULL || sess_addmsg(ss, "assistant", reply) < 0)
 			sess_dropmsgs(ss, ss->nmsgs - 1, 1);	/* the user's message goes with its failed turn */
 		ss->cached = llambo_chat_usage(ss->cs, &ss->n_ctx);
+		if(reply != NULL)
+			sess_autocompact(ss);
 	}else
 		free(reply);
 	pthread_mutex_unlock(&ss->lk);
