@@ -123,6 +123,21 @@ test_bench_lines(void **state)
 	bench_lines("-d 70 -ctk q8_0 -ctv q8_0", "pp16@d70", "tg4@d70", "\nkv q8_0/q8_0\n");
 }
 
+/* -B: the engine's step of 3 sequences, 70 positions deep (past a KV page). */
+static void
+test_bench_steps(void **state)
+{
+	char args[1024], *o;
+	double ms, tps;
+
+	snprintf(args, sizeof args, "bench -m %s -B 3 -d 70 -n 2 -r 1 -t 2", model);
+	assert_int_equal(llambo(args), 0);
+	o = slurp(cli_out);
+	assert_int_equal(sscanf(o, "B3@d70 step %lf ms %lf t/s\n", &ms, &tps), 2);
+	assert_true(ms > 0 && tps > 0);
+	free(o);
+}
+
 /* llambo-9p bench -c 1,2: a line per client count in the format, then the peak RSS line. */
 static void
 test_bench_clients(void **state)
@@ -414,6 +429,7 @@ main(void)
 		cmocka_unit_test(test_tokenize_info),
 		cmocka_unit_test(test_tokenize_vocab_only),
 		cmocka_unit_test(test_bench_lines),
+		cmocka_unit_test(test_bench_steps),
 		cmocka_unit_test(test_bench_membw),
 		cmocka_unit_test(test_bench_clients),
 		cmocka_unit_test(test_logits_file),

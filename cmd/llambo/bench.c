@@ -21,10 +21,12 @@
 
 static const char usage[] =
 	"usage: llambo bench [-m MODEL] [-p N_PROMPT] [-n N_GEN] [-d DEPTH] [-t THREADS] [-r REPS]\n"
-	"                    [-ctk TYPE] [-ctv TYPE] [--no-mmap] [--exact] [--membw]\n"
+	"                    [-ctk TYPE] [-ctv TYPE] [--no-mmap] [--exact] [--membw] [-B N_SEQS]\n"
 	"ends with one line per test: pp<N> <median> t/s and tg<N> <median> t/s (with -d: pp<N>@d<DEPTH> ...),\n"
 	"then the KV cache's types: kv <K type>/<V type>\n"
-	"(--membw: first membw <best> GB/s, the threads reading 1 GiB as the kernels read weights; then generation's share of it)\n";
+	"(--membw: first membw <best> GB/s, the threads reading 1 GiB as the kernels read weights; then generation's share of it)\n"
+	"-B N: instead of pp and tg, the engine's step of N sequences decoding together (-d tokens each first, 8 if not given;\n"
+	"      -n steps of N rows, default 32): B<N>[@d<DEPTH>] step <median> ms <N*1000/median> t/s\n";
 
 static int
 cmp_double(const void *a, const void *b)
@@ -262,8 +264,13 @@ cmd_bench(int argc, char **argv)
 		toks[i] = rand() % nv;
 	fprintf(stderr, "llambo bench: %s, %d threads, mmap %s, KV cache %s/%s, depth %d, load %.1f ms\n", o.model,
 		o.threads ? o.threads : 0, o.use_mmap ? "on" : "off", o.type_k, o.type_v, o.depth, load_ms);
-	test(id, &o, "pp", np, 1, toks, logits);
-	tg = test(id, &o, "tg", ng, 0, toks, logits);
+	if(o.nseq > 0){	/* the step mode (stepbench.c) */
+		bench_steps(id, &o, o.nseq);
+		ng = tg = 0;
+	}else{
+		test(id, &o, "pp", np, 1, toks, logits);
+		tg = test(id, &o, "tg", ng, 0, toks, logits);
+	}
 	if(bw > 0 && tg > 0 && (bytes = token_bytes(o.model)) > 0)
 		printf("tg%d reads %.0f MiB a token: %.2f GB/s, %.0f%% of membw\n", ng, bytes / 1048576, tg * bytes / 1e9,
 			100 * tg * bytes / 1e9 / bw);

@@ -163,6 +163,8 @@ cli_parse(Opts *o, int argc, char **argv, const char *usage)
 			*(k ? &o->type_k : &o->type_v) = v; i++;
 		}else if(FLAG("-d") || FLAG("--n-depth")){
 			num(a, v, 0, 1 << 20, &d); o->depth = (int)d; i++;
+		}else if(FLAG("-B") || FLAG("--batch-seqs")){
+			num(a, v, 1, 512, &d); o->nseq = (int)d; i++;
 		}else if(FLAG("--no-mmap")){
 			o->use_mmap = 0;
 		}else if(FLAG("--exact")){

@@ -22,6 +22,7 @@ typedef struct Opts {
 	int membw;	/* bench --membw: the read-bandwidth probe */
 	const char *type_k, *type_v;	/* -ctk, -ctv: the KV cache's types (llambo_set_kv_types), "f16" unless given */
 	int depth;	/* bench -d: positions already in the cache when each test starts */
+	int nseq;	/* bench -B: the engine's step of this many sequences (stepbench.c) */
 	int verbose;
 	llambo_request *req;	/* -n --temp --seed --top-k --top-p --min-p --repeat-penalty --repeat-last-n --stop, read as request keys */
 	const char *ids;	/* logits: --ids "1 2 3" teacher-forces these ids instead of -p */
@@ -60,6 +61,7 @@ int cmd_run(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int bench_steps(int id, const Opts *o, int nseq);	/* stepbench.c: bench -B's line */
 int cmd_logits(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
 int cmd_request(int argc, char **argv);
