@@ -91,16 +91,36 @@ sampler_accept(Sampler *s, int32_t tok)
 		s->nlast++;
 }
 
+/*
+ * The first token of the highest logit (NaNs never win; a NaN first is
+ * returned as it was: nothing compares greater).  Two passes: the maximum in
+ * LANES running maxima (independent chains, which the compiler may put in
+ * one vector; a single "best so far" index made every step wait on the load
+ * of the step before, 9 cycles a token of the vocabulary), then the first
+ * logit equal to it, which is the token the one-pass loop keeps.
+ */
+enum { LANES = 16 };
+
 int32_t
 sample_argmax(const float *logits, int n)
 {
-	int32_t best = 0;
-	int i;
+	float m[LANES], best;
+	int i, j;
 
-	for(i = 1; i < n; i++)
-		if(logits[i] > logits[best])
-			best = i;
-	return best;
+	for(j = 0; j < LANES; j++)
+		m[j] = logits[0];
+	for(i = 0; i + LANES <= n; i += LANES)
+		_Pragma("GCC unroll 16")	/* the maxima in registers */
+		for(j = 0; j < LANES; j++)
+			m[j] = logits[i + j] > m[j] ? logits[i + j] : m[j];
+	for(; i < n; i++)
+		m[0] = logits[i] > m[0] ? logits[i] : m[0];
+	for(best = m[0], j = 1; j < LANES; j++)
+		best = m[j] > best ? m[j] : best;
+	for(i = 0; i < n; i++)
+		if(logits[i] == best)
+			return i;
+	return 0;
 }
 
 /* llama.cpp's penalty: each distinct recent token's logit is divided (or, if negative, multiplied) once */
