@@ -210,7 +210,42 @@ q8_block(const float *x, float *d, int8_t *q)
 
 static void from_float_q8_0(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 0, q8_block); }
 static void from_float_q8_1(const float *x, void *y, int64_t n) { q_q8_row(x, y, n, 1, q8_block); }
-static void from_float_q8x(const float *x, void *y, int64_t n) { q_q8x_row(x, y, n, q8_block); }
+
+/* The sum of 32 int8 at q: pairs into int16 (at most 254 apart from zero: no saturation), then into int32. */
+static int32_t
+bytes_sum(const int8_t *q)
+{
+	__m256i v = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), _mm256_loadu_si256((const __m256i *)q)),
+		_mm256_set1_epi16(1));
+	__m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+
+	s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+	s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+	return _mm_cvtsi128_si32(s);
+}
+
+/*
+ * q_q8x_row's blocks (d and s as halves, made by F16C as q_fp16_f16c does,
+ * the sum of the saturated quants) with the instructions for them: its plain C
+ * halves and byte loop took twice q8_block's time, 2.4% of a 16-row step.
+ */
+static void
+from_float_q8x(const float *x, void *vy, int64_t n)
+{
+	block_q8x *b = vy;
+	int64_t i;
+	int32_t wrapped;
+	float d;
+	__m128 h;
+
+	for(i = 0; i < n / QK; i++, x += QK, b++){
+		wrapped = q8_block(x, &d, b->qs);
+		h = _mm_cvtph_ps(_mm_cvtps_ph(_mm_setr_ps(d, d*(float)wrapped, 0, 0), _MM_FROUND_TO_NEAREST_INT));
+		b->d = _mm_cvtss_f32(h);
+		b->s = _mm_cvtss_f32(_mm_movehdup_ps(h));
+		b->sum = bytes_sum(b->qs);
+	}
+}
 
 #define SET(id, t) \
 	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].tile = tile_##t, \
