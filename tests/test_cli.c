@@ -158,6 +158,10 @@ test_bench_clients(void **state)
 		want *= 2;
 	}
 	assert_int_equal(want, 4);	/* both counts */
+	l = strstr(o, "\nscheduler clients 2 steps ");
+	assert_non_null(l);
+	assert_int_equal(sscanf(l, "\nscheduler clients 2 steps %lf of %lf ms", &agg, &per), 2);
+	assert_true(agg >= 4 && per > 0);	/* 4 tokens each: at least a step for each and the prompts' */
 	assert_non_null(strstr(o, "\npeak RSS "));
 	free(o);
 }

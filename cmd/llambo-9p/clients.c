@@ -8,7 +8,12 @@
  * aggregate: the tokens the model generated in the round over the round's
  * wall time; per-client: each client's tokens over its own time from request
  * to end of text, averaged; first byte: from the write of the request to the
- * first byte of text (percentiles over every client of every run).
+ * first byte of text (percentiles over every client of every run).  Then the
+ * scheduler's steps, to set beside the engine's (llambo bench -B N):
+ *
+ *	scheduler clients N steps S of M ms
+ *
+ * S: the round's steps (the median over the runs), M: the round's wall time over them.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -55,9 +60,12 @@ client(void *arg)
 	return NULL;
 }
 
-/* One round of n clients: the aggregate rate; first-byte times (ms) appended to fb, the mean per-client rate in *perclient. */
+/*
+ * One round of n clients: the aggregate rate; first-byte times (ms) appended to fb, the mean per-client rate
+ * in *perclient, the scheduler's steps in *steps and its time a step in *stepms.
+ */
 static double
-round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient)
+round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, double *steps, double *stepms)
 {
 	pthread_t *th = calloc((size_t)n, sizeof *th);
 	Client *k = calloc((size_t)n, sizeof *k);
@@ -87,6 +95,8 @@ round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient)
 		sum += b->ntok / (k[i].end - k[i].start);
 	}
 	*perclient = sum / n;
+	*steps = (double)(s1.steps - s0.steps);
+	*stepms = *steps > 0 ? (t1 - t0) * 1e3 / *steps : 0;
 	pthread_barrier_destroy(&go);
 	free(th);
 	free(k);
@@ -97,17 +107,21 @@ void
 clients_bench(const ClientsBench *b, int n)
 {
 	double *fb = calloc((size_t)n * b->runs, sizeof *fb), *agg = calloc((size_t)b->runs, sizeof *agg);
-	double *pc = calloc((size_t)b->runs, sizeof *pc);
+	double *pc = calloc((size_t)b->runs, sizeof *pc), *st = calloc((size_t)b->runs, sizeof *st);
+	double *sms = calloc((size_t)b->runs, sizeof *sms);
 	int r, nfb = 0;
 
-	if(fb == NULL || agg == NULL || pc == NULL)
+	if(fb == NULL || agg == NULL || pc == NULL || st == NULL || sms == NULL)
 		die("out of memory");
 	for(r = 0; r < b->runs; r++)
-		agg[r] = round_of(b, n, fb, &nfb, &pc[r]);
+		agg[r] = round_of(b, n, fb, &nfb, &pc[r], &st[r], &sms[r]);
 	printf("clients %d aggregate %.1f t/s per-client %.1f t/s first-byte P50 %.0f ms P99 %.0f ms\n", n,
 		percentile(agg, b->runs, 50), percentile(pc, b->runs, 50), percentile(fb, nfb, 50), percentile(fb, nfb, 99));
+	printf("scheduler clients %d steps %.0f of %.2f ms\n", n, percentile(st, b->runs, 50), percentile(sms, b->runs, 50));
 	fflush(stdout);
 	free(fb);
 	free(agg);
 	free(pc);
+	free(st);
+	free(sms);
 }
