@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../include/llambo.h"
+#include "../src/styx/impl.h"
 #include "../src/util/error.h"
 #include "styxtest.h"
 #include "testutil.h"
@@ -799,6 +800,45 @@ test_version_race(void **state)
 	styxc_close(c);
 }
 
+/*
+ * A generation cancelled before it started (a session's turn whose model was
+ * still loading) never reaches the scheduler: gen_start refuses it with why,
+ * and the model runs nothing for it.  gen.c's own calls, on a connection made
+ * here on the group's server (no socket: the calls need none).
+ */
+static void
+test_cancel_before_start(void **state)
+{
+	StyxClient *cl;
+	Conn *c = calloc(1, sizeof *c);
+	char data[64];
+	Gen *g;
+	int id;
+
+	cl = withmodel("mini-llama-Q4_0.gguf", &id, data, sizeof data);
+	assert_non_null(c);
+	c->srv = st_srv;
+	c->ref = 1;
+	c->rfd = c->wfd = -1;
+	pthread_mutex_init(&c->lk, NULL);
+	pthread_cond_init(&c->wcond, NULL);
+	g = gen_new(c, id, srv_serial(st_srv, id));
+	assert_non_null(g);
+	assert_int_equal(llambo_request_parse(g->req, "Once upon a time|8|0", 20), 0);
+	assert_int_equal(gen_hold(g), 0);
+	gen_cancel(g, Cflushed);
+	assert_int_equal(gen_start(g), -1);
+	assert_string_equal(lb_errstr(), "generation cancelled: its read was flushed");
+	assert_null(g->lg);
+	gen_fail(g, lb_errstr());	/* as its callers do: the hold let go */
+	assert_int_equal(g->state, Gfailed);
+	gen_unref(g);
+	conn_unref(c);
+	assert_int_equal(waitidle(id), 0);
+	st_free(cl, id);
+	styxc_close(cl);
+}
+
 int
 main(void)
 {
@@ -819,6 +859,7 @@ main(void)
 		cmocka_unit_test(test_status_consistent),
 		cmocka_unit_test(test_queued_holds_model),
 		cmocka_unit_test(test_version_race),
+		cmocka_unit_test(test_cancel_before_start),
 	};
 
 	return cmocka_run_group_tests(tests, st_setup, st_teardown);

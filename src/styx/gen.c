@@ -359,6 +359,10 @@ gen_start(Gen *g)
 	llambo_params p = g->req->params;	/* p.stop points at the request's own strings */
 
 	pthread_mutex_lock(&g->lk);	/* notify waits for g->lg; status sees the state and the count change together */
+	if(g->cancel != Cnone){	/* before it started (a session's turn, its read flushed while its model loaded): it never runs */
+		pthread_mutex_unlock(&g->lk);
+		return lb_err("%s", cancelwhy(g->cancel));
+	}
 	if(srv_run(s, g->id, g->serial) < 0){
 		pthread_mutex_unlock(&g->lk);
 		return -1;

@@ -32,17 +32,6 @@ freeload(Load *l)
 	free(l);
 }
 
-static int
-cancelled(Gen *g)
-{
-	int c;
-
-	pthread_mutex_lock(&g->lk);
-	c = g->cancel != Cnone;
-	pthread_mutex_unlock(&g->lk);
-	return c;
-}
-
 void
 sess_resume(Sess *ss, Gen *g, int rc, const char *why)
 {
@@ -50,11 +39,11 @@ sess_resume(Sess *ss, Gen *g, int rc, const char *why)
 
 	if(ss->turn != g || ss->closed)
 		gen_fail(g, gone);	/* reset or replaced: the messages are not its */
-	else if(rc < 0 || cancelled(g)){	/* the load (or summary) failed; its read was flushed */
-		gen_fail(g, rc < 0 ? why : gone);
+	else if(rc < 0){	/* the load (or summary) failed */
+		gen_fail(g, why);
 		sess_dropmsgs(ss, ss->nmsgs - 1, 1);
 	}else
-		sess_runturn(ss, g);
+		sess_runturn(ss, g);	/* gen_start refuses it if it was cancelled meanwhile */
 }
 
 static void *
