@@ -10,14 +10,19 @@
  * sequence's cache.
  *
  * The attention used is tiled: a work item is a block of up to ROWS_MAX rows
- * of one sequence (a prompt's) and a few query heads of one KV head; they go
- * over the sequence one page (kv.h) at a time, each row's head keeping its
- * running maximum score, sum of exponentials and weighted sum of values,
- * rescaled when the maximum grows (an online softmax, as flash attention):
- * one pass over the cache, each page's keys and values read and decoded once
- * for the rows and heads that share them, and scratch that does not grow with
- * the context.  The plain version (every score, a softmax, then the values) is
- * kept as the reference the tests compare it with.
+ * of one sequence (a prompt's) and the query heads of one KV head (or some of
+ * them); they go over the sequence one page (kv.h) at a time, each query
+ * keeping its running maximum score, sum of exponentials and weighted sum of
+ * values, rescaled when the maximum grows (an online softmax, as flash
+ * attention): one pass over the cache, each page's keys and values read and
+ * decoded once for all the item's queries, a page's scores and its sum of
+ * values each a small matrix product with the queries across vector lanes
+ * (below), and scratch that does not grow with the context.  Keys of a float
+ * type (F32, F16, BF16) are decoded to floats and multiplied with the query
+ * rounded to that type, the products of the type's own dot product summed in
+ * order of the head's elements; other key types keep their own dot product.
+ * The plain version (every score, a softmax, then the values) is kept as the
+ * reference the tests compare it with.
  */
 #include <math.h>
 #include <stdatomic.h>
@@ -97,143 +102,344 @@ page_values(const Span *sp, int pg, int first, int n, size_t *stride)
 	return sp->vf;
 }
 
-/*
- * acc[k] += sum over first <= i < n of e[i] * v[i * vs + k] for k < w (a
- * constant), in order of i: the sums held in a local array across the rows
- * (the compiler keeps them in vector registers, in several chains), so acc
- * is read and written once per page.
- */
-static inline __attribute__((always_inline)) void
-weighted_block(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
-	int w)
-{
-	float a[32];
-	int i, k;
-
-	memcpy(a, acc, sizeof(float) * (size_t)w);
-	for(i = first; i < n; i++)
-		for(k = 0; k < w; k++)
-			a[k] += e[i] * v[(size_t)i * vs + k];
-	memcpy(acc, a, sizeof(float) * (size_t)w);
-}
-
-/* acc[j] += sum over first <= i < n of e[i] * v[i * vs + j] for j < hd: w (a constant) at a time, then eight, then one. */
-static inline __attribute__((always_inline)) void
-weighted_cols(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
-	int hd, int w)
-{
-	int j = 0;
-
-	for(; j + w <= hd; j += w)
-		weighted_block(acc + j, v + j, vs, e, first, n, w);
-	for(; j + 8 <= hd; j += 8)
-		weighted_block(acc + j, v + j, vs, e, first, n, 8);
-	for(; j < hd; j++)
-		weighted_block(acc + j, v + j, vs, e, first, n, 1);
-}
-
-/*
- * On x86 also built for the widest vectors the CPU has, 32 at a time: three
- * times faster, and without contraction (the build's -ffp-contract=off) the
- * same sums.  Chosen per call, not by an ifunc: ThreadSanitizer's builds
- * crash in a resolver run before the sanitizer starts.
- */
-#if defined(__x86_64__) && defined(LB_TIER_avx512)
-__attribute__((target("avx512f"))) static void
-weighted_avx512(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
-	int hd)
-{
-	weighted_cols(acc, v, vs, e, first, n, hd, 32);
-}
-
-__attribute__((target("avx2"))) static void
-weighted_avx2(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
-	int hd)
-{
-	weighted_cols(acc, v, vs, e, first, n, hd, 32);
-}
-#endif
-
+/* acc[j] += sum over first <= i < n of e[i] * v[i * vs + j] for j < hd, in order of i (the reference's values). */
 static void
 weighted_rows(float *restrict acc, const float *restrict v, size_t vs, const float *restrict e, int first, int n,
 	int hd)
 {
-#if defined(__x86_64__) && defined(LB_TIER_avx512)
-	if(__builtin_cpu_supports("avx512f")){
-		weighted_avx512(acc, v, vs, e, first, n, hd);
-		return;
-	}
-	if(__builtin_cpu_supports("avx2")){
-		weighted_avx2(acc, v, vs, e, first, n, hd);
-		return;
-	}
-#endif
-	weighted_cols(acc, v, vs, e, first, n, hd, 8);
+	int i, j;
+
+	for(i = first; i < n; i++)
+		for(j = 0; j < hd; j++)
+			acc[j] += e[i] * v[(size_t)i * vs + j];
 }
 
 /*
- * nh query heads of nr rows of one sequence (converted, in sp->qc, row by row),
- * row r over [p0[r], npos[r]), page by page with an online softmax; each page's
- * values are decoded once for all of them.  Row r's head h into out + r * row_stride + h * hd.
+ * The tiled kernel works on queries across vector lanes: a work item's nq
+ * queries (its rows' heads) are the lanes of LANES-float vectors (nv of them,
+ * the last padded), its scores a page's positions by lanes (st[p][q]), its
+ * sums of values head elements by lanes (acc[j][q]).  Every operation on a
+ * lane is the same whatever the vector: a score is its products summed in
+ * order of the head's elements, a sum of values in order of positions, and
+ * exp is a polynomial in additions and multiplications (no contraction), so
+ * the AVX-512, AVX2 and plain builds of it below give the same floats, and a
+ * row's result does not depend on the rows or heads beside it.
+ */
+enum { LANES = 16, BLK_MAX = 16 };
+typedef float vf __attribute__((vector_size(LANES * sizeof(float))));
+typedef int32_t vi __attribute__((vector_size(LANES * sizeof(float))));
+typedef uint32_t vu __attribute__((vector_size(LANES * sizeof(float))));
+
+#define VLOAD(v, p) memcpy(&(v), (p), sizeof(vf))
+#define VSTORE(p, v) memcpy((p), &(v), sizeof(vf))
+
+/*
+ * c[i * ldc + n] += sum over k0 <= k < k1 of a[i * ai + k * ak] * b[k * ldb + n], for i < ib and n < nb * LANES:
+ * ib x nb vectors of sums held in registers (ib and nb constants) over the k.
+ */
+static inline __attribute__((always_inline)) void
+mm_block(float *c, size_t ldc, const float *a, size_t ai, size_t ak, const float *b, size_t ldb, int k0, int k1,
+	int ib, int nb)
+{
+	vf acc[BLK_MAX][4], bv[4], t;
+	int i, n, k;
+
+#pragma GCC unroll 16
+	for(i = 0; i < ib; i++)
+#pragma GCC unroll 4
+		for(n = 0; n < nb; n++)
+			VLOAD(acc[i][n], c + (size_t)i * ldc + (size_t)n * LANES);
+	for(k = k0; k < k1; k++){
+#pragma GCC unroll 4
+		for(n = 0; n < nb; n++)
+			VLOAD(bv[n], b + (size_t)k * ldb + (size_t)n * LANES);
+#pragma GCC unroll 16
+		for(i = 0; i < ib; i++){
+			float s = a[(size_t)i * ai + (size_t)k * ak];
+#pragma GCC unroll 4
+			for(n = 0; n < nb; n++){
+				t = bv[n] * s;
+				acc[i][n] += t;
+			}
+		}
+	}
+#pragma GCC unroll 16
+	for(i = 0; i < ib; i++)
+#pragma GCC unroll 4
+		for(n = 0; n < nb; n++)
+			VSTORE(c + (size_t)i * ldc + (size_t)n * LANES, acc[i][n]);
+}
+
+/* mm_block over rows i0 <= i < i1 and nv vectors: blocks of ib x nb, then of ib * nb x 1 (one vector of queries), then single rows. */
+static inline __attribute__((always_inline)) void
+mm_rows(float *c, size_t ldc, const float *a, size_t ai, size_t ak, const float *b, size_t ldb, int i0, int i1,
+	int k0, int k1, int nv, int ib, int nb)
+{
+	int i, n = 0;
+
+	for(; n + nb <= nv && nb > 1; n += nb){
+		for(i = i0; i + ib <= i1; i += ib)
+			mm_block(c + (size_t)i * ldc + (size_t)n * LANES, ldc, a + (size_t)i * ai, ai, ak, b + (size_t)n * LANES,
+				ldb, k0, k1, ib, nb);
+		for(; i < i1; i++)
+			mm_block(c + (size_t)i * ldc + (size_t)n * LANES, ldc, a + (size_t)i * ai, ai, ak, b + (size_t)n * LANES,
+				ldb, k0, k1, 1, nb);
+	}
+	for(; n < nv; n++){
+		for(i = i0; i + ib * nb <= i1; i += ib * nb)
+			mm_block(c + (size_t)i * ldc + (size_t)n * LANES, ldc, a + (size_t)i * ai, ai, ak, b + (size_t)n * LANES,
+				ldb, k0, k1, ib * nb, 1);
+		for(; i < i1; i++)
+			mm_block(c + (size_t)i * ldc + (size_t)n * LANES, ldc, a + (size_t)i * ai, ai, ak, b + (size_t)n * LANES,
+				ldb, k0, k1, 1, 1);
+	}
+}
+
+/*
+ * x[i] = e^(x[i] - m[i % (nv * LANES)]) for the rows [p0, p1) of nv vectors, where x <= m: Cephes' expf (a
+ * degree-7 polynomial on [-ln 2 / 2, ln 2 / 2], about one unit in the last place), 0 below -87 and for -inf.
+ */
+static inline __attribute__((always_inline)) void
+exp_rows(float *x, const float *m, int p0, int p1, int nv)
+{
+	const vf zero = { 0 }, magic = zero + 12582912.0f, lo = zero - 87.0f;	/* 1.5 * 2^23: rounds to integers */
+	vf d, t, n, r, y, mv;
+	vi e, keep;
+	int p, v;
+
+	for(p = p0; p < p1; p++)
+		for(v = 0; v < nv; v++){
+			float *xp = x + ((size_t)p * nv + v) * LANES;
+			VLOAD(d, xp);
+			VLOAD(mv, m + (size_t)v * LANES);
+			d -= mv;
+			t = d * 1.44269504088896341f;
+			t += magic;
+			n = t - magic;	/* d / ln 2 rounded */
+			r = d - n * 0.693359375f;
+			r -= n * -2.12194440e-4f;
+			y = zero + 1.9875691500e-4f;
+			y = y * r + 1.3981999507e-3f;
+			y = y * r + 8.3334519073e-3f;
+			y = y * r + 4.1665795894e-2f;
+			y = y * r + 1.6666665459e-1f;
+			y = y * r + 5.0000001201e-1f;
+			y = y * (r * r) + r + 1.0f;
+			e = (vi)(((vu)t - (vu)magic + 127) << 23);	/* 2^n: n >= -126 where kept */
+			keep = d >= lo;
+			y = (vf)(((vi)(y * (vf)e)) & keep);
+			VSTORE(xp, y);
+		}
+}
+
+/* What a tiled work item works with besides Span: nq queries in nv vectors of lanes, their state and the page's tiles. */
+typedef struct Tile {
+	int nq, nv, nh;	/* queries, vectors of them, heads a row */
+	float *qt;	/* [hd][nv * LANES]: the queries, rounded to K's vec_dot_type (float K types) */
+	float *st;	/* [KV_PAGE][nv * LANES]: a page's scores, then their exponentials */
+	float *acc;	/* [hd][nv * LANES]: the sums of values */
+	float *m, *l, *corr, *mref;	/* [nv * LANES]: maximum, sum of exponentials, the page's rescaling, exps' base */
+	float *kf;	/* [KV_PAGE][hd]: a page's keys as floats (float K types) */
+	int fkeys;	/* K is F32, F16 or BF16: scores as float products; else the type's own dot products */
+} Tile;
+
+/* st's rows [vf, vn): the scores of the rows' queries, scaled and capped, -inf outside each row's positions. */
+static inline __attribute__((always_inline)) void
+tile_scores(const Span *sp, const Tile *tl, int pg, const int *first, const int *n, int nr, int vf0, int vn, int ib,
+	int nb)
+{
+	size_t ld = (size_t)tl->nv * LANES, i;
+	int r, h, p, q, hd = sp->hd;
+	float *st = tl->st;
+
+	if(tl->fkeys){
+		const uint8_t *k = kv_keys(sp->kv, sp->sq, sp->il, pg) + sp->koff;
+		for(p = vf0; p < vn; p++)
+			sp->kt->to_float(k + (size_t)p * sp->kv->krow, tl->kf + (size_t)p * hd, hd);
+		memset(st + vf0 * ld, 0, sizeof(float) * ld * (size_t)(vn - vf0));
+		mm_rows(st, ld, tl->kf, (size_t)hd, 1, tl->qt, ld, vf0, vn, 0, hd, tl->nv, ib, nb);
+		for(i = vf0 * ld; i < vn * ld; i += LANES){
+			vf x;
+			VLOAD(x, st + i);
+			x *= sp->scale;
+			VSTORE(st + i, x);
+		}
+		if(sp->cap != 0)
+			op_softcap(st + vf0 * ld, (int)((vn - vf0) * ld), sp->cap);
+		for(r = 0; r < nr; r++)
+			for(h = 0; h < tl->nh; h++){
+				q = r * tl->nh + h;
+				for(p = vf0; p < vn; p++){
+					if(p == first[r] && n[r] > first[r])
+						p = n[r];	/* the row's positions: kept */
+					if(p < vn)
+						st[p * ld + q] = -INFINITY;
+				}
+			}
+		return;
+	}
+	for(i = vf0 * ld; i < vn * ld; i++)
+		st[i] = -INFINITY;
+	for(r = 0; r < nr; r++)
+		for(h = 0; h < tl->nh; h++){
+			float s[KV_PAGE];
+			q = r * tl->nh + h;
+			if(first[r] >= n[r])
+				continue;
+			page_scores(sp, pg, sp->qc + (size_t)q * sp->qrow, first[r], n[r], s);
+			for(p = first[r]; p < n[r]; p++)
+				st[p * ld + q] = s[p];
+		}
+}
+
+/* The online softmax's step for a page's scores (st's rows [vf0, vn)), then its values into acc. */
+static inline __attribute__((always_inline)) void
+tile_page(const Span *sp, const Tile *tl, int pg, int vf0, int vn, int ib, int nb)
+{
+	size_t ld = (size_t)tl->nv * LANES, i;
+	int p, j, v;
+	const float *val;
+	size_t vs;
+	vf x, y, c;
+	vi gt;
+
+	for(v = 0; v < tl->nv; v++){	/* each lane's maximum */
+		VLOAD(x, tl->m + (size_t)v * LANES);
+		for(p = vf0; p < vn; p++){
+			VLOAD(y, tl->st + p * ld + (size_t)v * LANES);
+			gt = y > x;
+			x = (vf)(((vi)y & gt) | ((vi)x & ~gt));
+		}
+		VSTORE(tl->mref + (size_t)v * LANES, x);
+	}
+	for(i = 0; i < ld; i++){
+		float mx = tl->mref[i];
+		tl->corr[i] = mx > tl->m[i] ? expf(tl->m[i] - mx) : 1.0f;	/* the earlier terms were relative to a smaller maximum */
+		tl->m[i] = mx;
+		tl->mref[i] = mx == -INFINITY ? 0 : mx;	/* no position yet: exps of -inf, 0 */
+	}
+	exp_rows(tl->st, tl->mref, vf0, vn, tl->nv);
+	for(v = 0; v < tl->nv; v++){	/* sums of exponentials, in order of positions */
+		VLOAD(x, tl->l + (size_t)v * LANES);
+		VLOAD(c, tl->corr + (size_t)v * LANES);
+		x *= c;
+		for(p = vf0; p < vn; p++){
+			VLOAD(y, tl->st + p * ld + (size_t)v * LANES);
+			x += y;
+		}
+		VSTORE(tl->l + (size_t)v * LANES, x);
+	}
+	for(v = 0; v < tl->nv; v++){
+		VLOAD(c, tl->corr + (size_t)v * LANES);
+		for(j = 0; j < sp->hd; j++){
+			VLOAD(x, tl->acc + j * ld + (size_t)v * LANES);
+			x *= c;
+			VSTORE(tl->acc + j * ld + (size_t)v * LANES, x);
+		}
+	}
+	val = page_values(sp, pg, vf0, vn, &vs);
+	mm_rows(tl->acc, ld, val, 1, vs, tl->st, ld, 0, sp->hd, vf0, vn, tl->nv, ib, nb);
+}
+
+/*
+ * The KV head's keys and values in page pg asked of the caches while the page
+ * before is worked on: its rows are a few lines at a stride of a whole row of
+ * heads, and the items after take other heads, so the prefetchers miss them.
  */
 static void
-heads_tiled(const Span *sp, int nr, int nh, const int *p0, const int *npos, float *scratch, float *out,
-	size_t row_stride)
+prefetch_page(const Span *sp, int pg)
 {
-	float *s = scratch, *m = s + KV_PAGE, *l = m + nr * nh, *acc = l + nr * nh, corr, mx, sum;
-	int pg, r, h, i, n, first, vfirst, vn, lo = p0[0], hi = npos[0], hd = sp->hd;
-	const float *v;
-	size_t vs;
+	const uint8_t *k = kv_keys(sp->kv, sp->sq, sp->il, pg) + sp->koff;
+	const uint8_t *v = kv_values(sp->kv, sp->sq, sp->il, pg) + sp->voff;
+	size_t kb = quant_row_size(sp->kv->type_k, sp->hd), vb = quant_row_size(sp->kv->type_v, sp->hd), b;
+	int p;
 
-	for(i = 0; i < nr * nh; i++){
-		m[i] = -INFINITY;
-		l[i] = 0;
+	for(p = 0; p < KV_PAGE; p++){
+		for(b = 0; b < kb; b += 64)
+			__builtin_prefetch(k + (size_t)p * sp->kv->krow + b);
+		for(b = 0; b < vb; b += 64)
+			__builtin_prefetch(v + (size_t)p * sp->kv->vrow + b);
 	}
-	memset(acc, 0, sizeof(float) * (size_t)nr * nh * hd);
+}
+
+/*
+ * nh query heads of nr rows of one sequence, row r over [p0[r], npos[r]), page
+ * by page with an online softmax; each page's keys and values are decoded once
+ * for all of them.  Row r's head h into out + r * row_stride + h * hd.
+ */
+static inline __attribute__((always_inline)) void
+heads_tiled(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, float *out, size_t row_stride,
+	int ib, int nb)
+{
+	size_t ld = (size_t)tl->nv * LANES;
+	int pg, r, h, j, vf0, vn, lo = p0[0], hi = npos[0], first[ROWS_MAX], n[ROWS_MAX];
+
 	for(r = 1; r < nr; r++){
 		lo = p0[r] < lo ? p0[r] : lo;
 		hi = npos[r] > hi ? npos[r] : hi;
 	}
+	for(j = 0; j < (int)ld; j++){
+		tl->m[j] = -INFINITY;
+		tl->l[j] = 0;
+	}
+	memset(tl->acc, 0, sizeof(float) * ld * (size_t)sp->hd);
 	for(pg = lo / KV_PAGE; pg * KV_PAGE < hi; pg++){
-		for(vfirst = KV_PAGE, vn = 0, r = 0; r < nr; r++)
-			if(pg * KV_PAGE < npos[r] && (pg + 1) * KV_PAGE > p0[r]){
-				n = page_span(pg, p0[r], npos[r], &first);
-				vfirst = first < vfirst ? first : vfirst;
-				vn = n > vn ? n : vn;
+		for(vf0 = KV_PAGE, vn = 0, r = 0; r < nr; r++){
+			if(pg * KV_PAGE >= npos[r] || (pg + 1) * KV_PAGE <= p0[r]){
+				first[r] = n[r] = 0;
+				continue;
 			}
+			n[r] = page_span(pg, p0[r], npos[r], &first[r]);
+			vf0 = first[r] < vf0 ? first[r] : vf0;
+			vn = n[r] > vn ? n[r] : vn;
+		}
 		if(vn == 0)
 			continue;
-		v = page_values(sp, pg, vfirst, vn, &vs);
-		for(r = 0; r < nr; r++){
-			if(pg * KV_PAGE >= npos[r] || (pg + 1) * KV_PAGE <= p0[r])
-				continue;
-			n = page_span(pg, p0[r], npos[r], &first);
-			for(h = 0; h < nh; h++){
-				int k = r * nh + h;
-				float *a = acc + (size_t)k * hd;
-				page_scores(sp, pg, sp->qc + (size_t)k * sp->qrow, first, n, s);
-				for(mx = m[k], i = first; i < n; i++)
-					mx = s[i] > mx ? s[i] : mx;
-				if(mx > m[k]){	/* the earlier terms were relative to a smaller maximum */
-					corr = expf(m[k] - mx);
-					l[k] *= corr;
-					for(i = 0; i < hd; i++)
-						a[i] *= corr;
-					m[k] = mx;
-				}
-				for(i = first; i < n; i++)
-					s[i] = expf(s[i] - m[k]);
-				for(sum = l[k], i = first; i < n; i++)	/* in a register: the exps need not wait on it */
-					sum += s[i];
-				l[k] = sum;
-				weighted_rows(a, v, vs, s, first, n, hd);
-			}
-		}
+		if((pg + 1) * KV_PAGE < hi)
+			prefetch_page(sp, pg + 1);
+		tile_scores(sp, tl, pg, first, n, nr, vf0, vn, ib, nb);
+		tile_page(sp, tl, pg, vf0, vn, ib, nb);
 	}
 	for(r = 0; r < nr; r++)
-		for(h = 0; h < nh; h++)
-			for(i = 0; i < hd; i++)
-				out[(size_t)r * row_stride + (size_t)h * hd + i] = acc[((size_t)r * nh + h) * hd + i] / l[r * nh + h];
+		for(h = 0; h < tl->nh; h++)
+			for(j = 0; j < sp->hd; j++)
+				out[(size_t)r * row_stride + (size_t)h * sp->hd + j] = tl->acc[j * ld + r * tl->nh + h] / tl->l[r * tl->nh + h];
+}
+
+/*
+ * Built for the widest vectors the CPU has, chosen per call, not by an ifunc
+ * (ThreadSanitizer's builds crash in a resolver run before the sanitizer
+ * starts): 4 x 4 vectors of sums in AVX-512's 32 registers, 2 x 2 (of two
+ * registers each) in AVX2's 16, 2 x 1 (of four) in SSE2's.
+ */
+#if defined(__x86_64__) && defined(LB_TIER_avx512)
+__attribute__((target("avx512f"))) static void
+tiled_avx512(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, float *out, size_t row_stride)
+{
+	heads_tiled(sp, tl, nr, p0, npos, out, row_stride, 4, 4);
+}
+
+__attribute__((target("avx2"))) static void
+tiled_avx2(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, float *out, size_t row_stride)
+{
+	heads_tiled(sp, tl, nr, p0, npos, out, row_stride, 2, 2);
+}
+#endif
+
+static void
+tiled(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, float *out, size_t row_stride)
+{
+#if defined(__x86_64__) && defined(LB_TIER_avx512)
+	if(__builtin_cpu_supports("avx512f")){
+		tiled_avx512(sp, tl, nr, p0, npos, out, row_stride);
+		return;
+	}
+	if(__builtin_cpu_supports("avx2")){
+		tiled_avx2(sp, tl, nr, p0, npos, out, row_stride);
+		return;
+	}
+#endif
+	heads_tiled(sp, tl, nr, p0, npos, out, row_stride, 2, 1);
 }
 
 /* The reference: one query head's (q, converted) scores over [p0, npos) into s (n_ctx long), a softmax, then the values. */
@@ -266,17 +472,27 @@ attn_task(void *arg, int ith, int nth)
 	const HParams *hp = &c->m->hp;
 	const KVPool *kv = c->kv;
 	int hd = hp->head_dim, qd = hp->n_head * hd, group = hp->n_head / hp->n_head_kv, items = hp->n_head / j->hpi;
-	int window = c->m->layers[j->il].window, task, h, r, p0[ROWS_MAX], npos[ROWS_MAX];
-	float *scratch = c->attn_scratch + (size_t)ith * c->attn_scratch_floats;
+	int window = c->m->layers[j->il].window, task, h, r, d, p0[ROWS_MAX], npos[ROWS_MAX];
+	size_t nqp = ((size_t)ROWS_MAX * j->hpi + LANES - 1) / LANES * LANES;
+	float *scratch = c->attn_scratch + (size_t)ith * c->attn_scratch_floats, *qf;
 	Span sp = { .kv = kv, .kt = quant_type(kv->type_k), .vt = quant_type(kv->type_v), .il = j->il, .hd = hd,
 		.scale = hp->attn_scale, .cap = hp->attn_softcap };
+	Tile tl = { .nh = j->hpi, .fkeys = kv->type_k == LB_F32 || kv->type_k == LB_F16 || kv->type_k == LB_BF16 };
 
 	(void)nth;
 	sp.qt = quant_type(sp.kt->vec_dot_type);
 	sp.qrow = quant_row_size(sp.kt->vec_dot_type, hd);
+	/* the layout attn_scratch_floats counts */
 	sp.qc = (uint8_t *)scratch;	/* ROWS_MAX * hpi heads of at most 4 bytes an element */
-	sp.vf = scratch + (size_t)ROWS_MAX * j->hpi * hd;
-	scratch = sp.vf + (size_t)KV_PAGE * hd;
+	sp.vf = tl.kf = scratch + (size_t)ROWS_MAX * j->hpi * hd;
+	qf = sp.vf + (size_t)KV_PAGE * hd;
+	tl.qt = qf + hd;
+	tl.acc = tl.qt + nqp * hd;
+	tl.st = tl.acc + nqp * hd;
+	tl.m = tl.st + nqp * KV_PAGE;
+	tl.l = tl.m + nqp;
+	tl.corr = tl.l + nqp;
+	tl.mref = tl.corr + nqp;
 	while((task = pool_next(&j->next)) < j->nblk * items){
 		int t0 = j->blk[task / items], nr = j->blk[task / items + 1] - t0, h0 = task % items * j->hpi;
 		float *out = c->att + (size_t)t0 * qd + (size_t)h0 * hd;
@@ -285,12 +501,23 @@ attn_task(void *arg, int ith, int nth)
 		sp.kvoff = h0 / group * hd;
 		sp.koff = quant_row_size(kv->type_k, sp.kvoff);
 		sp.voff = quant_row_size(kv->type_v, sp.kvoff);
+		tl.nq = nr * j->hpi;
+		tl.nv = (tl.nq + LANES - 1) / LANES;
+		if(tl.fkeys)	/* the padding lanes' queries are 0 */
+			memset(tl.qt, 0, sizeof(float) * (size_t)tl.nv * LANES * hd);
 		for(r = 0; r < nr; r++){
 			const float *q = c->q + (size_t)(t0 + r) * qd + (size_t)h0 * hd;
 			npos[r] = j->b->pos[t0 + r] + 1;
 			p0[r] = window > 0 && npos[r] > window ? npos[r] - window : 0;	/* llama's is_masked_swa */
-			for(h = 0; h < j->hpi; h++)
-				sp.qt->from_float(q + (size_t)h * hd, sp.qc + (size_t)(r * j->hpi + h) * sp.qrow, hd);
+			for(h = 0; h < j->hpi; h++){
+				uint8_t *qc = sp.qc + (size_t)(r * j->hpi + h) * sp.qrow;
+				sp.qt->from_float(q + (size_t)h * hd, qc, hd);
+				if(!tl.fkeys || c->plain_attn)
+					continue;
+				sp.qt->to_float(qc, qf, hd);	/* the products are those of the type's dot product */
+				for(d = 0; d < hd; d++)
+					tl.qt[(size_t)d * tl.nv * LANES + (size_t)r * j->hpi + h] = qf[d];
+			}
 		}
 		if(c->plain_attn)
 			for(r = 0; r < nr; r++)
@@ -298,7 +525,7 @@ attn_task(void *arg, int ith, int nth)
 					head_plain(&sp, sp.qc + (size_t)(r * j->hpi + h) * sp.qrow, p0[r], npos[r],
 						c->scores + (size_t)ith * c->n_ctx, out + (size_t)r * qd + (size_t)h * hd);
 		else
-			heads_tiled(&sp, nr, j->hpi, p0, npos, scratch, out, (size_t)qd);
+			tiled(&sp, &tl, nr, p0, npos, out, (size_t)qd);
 	}
 }
 
@@ -324,7 +551,7 @@ heads_per_item(const Ctx *c, int blocks)
 	const HParams *hp = &c->m->hp;
 	int hpi = hp->n_head / hp->n_head_kv;
 
-	while(hpi % 2 == 0 && blocks * (hp->n_head / hpi) < 4 * c->env.nth)
+	while(hpi % 2 == 0 && blocks * (hp->n_head / hpi) < 2 * c->env.nth)
 		hpi /= 2;
 	return hpi;
 }
@@ -356,7 +583,9 @@ size_t
 attn_scratch_floats(const HParams *hp)
 {
 	size_t hd = (size_t)hp->head_dim, rg = (size_t)ROWS_MAX * (size_t)(hp->n_head / hp->n_head_kv);
+	size_t nqp = (rg + LANES - 1) / LANES * LANES;
 
-	/* q converted (ROWS_MAX rows of group heads), a page of values, then heads_tiled's scores, maxima, sums, sums of values */
-	return lb_mul(hd, 2 * rg + KV_PAGE) + KV_PAGE + 2 * rg;
+	/* q converted (ROWS_MAX rows of group heads), a page of keys or values, a query as floats, then the Tile's
+	 * queries, sums of values, scores and four per query */
+	return lb_mul(hd, rg + KV_PAGE + 1 + 2 * nqp) + lb_mul(nqp, KV_PAGE + 4);
 }
