@@ -259,17 +259,22 @@ test_ignore_eos(void **state)
 	char *text;
 
 	llambo_default_params(&p);
-	p.temperature = 100;	/* nearly uniform: with this seed the end token comes 13th, in every tier (F16 cache) */
+	p.temperature = 100;	/* nearly uniform over 400 tokens: the end token comes within 300 for most seeds */
 	p.top_k = 0;
 	p.top_p = 1;
 	p.min_p = 0;
-	p.seed = 9;
 	p.max_tokens = 300;
-	text = llambo_generate(id, "Once", &p, &st);
-	assert_non_null(text);
+	/* the first seed whose generation ends on the end token (which seed depends on the tier's and the
+	 * attention's float rounding), at most 20 tried */
+	for(p.seed = 1; p.seed <= 20; p.seed++){
+		text = llambo_generate(id, "Once", &p, &st);
+		assert_non_null(text);
+		llambo_free(text);
+		if(st.stop_reason == LLAMBO_STOP_EOG)
+			break;
+	}
 	assert_int_equal(st.stop_reason, LLAMBO_STOP_EOG);
 	assert_true(st.n_gen < 300);
-	llambo_free(text);
 	p.ignore_eos = 1;
 	text = llambo_generate(id, "Once", &p, &st);
 	assert_non_null(text);
