@@ -117,10 +117,11 @@ weighted_rows(float *restrict acc, const float *restrict v, size_t vs, const flo
 /*
  * The tiled kernel works on queries across vector lanes: a work item's nq
  * queries (its rows' heads) are the lanes of LANES-float vectors (nv of them,
- * the last padded), its scores a page's positions by lanes (st[p][q]), its
- * sums of values head elements by lanes (acc[j][q]).  Every operation on a
- * lane is the same whatever the vector: a score is its products summed in
- * order of the head's elements, a sum of values in order of positions, and
+ * the last padded), its scores a page's positions by lanes (st[p][q]); its
+ * sums of values are by query (acc[q][j], a head's elements the lanes, the
+ * weights broadcast).  Every element of a product is the same whatever the
+ * vector or block: a score is its products summed in order of the head's
+ * elements, a sum of values in order of positions, and
  * exp is a polynomial in additions and multiplications (no contraction), so
  * the AVX-512, AVX2 and plain builds of it below give the same floats, and a
  * row's result does not depend on the rows or heads beside it.
@@ -170,12 +171,15 @@ mm_block(float *c, size_t ldc, const float *a, size_t ai, size_t ak, const float
 			VSTORE(c + (size_t)i * ldc + (size_t)n * LANES, acc[i][n]);
 }
 
-/* mm_block over rows i0 <= i < i1 and nv vectors: blocks of ib x nb, then of ib * nb x 1 (one vector of queries), then single rows. */
+/*
+ * mm_block over rows i0 <= i < i1 and the columns n < ncol: blocks of ib x nb vectors, then of ib * nb x 1,
+ * then single rows; the columns past whole vectors one at a time, the sums in the same order.
+ */
 static inline __attribute__((always_inline)) void
 mm_rows(float *c, size_t ldc, const float *a, size_t ai, size_t ak, const float *b, size_t ldb, int i0, int i1,
-	int k0, int k1, int nv, int ib, int nb)
+	int k0, int k1, int ncol, int ib, int nb)
 {
-	int i, n = 0;
+	int i, j, k, n = 0, nv = ncol / LANES;
 
 	for(; n + nb <= nv && nb > 1; n += nb){
 		for(i = i0; i + ib <= i1; i += ib)
@@ -193,6 +197,13 @@ mm_rows(float *c, size_t ldc, const float *a, size_t ai, size_t ak, const float 
 			mm_block(c + (size_t)i * ldc + (size_t)n * LANES, ldc, a + (size_t)i * ai, ai, ak, b + (size_t)n * LANES,
 				ldb, k0, k1, 1, 1);
 	}
+	for(i = i0; i < i1; i++)
+		for(j = nv * LANES; j < ncol; j++){
+			float s = c[(size_t)i * ldc + j];
+			for(k = k0; k < k1; k++)
+				s += b[(size_t)k * ldb + j] * a[(size_t)i * ai + (size_t)k * ak];
+			c[(size_t)i * ldc + j] = s;
+		}
 }
 
 /*
@@ -237,7 +248,7 @@ typedef struct Tile {
 	int nq, nv, nh;	/* queries, vectors of them, heads a row */
 	float *qt;	/* [hd][nv * LANES]: the queries, rounded to K's vec_dot_type (float K types) */
 	float *st;	/* [KV_PAGE][nv * LANES]: a page's scores, then their exponentials */
-	float *acc;	/* [hd][nv * LANES]: the sums of values */
+	float *acc;	/* [nq][hd]: the sums of values */
 	float *m, *l, *corr, *mref;	/* [nv * LANES]: maximum, sum of exponentials, the page's rescaling, exps' base */
 	float *kf;	/* [KV_PAGE][hd]: a page's keys as floats (float K types) */
 	int fkeys;	/* K is F32, F16 or BF16: scores as float products; else the type's own dot products */
@@ -257,7 +268,7 @@ tile_scores(const Span *sp, const Tile *tl, int pg, const int *first, const int 
 		for(p = vf0; p < vn; p++)
 			sp->kt->to_float(k + (size_t)p * sp->kv->krow, tl->kf + (size_t)p * hd, hd);
 		memset(st + vf0 * ld, 0, sizeof(float) * ld * (size_t)(vn - vf0));
-		mm_rows(st, ld, tl->kf, (size_t)hd, 1, tl->qt, ld, vf0, vn, 0, hd, tl->nv, ib, nb);
+		mm_rows(st, ld, tl->kf, (size_t)hd, 1, tl->qt, ld, vf0, vn, 0, hd, (int)ld, ib, nb);
 		for(i = vf0 * ld; i < vn * ld; i += LANES){
 			vf x;
 			VLOAD(x, st + i);
@@ -292,25 +303,64 @@ tile_scores(const Span *sp, const Tile *tl, int pg, const int *first, const int 
 		}
 }
 
+/* mx[k] = the larger of m[k] and the rows [p0, p1) of st (ld apart), for k < w * LANES (w a constant) */
+static inline __attribute__((always_inline)) void
+lanes_max(const float *st, size_t ld, const float *m, float *mx, int p0, int p1, int w)
+{
+	vf x[4], y;
+	vi gt;
+	int p, k;
+
+	for(k = 0; k < w; k++)
+		VLOAD(x[k], m + (size_t)k * LANES);
+	for(p = p0; p < p1; p++)
+#pragma GCC unroll 4
+		for(k = 0; k < w; k++){
+			VLOAD(y, st + p * ld + (size_t)k * LANES);
+			gt = y > x[k];
+			x[k] = (vf)(((vi)y & gt) | ((vi)x[k] & ~gt));
+		}
+	for(k = 0; k < w; k++)
+		VSTORE(mx + (size_t)k * LANES, x[k]);
+}
+
+/* l[k] = l[k] * corr[k] + the rows [p0, p1) of st (ld apart) in order, for k < w * LANES (w a constant) */
+static inline __attribute__((always_inline)) void
+lanes_sum(const float *st, size_t ld, float *l, const float *corr, int p0, int p1, int w)
+{
+	vf x[4], y;
+	int p, k;
+
+	for(k = 0; k < w; k++){
+		VLOAD(x[k], l + (size_t)k * LANES);
+		VLOAD(y, corr + (size_t)k * LANES);
+		x[k] *= y;
+	}
+	for(p = p0; p < p1; p++)
+#pragma GCC unroll 4
+		for(k = 0; k < w; k++){
+			VLOAD(y, st + p * ld + (size_t)k * LANES);
+			x[k] += y;
+		}
+	for(k = 0; k < w; k++)
+		VSTORE(l + (size_t)k * LANES, x[k]);
+}
+
 /* The online softmax's step for a page's scores (st's rows [vf0, vn)), then its values into acc. */
 static inline __attribute__((always_inline)) void
 tile_page(const Span *sp, const Tile *tl, int pg, int vf0, int vn, int ib, int nb)
 {
 	size_t ld = (size_t)tl->nv * LANES, i;
-	int p, j, v;
+	int j, q, v, w;
 	const float *val;
 	size_t vs;
-	vf x, y, c;
-	vi gt;
 
-	for(v = 0; v < tl->nv; v++){	/* each lane's maximum */
-		VLOAD(x, tl->m + (size_t)v * LANES);
-		for(p = vf0; p < vn; p++){
-			VLOAD(y, tl->st + p * ld + (size_t)v * LANES);
-			gt = y > x;
-			x = (vf)(((vi)y & gt) | ((vi)x & ~gt));
-		}
-		VSTORE(tl->mref + (size_t)v * LANES, x);
+	for(v = 0; v < tl->nv; v += w){	/* each lane's maximum, w vectors at a time (independent chains) */
+		w = tl->nv - v >= 4 ? 4 : 1;
+		if(w == 4)
+			lanes_max(tl->st + (size_t)v * LANES, ld, tl->m + (size_t)v * LANES, tl->mref + (size_t)v * LANES, vf0, vn, 4);
+		else
+			lanes_max(tl->st + (size_t)v * LANES, ld, tl->m + (size_t)v * LANES, tl->mref + (size_t)v * LANES, vf0, vn, 1);
 	}
 	for(i = 0; i < ld; i++){
 		float mx = tl->mref[i];
@@ -319,26 +369,19 @@ tile_page(const Span *sp, const Tile *tl, int pg, int vf0, int vn, int ib, int n
 		tl->mref[i] = mx == -INFINITY ? 0 : mx;	/* no position yet: exps of -inf, 0 */
 	}
 	exp_rows(tl->st, tl->mref, vf0, vn, tl->nv);
-	for(v = 0; v < tl->nv; v++){	/* sums of exponentials, in order of positions */
-		VLOAD(x, tl->l + (size_t)v * LANES);
-		VLOAD(c, tl->corr + (size_t)v * LANES);
-		x *= c;
-		for(p = vf0; p < vn; p++){
-			VLOAD(y, tl->st + p * ld + (size_t)v * LANES);
-			x += y;
-		}
-		VSTORE(tl->l + (size_t)v * LANES, x);
+	for(v = 0; v < tl->nv; v += w){	/* sums of exponentials, in order of positions */
+		w = tl->nv - v >= 4 ? 4 : 1;
+		if(w == 4)
+			lanes_sum(tl->st + (size_t)v * LANES, ld, tl->l + (size_t)v * LANES, tl->corr + (size_t)v * LANES, vf0, vn, 4);
+		else
+			lanes_sum(tl->st + (size_t)v * LANES, ld, tl->l + (size_t)v * LANES, tl->corr + (size_t)v * LANES, vf0, vn, 1);
 	}
-	for(v = 0; v < tl->nv; v++){
-		VLOAD(c, tl->corr + (size_t)v * LANES);
-		for(j = 0; j < sp->hd; j++){
-			VLOAD(x, tl->acc + j * ld + (size_t)v * LANES);
-			x *= c;
-			VSTORE(tl->acc + j * ld + (size_t)v * LANES, x);
-		}
-	}
+	for(q = 0; q < tl->nq; q++)
+		if(tl->corr[q] != 1)
+			for(j = 0; j < sp->hd; j++)
+				tl->acc[(size_t)q * sp->hd + j] *= tl->corr[q];
 	val = page_values(sp, pg, vf0, vn, &vs);
-	mm_rows(tl->acc, ld, val, 1, vs, tl->st, ld, 0, sp->hd, vf0, vn, tl->nv, ib, nb);
+	mm_rows(tl->acc, (size_t)sp->hd, tl->st, 1, ld, val, vs, 0, tl->nq, vf0, vn, sp->hd, ib, nb);
 }
 
 /*
@@ -382,7 +425,7 @@ heads_tiled(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, fl
 		tl->m[j] = -INFINITY;
 		tl->l[j] = 0;
 	}
-	memset(tl->acc, 0, sizeof(float) * ld * (size_t)sp->hd);
+	memset(tl->acc, 0, sizeof(float) * (size_t)tl->nq * sp->hd);
 	for(pg = lo / KV_PAGE; pg * KV_PAGE < hi; pg++){
 		for(vf0 = KV_PAGE, vn = 0, r = 0; r < nr; r++){
 			if(pg * KV_PAGE >= npos[r] || (pg + 1) * KV_PAGE <= p0[r]){
@@ -403,7 +446,8 @@ heads_tiled(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, fl
 	for(r = 0; r < nr; r++)
 		for(h = 0; h < tl->nh; h++)
 			for(j = 0; j < sp->hd; j++)
-				out[(size_t)r * row_stride + (size_t)h * sp->hd + j] = tl->acc[j * ld + r * tl->nh + h] / tl->l[r * tl->nh + h];
+				out[(size_t)r * row_stride + (size_t)h * sp->hd + j] =
+					tl->acc[(size_t)(r * tl->nh + h) * sp->hd + j] / tl->l[r * tl->nh + h];
 }
 
 /*
