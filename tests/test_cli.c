@@ -128,13 +128,13 @@ static void
 test_bench_steps(void **state)
 {
 	char args[1024], *o;
-	double ms, tps;
+	double ms, tps, cpu;
 
 	snprintf(args, sizeof args, "bench -m %s -B 3 -d 70 -n 2 -r 1 -t 2", model);
 	assert_int_equal(llambo(args), 0);
 	o = slurp(cli_out);
-	assert_int_equal(sscanf(o, "B3@d70 step %lf ms %lf t/s\n", &ms, &tps), 2);
-	assert_true(ms > 0 && tps > 0);
+	assert_int_equal(sscanf(o, "B3@d70 step %lf ms %lf t/s cpu %lf ms\n", &ms, &tps, &cpu), 3);
+	assert_true(ms > 0 && tps > 0 && cpu >= 0);
 	free(o);
 }
 
@@ -160,8 +160,8 @@ test_bench_clients(void **state)
 	assert_int_equal(want, 4);	/* both counts */
 	l = strstr(o, "\nscheduler clients 2 steps ");
 	assert_non_null(l);
-	assert_int_equal(sscanf(l, "\nscheduler clients 2 steps %lf of %lf ms", &agg, &per), 2);
-	assert_true(agg >= 4 && per > 0);	/* 4 tokens each: at least a step for each and the prompts' */
+	assert_int_equal(sscanf(l, "\nscheduler clients 2 steps %lf of %lf ms cpu %lf ms", &agg, &per, &p50), 3);
+	assert_true(agg >= 4 && per > 0 && p50 > 0);	/* 4 tokens each: at least a step for each and the prompts' */
 	assert_non_null(strstr(o, "\npeak RSS "));
 	free(o);
 }

@@ -11,14 +11,18 @@
  * first byte of text (percentiles over every client of every run).  Then the
  * scheduler's steps, to set beside the engine's (llambo bench -B N):
  *
- *	scheduler clients N steps S of M ms
+ *	scheduler clients N steps S of M ms cpu C ms
  *
- * S: the round's steps (the median over the runs), M: the round's wall time over them.
+ * S: the round's steps (the median over the runs), M: the round's wall time
+ * over them, C: the process's CPU time over them (every thread's: the
+ * scheduler's, the server's and the clients'; beside llambo bench -B N's cpu,
+ * what serving adds, in a measure others' load on the machine moves less).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../../include/llambo.h"
 #include "../../src/styx/client.h"
@@ -60,24 +64,35 @@ client(void *arg)
 	return NULL;
 }
 
+/* The CPU time of every thread of the process, ms. */
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /*
  * One round of n clients: the aggregate rate; first-byte times (ms) appended to fb, the mean per-client rate
- * in *perclient, the scheduler's steps in *steps and its time a step in *stepms.
+ * in *perclient, the scheduler's steps in *steps, its time a step in *stepms and the process's CPU time a step in *stepcpu.
  */
 static double
-round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, double *steps, double *stepms)
+round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, double *steps, double *stepms, double *stepcpu)
 {
 	pthread_t *th = calloc((size_t)n, sizeof *th);
 	Client *k = calloc((size_t)n, sizeof *k);
 	pthread_barrier_t go;
 	llambo_status s0, s1;
-	double t0 = 0, t1 = 0, sum = 0;
+	double t0 = 0, t1 = 0, sum = 0, c0, c1;
 	int i;
 
 	if(th == NULL || k == NULL)
 		die("out of memory");
 	pthread_barrier_init(&go, NULL, (unsigned)n);
 	llambo_model_status(b->id, &s0);
+	c0 = cpu_ms();
 	for(i = 0; i < n; i++){
 		k[i].addr = b->addr;
 		k[i].data = b->data;
@@ -88,6 +103,7 @@ round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, 
 	for(i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	llambo_model_status(b->id, &s1);
+	c1 = cpu_ms();
 	for(i = 0; i < n; i++){
 		t0 = i == 0 || k[i].start < t0 ? k[i].start : t0;
 		t1 = i == 0 || k[i].end > t1 ? k[i].end : t1;
@@ -97,6 +113,7 @@ round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, 
 	*perclient = sum / n;
 	*steps = (double)(s1.steps - s0.steps);
 	*stepms = *steps > 0 ? (t1 - t0) * 1e3 / *steps : 0;
+	*stepcpu = *steps > 0 ? (c1 - c0) / *steps : 0;
 	pthread_barrier_destroy(&go);
 	free(th);
 	free(k);
@@ -108,20 +125,22 @@ clients_bench(const ClientsBench *b, int n)
 {
 	double *fb = calloc((size_t)n * b->runs, sizeof *fb), *agg = calloc((size_t)b->runs, sizeof *agg);
 	double *pc = calloc((size_t)b->runs, sizeof *pc), *st = calloc((size_t)b->runs, sizeof *st);
-	double *sms = calloc((size_t)b->runs, sizeof *sms);
+	double *sms = calloc((size_t)b->runs, sizeof *sms), *scpu = calloc((size_t)b->runs, sizeof *scpu);
 	int r, nfb = 0;
 
-	if(fb == NULL || agg == NULL || pc == NULL || st == NULL || sms == NULL)
+	if(fb == NULL || agg == NULL || pc == NULL || st == NULL || sms == NULL || scpu == NULL)
 		die("out of memory");
 	for(r = 0; r < b->runs; r++)
-		agg[r] = round_of(b, n, fb, &nfb, &pc[r], &st[r], &sms[r]);
+		agg[r] = round_of(b, n, fb, &nfb, &pc[r], &st[r], &sms[r], &scpu[r]);
 	printf("clients %d aggregate %.1f t/s per-client %.1f t/s first-byte P50 %.0f ms P99 %.0f ms\n", n,
 		percentile(agg, b->runs, 50), percentile(pc, b->runs, 50), percentile(fb, nfb, 50), percentile(fb, nfb, 99));
-	printf("scheduler clients %d steps %.0f of %.2f ms\n", n, percentile(st, b->runs, 50), percentile(sms, b->runs, 50));
+	printf("scheduler clients %d steps %.0f of %.2f ms cpu %.2f ms\n", n, percentile(st, b->runs, 50), percentile(sms, b->runs, 50),
+		percentile(scpu, b->runs, 50));
 	fflush(stdout);
 	free(fb);
 	free(agg);
 	free(pc);
 	free(st);
 	free(sms);
+	free(scpu);
 }

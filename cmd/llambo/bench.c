@@ -26,7 +26,7 @@ static const char usage[] =
 	"then the KV cache's types: kv <K type>/<V type>\n"
 	"(--membw: first membw <best> GB/s, the threads reading 1 GiB as the kernels read weights; then generation's share of it)\n"
 	"-B N: instead of pp and tg, the engine's step of N sequences decoding together (-d tokens each first, 8 if not given;\n"
-	"      -n steps of N rows, default 32): B<N>[@d<DEPTH>] step <median> ms <N*1000/median> t/s\n";
+	"      -n steps of N rows, default 32): B<N>[@d<DEPTH>] step <median> ms <N*1000/median> t/s cpu <median CPU> ms\n";
 
 static int
 cmp_double(const void *a, const void *b)

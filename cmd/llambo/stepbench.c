@@ -5,12 +5,15 @@
  * given), all in batches as the scheduler makes them; then -n steps, each one
  * batch of N rows (the next token of every sequence) whose logits are all
  * wanted, as the scheduler asks for a step of N generating sequences.
- * One line, the median over -r runs of each run's median step:
+ * One line, the median over -r runs of each run's median step, in wall time
+ * and in the process's CPU time (every thread's; on a machine others share,
+ * the CPU a step takes moves less than its wall time):
  *
- *	B<N>[@d<DEPTH>] step <ms> ms <N*1000/ms> t/s
+ *	B<N>[@d<DEPTH>] step <ms> ms <N*1000/ms> t/s cpu <ms> ms
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "cli.h"
 #include "../../src/api/registry.h"
@@ -70,11 +73,21 @@ fill(Steps *s, int depth)
 		}
 }
 
-/* One step from position at: a token of every sequence, every row's logits.  Its time in ms. */
+/* The CPU time of every thread of the process, ms. */
 static double
-step(Steps *s, int at)
+cpu_ms(void)
 {
-	double t0;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* One step from position at: a token of every sequence, every row's logits.  Its time in ms, its CPU time in *cpu. */
+static double
+step(Steps *s, int at, double *cpu)
+{
+	double t0, c0;
 	int q;
 
 	for(q = 0; q < s->nseq; q++){
@@ -83,22 +96,26 @@ step(Steps *s, int at)
 		s->seqs[q] = &s->seq[q];
 		s->want[q] = 1;
 	}
+	c0 = cpu_ms();
 	t0 = cli_now_ms();
 	run_batch(s, s->nseq);
+	*cpu = cpu_ms() - c0;
 	return cli_now_ms() - t0;
 }
 
-/* The median step of one run of n steps from depth; every sequence goes back to depth after. */
+/* The median step of one run of n steps from depth (its median CPU time in *cpu); every sequence goes back to depth after. */
 static double
-run(Steps *s, int depth, int n, double *ms)
+run(Steps *s, int depth, int n, double *ms, double *cms, double *cpu)
 {
 	int i, q;
 
 	for(i = 0; i < n; i++)
-		ms[i] = step(s, depth + i);
+		ms[i] = step(s, depth + i, &cms[i]);
 	for(q = 0; q < s->nseq; q++)
 		s->seq[q].len = depth;
 	qsort(ms, (size_t)n, sizeof ms[0], cmp_double);
+	qsort(cms, (size_t)n, sizeof cms[0], cmp_double);
+	*cpu = cms[n / 2];
 	return ms[n / 2];
 }
 
@@ -106,11 +123,12 @@ int
 bench_steps(int id, const Opts *o, int nseq)
 {
 	int depth = o->depth > 0 ? o->depth : 8, n = o->n_predict > 0 ? o->n_predict : 32, r, q, rows;
-	double *ms = malloc(sizeof(double) * (size_t)n), *med = malloc(sizeof(double) * (size_t)o->reps), t;
+	double *ms = malloc(sizeof(double) * (size_t)n), *cms = malloc(sizeof(double) * (size_t)n);
+	double *med = malloc(sizeof(double) * (size_t)o->reps), *cmed = malloc(sizeof(double) * (size_t)o->reps), t, c;
 	Model *m = reg_hold(id);
 	Steps s = { 0 };
 
-	if(m == NULL || ms == NULL || med == NULL)
+	if(m == NULL || ms == NULL || cms == NULL || med == NULL || cmed == NULL)
 		cli_die("bench -B: %s", m == NULL ? lb_errstr() : "out of memory");
 	rows = nseq > 64 ? nseq : 64;	/* the prompts in batches of 64 rows at least, as the scheduler's */
 	s.nseq = nseq;
@@ -127,17 +145,20 @@ bench_steps(int id, const Opts *o, int nseq)
 		cli_die("bench -B: %s", s.ctx == NULL ? lb_errstr() : "out of memory");
 	srand(1);
 	fill(&s, depth);
-	run(&s, depth, n < 4 ? n : 4, ms);	/* warm up: pages, caches, threads */
+	run(&s, depth, n < 4 ? n : 4, ms, cms, &c);	/* warm up: pages, caches, threads */
 	for(r = 0; r < o->reps; r++){
-		med[r] = run(&s, depth, n, ms);
-		fprintf(stderr, "B%d run %d: steps min %.2f median %.2f max %.2f ms\n", nseq, r, ms[0], med[r], ms[n - 1]);
+		med[r] = run(&s, depth, n, ms, cms, &cmed[r]);
+		fprintf(stderr, "B%d run %d: steps min %.2f median %.2f max %.2f ms, cpu median %.2f ms\n", nseq, r, ms[0], med[r],
+			ms[n - 1], cmed[r]);
 	}
 	qsort(med, (size_t)o->reps, sizeof med[0], cmp_double);
+	qsort(cmed, (size_t)o->reps, sizeof cmed[0], cmp_double);
 	t = med[o->reps / 2];
+	c = cmed[o->reps / 2];
 	if(o->depth > 0)
-		printf("B%d@d%d step %.3f ms %.1f t/s\n", nseq, depth, t, nseq * 1e3 / t);
+		printf("B%d@d%d step %.3f ms %.1f t/s cpu %.3f ms\n", nseq, depth, t, nseq * 1e3 / t, c);
 	else
-		printf("B%d step %.3f ms %.1f t/s\n", nseq, t, nseq * 1e3 / t);
+		printf("B%d step %.3f ms %.1f t/s cpu %.3f ms\n", nseq, t, nseq * 1e3 / t, c);
 	fflush(stdout);
 	for(q = 0; q < nseq; q++)
 		kv_seq_clear(s.kv, &s.seq[q]);
@@ -150,7 +171,9 @@ bench_steps(int id, const Opts *o, int nseq)
 	free(s.want);
 	free(s.logits);
 	free(ms);
+	free(cms);
 	free(med);
+	free(cmed);
 	reg_release(id);
 	return 0;
 }
