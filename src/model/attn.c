@@ -346,12 +346,28 @@ lanes_sum(const float *st, size_t ld, float *l, const float *corr, int p0, int p
 		VSTORE(l + (size_t)k * LANES, x[k]);
 }
 
+/* y[j] = x[j] times c (div 0) or over c (div 1), for j < n */
+static inline __attribute__((always_inline)) void
+row_scale(float *y, const float *x, int n, float c, int div)
+{
+	vf v;
+	int j = 0;
+
+	for(; j + LANES <= n; j += LANES){
+		VLOAD(v, x + j);
+		v = div ? v / c : v * c;
+		VSTORE(y + j, v);
+	}
+	for(; j < n; j++)
+		y[j] = div ? x[j] / c : x[j] * c;
+}
+
 /* The online softmax's step for a page's scores (st's rows [vf0, vn)), then its values into acc. */
 static inline __attribute__((always_inline)) void
 tile_page(const Span *sp, const Tile *tl, int pg, int vf0, int vn, int ib, int nb)
 {
 	size_t ld = (size_t)tl->nv * LANES, i;
-	int j, q, v, w;
+	int q, v, w;
 	const float *val;
 	size_t vs;
 
@@ -363,11 +379,13 @@ tile_page(const Span *sp, const Tile *tl, int pg, int vf0, int vn, int ib, int n
 			lanes_max(tl->st + (size_t)v * LANES, ld, tl->m + (size_t)v * LANES, tl->mref + (size_t)v * LANES, vf0, vn, 1);
 	}
 	for(i = 0; i < ld; i++){
-		float mx = tl->mref[i];
-		tl->corr[i] = mx > tl->m[i] ? expf(tl->m[i] - mx) : 1.0f;	/* the earlier terms were relative to a smaller maximum */
-		tl->m[i] = mx;
-		tl->mref[i] = mx == -INFINITY ? 0 : mx;	/* no position yet: exps of -inf, 0 */
+		tl->corr[i] = tl->m[i];
+		tl->m[i] = tl->mref[i];
 	}
+	/* the earlier terms were relative to the old maximum: e^(old - new), 1 where it stayed, 0 where there was none */
+	exp_rows(tl->corr, tl->m, 0, 1, tl->nv);
+	for(i = 0; i < ld; i++)
+		tl->mref[i] = tl->m[i] == -INFINITY ? 0 : tl->m[i];	/* no position yet: exps of -inf, 0 */
 	exp_rows(tl->st, tl->mref, vf0, vn, tl->nv);
 	for(v = 0; v < tl->nv; v += w){	/* sums of exponentials, in order of positions */
 		w = tl->nv - v >= 4 ? 4 : 1;
@@ -378,8 +396,7 @@ tile_page(const Span *sp, const Tile *tl, int pg, int vf0, int vn, int ib, int n
 	}
 	for(q = 0; q < tl->nq; q++)
 		if(tl->corr[q] != 1)
-			for(j = 0; j < sp->hd; j++)
-				tl->acc[(size_t)q * sp->hd + j] *= tl->corr[q];
+			row_scale(tl->acc + (size_t)q * sp->hd, tl->acc + (size_t)q * sp->hd, sp->hd, tl->corr[q], 0);
 	val = page_values(sp, pg, vf0, vn, &vs);
 	mm_rows(tl->acc, (size_t)sp->hd, tl->st, 1, ld, val, vs, 0, tl->nq, vf0, vn, sp->hd, ib, nb);
 }
@@ -445,9 +462,8 @@ heads_tiled(const Span *sp, Tile *tl, int nr, const int *p0, const int *npos, fl
 	}
 	for(r = 0; r < nr; r++)
 		for(h = 0; h < tl->nh; h++)
-			for(j = 0; j < sp->hd; j++)
-				out[(size_t)r * row_stride + (size_t)h * sp->hd + j] =
-					tl->acc[(size_t)(r * tl->nh + h) * sp->hd + j] / tl->l[r * tl->nh + h];
+			row_scale(out + (size_t)r * row_stride + (size_t)h * sp->hd, tl->acc + (size_t)(r * tl->nh + h) * sp->hd,
+				sp->hd, tl->l[r * tl->nh + h], 1);
 }
 
 /*
