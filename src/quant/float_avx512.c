@@ -19,6 +19,7 @@
 #include "avx512.h"
 #include "blocks.h"
 #include "kernels.h"
+#include "qconv.h"
 
 #define UNROLL _Pragma("GCC unroll 8")
 
@@ -93,38 +94,29 @@ kernel(int n, float *s, size_t sstride, const uint8_t *x, size_t xstride, int nr
 			s[c*sstride + r] = _mm512_reduce_add_ps(acc[r][c]);
 }
 
-/* t: weights of xsize bytes, activations (type ty) of ysize */
-#define SHAPES(t, xsize, ty, ysize) \
-static void \
-vec_dot_##t(int n, float *s, const void *x, const void *y) \
-{ \
-	kernel(n, s, 0, x, 0, 1, y, 0, 1, 1, xsize, load_##t, ysize, load_##ty); \
-} \
-static void \
-x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
-{ \
-	kernel(n, s, 1, x, 0, 1, y, ystride, 4, 4, xsize, load_##t, ysize, load_##ty); \
-} \
-static void \
-gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
-{ \
-	int r; \
-\
-	for(r = 0; r < nr; r++) \
-		kernel(n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, 0, 1, y, 0, 1, 1, xsize, load_##t, ysize, load_##ty); \
-} \
+/* t's weights of xsize_t bytes an element, its activations of type ty_t (load_), ysize_t bytes */
+enum { xsize_f32 = 4, xsize_f16 = 2, xsize_bf16 = 2, ysize_f32 = 4, ysize_f16 = 4, ysize_bf16 = 2 };
+#define load_y_f32 load_f32
+#define load_y_f16 load_f32
+#define load_y_bf16 load_bf16
+#define ROWS_OF(t, n, s, sstride, x, xstride, xrows, y, ystride, ny, nc) \
+	kernel(n, s, sstride, x, xstride, xrows, y, ystride, ny, nc, xsize_##t, load_##t, ysize_##t, load_y_##t)
+#define DOT(t, n, s, sstride, x, y, ystride, ny) ROWS_OF(t, n, s, sstride, x, 0, 1, y, ystride, ny, ny)
+#define SHAPES(t) \
+Q_VEC_DOT_X4(t, DOT) \
+Q_GEMV_ROWS(t, DOT) \
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \
 	if(nc == COLS) \
-		kernel(n, s, sstride, x, xstride, ROWS, y, ystride, COLS, COLS, xsize, load_##t, ysize, load_##ty); \
+		ROWS_OF(t, n, s, sstride, x, xstride, ROWS, y, ystride, COLS, COLS); \
 	else \
-		kernel(n, s, sstride, x, xstride, ROWS, y, ystride, COLS, nc, xsize, load_##t, ysize, load_##ty); \
+		ROWS_OF(t, n, s, sstride, x, xstride, ROWS, y, ystride, COLS, nc); \
 }
 
-SHAPES(f32, 4, f32, 4)
-SHAPES(f16, 2, f32, 4)
-SHAPES(bf16, 2, bf16, 2)
+SHAPES(f32)
+SHAPES(f16)
+SHAPES(bf16)
 
 /* F16X: x rounded to F16 as F16C does it (plain C's q_fp16_f16c), back as floats */
 static void

@@ -84,21 +84,13 @@ dot_rows(int n, float *s, const uint8_t *x, const uint8_t *y, size_t ystride, in
 	}
 }
 
-#define DOT(t, esize, wide) \
-static void \
-vec_dot_##t(int n, float *s, const void *x, const void *y) \
-{ \
-	dot_rows(n, s, x, y, 0, 1, esize, load_##t, at_##t, wide); \
-} \
-static void \
-x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
-{ \
-	dot_rows(n, s, x, y, ystride, 4, esize, load_##t, at_##t, wide); \
-}
+/* bytes of an element; whether its products are summed in doubles past the vectors (q_dot_tail) */
+enum { esize_f32 = 4, esize_f16 = 2, esize_bf16 = 2, wide_f32 = 0, wide_f16 = 1, wide_bf16 = 1 };
+#define DOT(t, n, s, sstride, x, y, ystride, ny) dot_rows(n, s, x, y, ystride, ny, esize_##t, load_##t, at_##t, wide_##t)
 
-DOT(f32, 4, 0)
-DOT(f16, 2, 1)
-DOT(bf16, 2, 1)
+Q_VEC_DOT_X4(f32, DOT)
+Q_VEC_DOT_X4(f16, DOT)
+Q_VEC_DOT_X4(bf16, DOT)
 
 #define SET(id, t) \
 	tab[id].vec_dot = vec_dot_##t, tab[id].x4 = x4_##t, tab[id].gemv = NULL, tab[id].tile = NULL

@@ -32,6 +32,7 @@
 #include "blocks.h"
 #include "fp16.h"
 #include "kernels.h"
+#include "qconv.h"
 #include "kquants_x86.h"
 
 #define UNROLL _Pragma("GCC unroll 8")
@@ -556,25 +557,10 @@ packed_kernel(const Kind *k, int n, float *s, size_t sstride, const uint8_t *x, 
 		_mm512_storeu_ps(s + c*sstride, acc[c]);
 }
 
+#define DOT(t, n, s, sstride, x, y, ystride, ny) row_kernel(&k_##t, n, s, sstride, x, y, ystride, ny, ny)
 #define SHAPES(t) \
-static void \
-vec_dot_##t(int n, float *s, const void *x, const void *y) \
-{ \
-	row_kernel(&k_##t, n, s, 0, x, y, 0, 1, 1); \
-} \
-static void \
-x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
-{ \
-	row_kernel(&k_##t, n, s, 1, x, y, ystride, 4, 4); \
-} \
-static void \
-gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
-{ \
-	int r; \
-\
-	for(r = 0; r < nr; r++) \
-		row_kernel(&k_##t, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, y, 0, 1, 1); \
-} \
+Q_VEC_DOT_X4(t, DOT) \
+Q_GEMV_ROWS(t, DOT) \
 static void \
 tile_##t(int n, float *s, size_t sstride, const void *x, size_t xstride, const void *y, size_t ystride, int nc) \
 { \

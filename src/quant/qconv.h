@@ -16,6 +16,33 @@
 
 #include "fp16.h"
 
+/*
+ * A tier's shapes of type t, each one call of its kernel: DOT(t, n, s, sstride, x, y, ystride, ny) dots the
+ * weight row x (n elements) with ny activation rows ystride bytes apart into s[0], s[sstride], ...  The
+ * shapes share the kernel's arithmetic, so they give the same bits.  Q_GEMV_ROWS: gemv as a row at a time.
+ */
+#define Q_VEC_DOT_X4(t, DOT) \
+static void \
+vec_dot_##t(int n, float *s, const void *x, const void *y) \
+{ \
+	DOT(t, n, s, 0, x, y, 0, 1); \
+} \
+static void \
+x4_##t(int n, float *s, const void *x, const void *y, size_t ystride) \
+{ \
+	DOT(t, n, s, 1, x, y, ystride, 4); \
+}
+
+#define Q_GEMV_ROWS(t, DOT) \
+static void \
+gemv_##t(int n, float *s, const void *x, size_t xstride, const void *y, int nr) \
+{ \
+	int r; \
+\
+	for(r = 0; r < nr; r++) \
+		DOT(t, n, s + r, 0, (const uint8_t *)x + (size_t)r*xstride, y, 0, 1); \
+}
+
 /* float to binary16 as the F16C instruction vcvtps2ph with round-to-nearest-even
  * does it: equal to lb_fp32_to_fp16 except that a NaN keeps its sign and payload. */
 static inline lb_half
