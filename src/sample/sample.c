@@ -207,6 +207,54 @@ select_best(Cand *c, int n, int k)
 }
 
 /*
+ * The k best of the logits (0 < k <= n) into h[0..k), in one pass: a heap of
+ * the best so far whose top is the worst of them, the one each logit need
+ * only beat (a token's logit is beaten by few; select_best moved every one).
+ */
+enum { HEAPMAX = 64 };	/* rank_to sorts the first 64 at once: up to there the kept ones end in sorted order, however chosen */
+
+static void
+heap_down(Cand *h, int k, int i)
+{
+	int w, l;
+
+	for(;;){
+		w = i;
+		l = 2*i + 1;
+		if(l < k && before(&h[w], &h[l]))
+			w = l;
+		if(l + 1 < k && before(&h[w], &h[l + 1]))
+			w = l + 1;
+		if(w == i)
+			return;
+		swap(&h[i], &h[w]);
+		i = w;
+	}
+}
+
+static void
+heap_best(Cand *h, const float *logits, int n, int k)
+{
+	Cand c;
+	int i;
+
+	for(i = 0; i < k; i++){
+		h[i].id = i;
+		h[i].logit = logits[i];
+	}
+	for(i = k / 2 - 1; i >= 0; i--)
+		heap_down(h, k, i);
+	for(i = k; i < n; i++){
+		c.id = i;
+		c.logit = logits[i];
+		if(before(&c, &h[0])){
+			h[0] = c;
+			heap_down(h, k, 0);
+		}
+	}
+}
+
+/*
  * The candidates c[0..kept): c[0..sorted) are the best in order.  Sorting
  * goes only as far as a filter or the draw looks, in doubling steps: a
  * 150k-token vocabulary costs a few passes, not a sort, per token.
@@ -258,13 +306,18 @@ sampler_sample(Sampler *s, float *logits)
 	apply_penalty(s, logits);
 	if(p->temperature <= 0)
 		return sample_argmax(logits, s->n_vocab);
-	for(i = 0; i < s->n_vocab; i++){
-		r.c[i].id = i;
-		r.c[i].logit = logits[i];
-	}
-	if(p->top_k > 0 && p->top_k < r.kept){
-		select_best(r.c, r.kept, p->top_k);
+	if(p->top_k > 0 && p->top_k <= HEAPMAX && p->top_k < r.kept){	/* the same kept ones, sorted below: the same draw */
+		heap_best(r.c, logits, s->n_vocab, p->top_k);
 		r.kept = p->top_k;
+	}else{
+		for(i = 0; i < s->n_vocab; i++){
+			r.c[i].id = i;
+			r.c[i].logit = logits[i];
+		}
+		if(p->top_k > 0 && p->top_k < r.kept){
+			select_best(r.c, r.kept, p->top_k);
+			r.kept = p->top_k;
+		}
 	}
 	rank_to(&r, 1);
 	best = r.c[0].logit;
