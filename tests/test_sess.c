@@ -396,6 +396,14 @@ test_reclaim(void **state)
 	styx_srv_free(s);
 }
 
+/* The model's KV budget its default again, also after a failed test_reclaim (the tests after need it). */
+static int
+budget_default(void **state)
+{
+	(void)state;
+	return llambo_set_kv_budget(modelid, 0);
+}
+
 /* A two-layer synthetic model at dir/file; its size. */
 static long long
 smallmodel(const char *dir, const char *file, char *path, size_t n)
@@ -1017,7 +1025,7 @@ main(void)
 		cmocka_unit_test(test_unguessable),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_overflow),
-		cmocka_unit_test(test_reclaim),
+		cmocka_unit_test_teardown(test_reclaim, budget_default),
 		cmocka_unit_test(test_save_restore),
 		cmocka_unit_test(test_compact),
 		cmocka_unit_test(test_autocompact),

@@ -236,7 +236,8 @@ struct Sess {
 	int dropped;	/* messages dropped from the front so the conversation fits its context */
 	int cached, n_ctx;	/* tokens the cache held after the last turn, and its context */
 	int kept, evaluated, generated;	/* the last turn's tokens: found in the cache, evaluated, made */
-	long lastturn;	/* when a turn last began or ended, ms (conn_now): the LRU's order */
+	long lastturn;	/* when a turn last began or ended, ms (conn_now): for -I */
+	unsigned long used;	/* the LRU's order: bumped with lastturn (a turn of a small model takes less than a ms) */
 	llambo_chat_session *cs;
 	Gen *turn;	/* the latest: what ask and stream read */
 	int compacting;	/* a summary is being made (sesscompact.c): it counts as a turn */
@@ -340,6 +341,7 @@ void sess_close(StyxSrv *s, Sess *ss);	/* with ss->lk held: out of the table, it
 void sess_gone(Conn *c);	/* the connection ended: its sessions stay, uncounted */
 void sess_freeall(StyxSrv *s);
 void sess_model_freed(StyxSrv *s, int id);	/* its sessions let go of it */
+void sess_touch(Sess *ss);	/* sesscache.c, with ss->lk held: a turn began or ended now */
 void sess_reclaim(StyxSrv *s, Sess *ss);	/* no lock held: caches idle past -I given back; room in the KV budget for ss's turn */
 int sess_bind(StyxSrv *s, Sess *ss, const char *name);	/* with ss->lk held: its model by id or name (loaded); -1 with lb_err */
 int sess_rebind(StyxSrv *s, Sess *ss, const char *name);	/* sess_bind, in a turn too: the turn's own model loaded (-O) */

@@ -5,6 +5,7 @@
  * the least recently used idle one (the session evaluates its messages
  * again when it returns).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,11 +58,20 @@ stale(StyxSrv *s, Sess *ss, void *skip)
 		sess_uncache(ss);
 }
 
+void
+sess_touch(Sess *ss)
+{
+	static atomic_ulong clock;
+
+	ss->lastturn = conn_now();
+	ss->used = atomic_fetch_add(&clock, 1) + 1;
+}
+
 typedef struct Lru {
 	Sess *skip;
 	int id;
 	Sess *oldest;
-	long when;
+	unsigned long when;
 } Lru;
 
 /* The least recently used session on model lru->id that holds a cache and is not in a turn. */
@@ -71,9 +81,9 @@ older(StyxSrv *s, Sess *ss, void *arg)
 	Lru *l = arg;
 
 	(void)s;
-	if(ss != l->skip && ss->id == l->id && ss->cs != NULL && !sess_running(ss) && (l->oldest == NULL || ss->lastturn < l->when)){
+	if(ss != l->skip && ss->id == l->id && ss->cs != NULL && !sess_running(ss) && (l->oldest == NULL || ss->used < l->when)){
 		l->oldest = ss;
-		l->when = ss->lastturn;
+		l->when = ss->used;
 	}
 }
 

@@ -100,7 +100,7 @@ sess_turn(Conn *c, Sess *ss)
 	g->sess = ss;
 	sess_dropturn(ss);
 	ss->turn = g;
-	ss->lastturn = conn_now();
+	sess_touch(ss);
 	if(ss->compacting){	/* sesscompact.c runs it when the summary is made */
 		free(want);
 		gen_ref(g);
@@ -237,7 +237,7 @@ sess_ended(Gen *g)
 		reply[g->nout] = 0;
 	}
 	if(ss->turn == g){
-		ss->lastturn = conn_now();
+		sess_touch(ss);
 		ss->kept = g->nreused;
 		ss->evaluated = g->nprompt;
 		ss->generated = g->ntok;
