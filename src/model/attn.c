@@ -18,9 +18,12 @@
  * decoded once for all the item's queries, a page's scores and its sum of
  * values each a small matrix product with the queries across vector lanes
  * (below), and scratch that does not grow with the context.  Keys of a float
- * type (F32, F16, BF16) are decoded to floats and multiplied with the query
- * rounded to that type, the products of the type's own dot product summed in
- * order of the head's elements; other key types keep their own dot product.
+ * type (F32, F16, BF16), or of one dotted with Q8_0 (Q8_0, Q4_0, Q5_0,
+ * IQ4_NL), are decoded to floats and multiplied with the query rounded to
+ * that type (or Q8_0) and decoded, the type's products summed in float in
+ * order of the head's elements (not in integers a block at a time); other
+ * key types (Q4_1, Q5_1: their dot products add the blocks' minimums) keep
+ * their own dot product.
  * The plain version (every score, a softmax, then the values) is kept as the
  * reference the tests compare it with.
  */
@@ -251,7 +254,7 @@ typedef struct Tile {
 	float *acc;	/* [nq][hd]: the sums of values */
 	float *m, *l, *corr, *mref;	/* [nv * LANES]: maximum, sum of exponentials, the page's rescaling, exps' base */
 	float *kf;	/* [KV_PAGE][hd]: a page's keys as floats (float K types) */
-	int fkeys;	/* K is F32, F16 or BF16: scores as float products; else the type's own dot products */
+	int fkeys;	/* K is F32, F16, BF16 or dotted with Q8_0: scores as float products; else the type's own dot products */
 } Tile;
 
 /* st's rows [vf, vn): the scores of the rows' queries, scaled and capped, -inf outside each row's positions. */
@@ -537,7 +540,8 @@ attn_task(void *arg, int ith, int nth)
 	float *scratch = c->attn_scratch + (size_t)ith * c->attn_scratch_floats, *qf;
 	Span sp = { .kv = kv, .kt = quant_type(kv->type_k), .vt = quant_type(kv->type_v), .il = j->il, .hd = hd,
 		.scale = hp->attn_scale, .cap = hp->attn_softcap };
-	Tile tl = { .nh = j->hpi, .fkeys = kv->type_k == LB_F32 || kv->type_k == LB_F16 || kv->type_k == LB_BF16 };
+	Tile tl = { .nh = j->hpi, .fkeys = kv->type_k == LB_F32 || kv->type_k == LB_F16 || kv->type_k == LB_BF16 ||
+		quant_type(kv->type_k)->vec_dot_type == LB_Q8_0 };
 
 	(void)nth;
 	sp.qt = quant_type(sp.kt->vec_dot_type);
