@@ -787,8 +787,8 @@ test_compact_wait(void **state)
 	styxc_clunk(c, wfid);
 	styxc_clunk(c, rfid);
 	t = get(c, "sessions/", a, "history");
-	assert_true(prefix(t, "user: Context from earlier in this session:\n"));
-	assert_non_null(strstr(t, "will continue from there.\nuser: Why?\nassistant: "));
+	if(!prefix(t, "user: Context from earlier in this session:\n") || strstr(t, "will continue from there.\nuser: Why?\nassistant: ") == NULL)
+		fail_msg("the history is not the summary and the turn after it: %s", t != NULL ? t : lb_errstr());
 	free(t);
 	styxc_close(c);
 	styx_srv_free(s);
