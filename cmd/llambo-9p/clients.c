@@ -27,6 +27,7 @@
 #include "../../include/llambo.h"
 #include "../../src/styx/client.h"
 #include "bench.h"
+#include "../../src/util/clock.h"
 
 typedef struct Client {
 	const char *addr, *data;
@@ -64,16 +65,6 @@ client(void *arg)
 	return NULL;
 }
 
-/* The CPU time of every thread of the process, ms. */
-static double
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /*
  * One round of n clients: the aggregate rate; first-byte times (ms) appended to fb, the mean per-client rate
  * in *perclient, the scheduler's steps in *steps, its time a step in *stepms and the process's CPU time a step in *stepcpu.
@@ -92,7 +83,7 @@ round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, 
 		die("out of memory");
 	pthread_barrier_init(&go, NULL, (unsigned)n);
 	llambo_model_status(b->id, &s0);
-	c0 = cpu_ms();
+	c0 = lb_cpu_ms();
 	for(i = 0; i < n; i++){
 		k[i].addr = b->addr;
 		k[i].data = b->data;
@@ -103,7 +94,7 @@ round_of(const ClientsBench *b, int n, double *fb, int *nfb, double *perclient, 
 	for(i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
 	llambo_model_status(b->id, &s1);
-	c1 = cpu_ms();
+	c1 = lb_cpu_ms();
 	for(i = 0; i < n; i++){
 		t0 = i == 0 || k[i].start < t0 ? k[i].start : t0;
 		t1 = i == 0 || k[i].end > t1 ? k[i].end : t1;

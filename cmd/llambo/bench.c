@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "../../src/gguf/gguf.h"
 #include "../../src/runtime/pool.h"
+#include "../../src/util/clock.h"
 
 static const char usage[] =
 	"usage: llambo bench [-m MODEL] [-p N_PROMPT] [-n N_GEN] [-d DEPTH] [-t THREADS] [-r REPS]\n"
@@ -45,7 +46,7 @@ timed(llambo_ctx *c, int depth, int n, int batch, int32_t *toks, float *logits)
 
 	if(llambo_ctx_rewind(c, depth) < 0)
 		cli_die("%s", llambo_last_error());
-	t0 = cli_now_ms();
+	t0 = lb_now_ms();
 	if(batch){
 		if(llambo_ctx_eval(c, toks, n, LLAMBO_LOGITS_LAST, logits) < 0)
 			cli_die("%s", llambo_last_error());
@@ -53,7 +54,7 @@ timed(llambo_ctx *c, int depth, int n, int batch, int32_t *toks, float *logits)
 		for(i = 0; i < n; i++)
 			if(llambo_ctx_eval(c, &toks[i], 1, LLAMBO_LOGITS_LAST, logits) < 0)
 				cli_die("%s", llambo_last_error());
-	ms = cli_now_ms() - t0;
+	ms = lb_now_ms() - t0;
 	return n * 1e3 / ms;
 }
 
@@ -192,10 +193,10 @@ membw(const Opts *o)
 	p.read = best_reader(&how);
 	for(i = -1; i < o->reps; i++){	/* a run to warm up, then the timed ones */
 		atomic_init(&p.next, 0);
-		t0 = cli_now_ms();
+		t0 = lb_now_ms();
 		pool_run(pool_get(), probe_task, &p, nth);
 		if(i >= 0)
-			r[i] = PROBE_BYTES / ((cli_now_ms() - t0) * 1e6);
+			r[i] = PROBE_BYTES / ((lb_now_ms() - t0) * 1e6);
 	}
 	qsort(r, (size_t)o->reps, sizeof r[0], cmp_double);
 	fprintf(stderr, "membw: %d threads reading 1 GiB (%s loads, prefetched): min %.2f median %.2f max %.2f GB/s over %d runs\n",
@@ -253,9 +254,9 @@ cmd_bench(int argc, char **argv)
 	np = o.prompt != NULL ? atoi(o.prompt) : 512;
 	ng = o.n_predict >= 0 ? o.n_predict : 128;
 	nt = o.depth > np ? o.depth : np > ng ? np : ng;
-	t0 = cli_now_ms();
+	t0 = lb_now_ms();
 	id = cli_load(&o);
-	load_ms = cli_now_ms() - t0;
+	load_ms = lb_now_ms() - t0;
 	nv = llambo_n_vocab(id);
 	toks = malloc(sizeof(int32_t) * (size_t)nt + 64);
 	logits = malloc(sizeof(float) * (size_t)nv);

@@ -11,6 +11,7 @@
 #include "../../src/chat/chat.h"
 #include "cli.h"
 #include "../../src/runtime/pool.h"
+#include "../../src/util/clock.h"
 
 _Noreturn void
 cli_die(const char *fmt, ...)
@@ -23,15 +24,6 @@ cli_die(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\n");
 	exit(1);
-}
-
-double
-cli_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 long
@@ -231,7 +223,7 @@ cli_need_builtin(const char *name)
 int
 cli_load(Opts *o)
 {
-	double t0 = cli_now_ms();
+	double t0 = lb_now_ms();
 	struct stat st;
 	int id, tell;
 
@@ -245,6 +237,6 @@ cli_load(Opts *o)
 	if(id < 0)
 		cli_die("%s: %s", o->model, llambo_last_error());
 	if(tell)
-		fprintf(stderr, "llambo: loaded in %.1f ms\n", cli_now_ms() - t0);
+		fprintf(stderr, "llambo: loaded in %.1f ms\n", lb_now_ms() - t0);
 	return id;
 }

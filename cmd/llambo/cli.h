@@ -53,7 +53,6 @@ int cli_load_builtin(Opts *o);
 int cli_file_template(const char *path, char **t);
 /* Exits with the list of built-in templates unless name is one of them. */
 void cli_need_builtin(const char *name);
-double cli_now_ms(void);
 long cli_peak_rss_kb(void);
 _Noreturn void cli_die(const char *fmt, ...);
 

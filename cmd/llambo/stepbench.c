@@ -19,6 +19,7 @@
 #include "../../src/api/registry.h"
 #include "../../src/model/batch.h"
 #include "../../src/util/error.h"
+#include "../../src/util/clock.h"
 
 typedef struct Steps {
 	Ctx *ctx;
@@ -73,16 +74,6 @@ fill(Steps *s, int depth)
 		}
 }
 
-/* The CPU time of every thread of the process, ms. */
-static double
-cpu_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* One step from position at: a token of every sequence, every row's logits.  Its time in ms, its CPU time in *cpu. */
 static double
 step(Steps *s, int at, double *cpu)
@@ -96,11 +87,11 @@ step(Steps *s, int at, double *cpu)
 		s->seqs[q] = &s->seq[q];
 		s->want[q] = 1;
 	}
-	c0 = cpu_ms();
-	t0 = cli_now_ms();
+	c0 = lb_cpu_ms();
+	t0 = lb_now_ms();
 	run_batch(s, s->nseq);
-	*cpu = cpu_ms() - c0;
-	return cli_now_ms() - t0;
+	*cpu = lb_cpu_ms() - c0;
+	return lb_now_ms() - t0;
 }
 
 /* The median step of one run of n steps from depth (its median CPU time in *cpu); every sequence goes back to depth after. */

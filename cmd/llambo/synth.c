@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "../../src/util/clock.h"
 
 static const char usage[] =
 	"usage: llambo synth -o FILE [--arch A] [--shape S] [--type T] [--n-embd N] [--n-layer N] [--n-head N]\n"
@@ -80,10 +81,10 @@ cmd_synth(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	t0 = cli_now_ms();
+	t0 = lb_now_ms();
 	if(synth_write(&s, out) < 0)
 		cli_die("%s: %s", out, llambo_last_error());
 	fprintf(stderr, "llambo: wrote %s (%s %s, %d layers, n_embd %d) in %.1f s\n", out, s.arch, s.type, s.n_layer,
-		s.n_embd, (cli_now_ms() - t0) / 1e3);
+		s.n_embd, (lb_now_ms() - t0) / 1e3);
 	return 0;
 }

@@ -16,15 +16,7 @@
 #include "../util/error.h"
 #include "registry.h"
 #include "sched.h"
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "../util/clock.h"
 
 void
 llambo_default_params(llambo_params *p)
@@ -136,7 +128,7 @@ lgen_token(llambo_gen *g, float *logits)
 	int n, rc;
 
 	if(g->tgen == 0){	/* the prompt's logits */
-		g->tgen = now_ms();
+		g->tgen = lb_now_ms();
 		pthread_mutex_lock(&g->lk);
 		g->st.prompt_ms = g->tgen - g->tprompt;
 		pthread_mutex_unlock(&g->lk);
@@ -183,7 +175,7 @@ lgen_end(llambo_gen *g, const char *why)
 	}
 	pthread_mutex_lock(&g->lk);
 	if(g->tgen > 0)
-		g->st.gen_ms = now_ms() - g->tgen;
+		g->st.gen_ms = lb_now_ms() - g->tgen;
 	if(why != NULL){
 		g->state = LLAMBO_GEN_FAILED;
 		snprintf(g->err, sizeof g->err, "%s", why);
@@ -350,7 +342,7 @@ gen_new(int id, const llambo_params *pin, llambo_notify_fn notify, void *arg)
 	g->notify = notify;
 	g->arg = arg;
 	g->state = LLAMBO_GEN_QUEUED;
-	g->t0 = now_ms();
+	g->t0 = lb_now_ms();
 	return g;
 }
 

@@ -21,6 +21,7 @@
 #include "../util/error.h"
 #include "../util/mem.h"
 #include "sched.h"
+#include "../util/clock.h"
 
 enum {
 	MAX_SEQS = 64,	/* generations running at once */
@@ -64,15 +65,6 @@ typedef struct TokenJob {
 	int n;
 	atomic_int next;
 } TokenJob;
-
-static double
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* DEFAULT_SEQS full contexts within a quarter of the memory the model's weights leave. */
 static int
@@ -171,7 +163,7 @@ static int
 admit(Sched *s)
 {
 	llambo_gen *g, *next, *gone = NULL;
-	double t = now_ms();
+	double t = lb_now_ms();
 
 	for(g = s->run; g != NULL; g = next){
 		next = g->next;
